@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Create the project's environment in .venv and install foldcheck with its dev extras.
+# The one set-up step for every way of working: a fresh clone, a Remote-SSH host, the dev
+# container (postCreateCommand) and CI. Safe to run again: it only adds what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[dev]'
+
+# Git hooks: the project checks itself on every commit (skipped outside a git checkout).
+if git rev-parse --git-dir >/dev/null 2>&1 && [ -f .pre-commit-config.yaml ]; then
+    .venv/bin/pre-commit install --install-hooks >/dev/null
+fi
+echo "foldcheck is set up in .venv ($(.venv/bin/foldcheck --version))"

@@ -1,0 +1,33 @@
+"""foldcheck: leakage-free, balanced cross-validation folds for COCO detection datasets.
+
+The library API is imported lazily so that ``foldcheck --help`` (and a pre-commit hook that
+finds nothing to do) starts without numpy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["Dataset", "Finding", "check", "load_dataset", "split"]
+
+if TYPE_CHECKING:
+    from foldcheck.api import check, split
+    from foldcheck.dataset import Dataset, load_dataset
+    from foldcheck.findings import Finding
+
+_LAZY = {
+    "Dataset": "foldcheck.dataset",
+    "load_dataset": "foldcheck.dataset",
+    "split": "foldcheck.api",
+    "check": "foldcheck.api",
+    "Finding": "foldcheck.findings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'foldcheck' has no attribute {name!r}")

@@ -1,0 +1,3 @@
+from foldcheck.cli import entry
+
+entry()

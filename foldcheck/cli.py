@@ -1,0 +1,71 @@
+"""Command-line entry point: parse arguments, dispatch, turn errors into exit codes.
+
+Exit codes: 0 clean, 1 findings, 2 usage or input error, 3 internal error, 130 interrupted.
+Each sub-command lives in ``foldcheck.commands.<name>`` with ``add_arguments`` and ``run``;
+those modules import only the standard library at top level, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from types import ModuleType
+
+from foldcheck import __version__
+from foldcheck.errors import InputError
+
+COMMANDS = ("split", "check", "report", "export", "init", "doctor", "demo")
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _command(name: str) -> ModuleType:
+    return importlib.import_module(f"foldcheck.commands.{name}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="foldcheck",
+        description="Leakage-free, balanced cross-validation folds for COCO detection "
+        "datasets, and the checks that keep them so.",
+        epilog="Exit codes: 0 clean, 1 findings, 2 usage or input error, 3 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"foldcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = _command(name)
+        doc = (module.__doc__ or "").strip()
+        command = sub.add_parser(
+            name,
+            help=doc.splitlines()[0] if doc else None,
+            description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(_command(args.command).run(args))
+    except InputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("foldcheck: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_CLEAN
+    except Exception:  # the last resort: report the bug, don't hide it
+        traceback.print_exc()
+        print(f"foldcheck {__version__}: internal error (a bug: please report it with the "
+              "traceback above)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def entry() -> None:
+    raise SystemExit(main())

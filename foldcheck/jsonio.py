@@ -1,0 +1,182 @@
+"""Strict, fast JSON reading and atomic writing.
+
+orjson parses COCO-size files 3-4x faster than the standard library when the cyclic garbage
+collector is paused (it otherwise rescans millions of fresh containers during the parse).
+orjson silently keeps the last of duplicate keys, so a cheap exact gate decides when the slow
+duplicate-aware parse is needed: every key in the text ends in ``":`` (or ``" :``), and no
+parse can produce more keys than the text holds, so when the parsed tree holds as many keys
+as the text has such markers there cannot be a duplicate.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from foldcheck.errors import InputError
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a JSON file", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path) from None
+
+
+def line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return raw.count(b"\n", 0, offset) + 1, column
+
+
+def parse_json(raw: bytes, path: Path) -> Any:
+    """Parse JSON text strictly; every failure is an InputError naming the line and column."""
+    if not raw.strip():
+        raise InputError("empty file, expected a JSON document", path)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise InputError("starts with a UTF-8 byte-order mark; save the file without BOM", path,
+                         line=1, col=1)
+    try:
+        with gc_paused():
+            data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise _decode_error(raw, path, exc.msg, exc.pos) from None
+    if not _keys_all_distinct(raw, data):
+        _reject_duplicate_keys(raw, path)
+    return data
+
+
+def read_json(path: Path) -> tuple[Any, bytes]:
+    """The parsed document and the raw bytes it came from (for hashing and locating)."""
+    raw = read_bytes(path)
+    return parse_json(raw, path), raw
+
+
+def _decode_error(raw: bytes, path: Path, message: str, pos: int) -> InputError:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        line, col = line_col(raw, bad.start)
+        return InputError(f"not valid UTF-8 (byte 0x{raw[bad.start]:02x}); JSON must be UTF-8",
+                          path, line=line, col=col)
+    pos = min(pos, len(raw))
+    token = raw[pos:pos + 9]
+    if token.startswith((b"NaN", b"Infinity", b"-Infinity")):
+        message = "NaN and Infinity are not valid JSON numbers"
+    elif pos >= len(raw.rstrip()):
+        message = "unexpected end of file (truncated JSON?)"
+    line, col = line_col(raw, pos)
+    return InputError(f"invalid JSON: {message}", path, line=line, col=col)
+
+
+def _keys_all_distinct(raw: bytes, data: Any) -> bool:
+    """True when the text cannot hold more keys than the parse kept (cheapest bound first:
+    every key is followed by a colon; then every key ends in a quote before its colon)."""
+    kept = _parsed_key_count(data, deep=False)
+    if raw.count(b":") == kept:
+        return True
+    markers = sum(raw.count(b'"' + gap + b":") for gap in (b"", b" ", b"\t", b"\n", b"\r"))
+    return markers in (kept, _parsed_key_count(data, deep=True))
+
+
+def _parsed_key_count(node: Any, *, deep: bool) -> int:
+    """Keys in the objects of the tree. Lists of records are summed at C speed; objects nested
+    inside records (RLE masks, attributes) are walked only when ``deep``."""
+    if isinstance(node, dict):
+        return len(node) + sum(_parsed_key_count(v, deep=deep) for v in node.values()
+                               if isinstance(v, (dict, list)))
+    if not isinstance(node, list) or not node or not isinstance(node[0], (dict, list)):
+        return 0
+    if all(type(item) is dict for item in node):
+        keys = sum(map(len, node))
+        if deep:
+            keys += sum(_parsed_key_count(value, deep=True) for item in node
+                        for value in item.values() if isinstance(value, (dict, list)))
+        return keys
+    return sum(_parsed_key_count(item, deep=deep) for item in node)
+
+
+def _reject_duplicate_keys(raw: bytes, path: Path) -> None:
+    """Exact check (slow, rare): strings holding ``":`` also trip the cheap gate."""
+
+    class DuplicateKey(Exception):
+        pass
+
+    def unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            raise DuplicateKey
+        return obj
+
+    try:
+        with gc_paused():
+            json.loads(raw, object_pairs_hook=unique_pairs)
+    except DuplicateKey:
+        key, offset = _locate_duplicate_key(raw)
+        line, col = line_col(raw, offset)
+        raise InputError(f"duplicate key {key!r} in one object", path, line=line, col=col) from None
+
+
+def _locate_duplicate_key(raw: bytes) -> tuple[str, int]:
+    """Find the first repeated key with the pure-Python scanner, which knows positions."""
+    text = raw.decode("utf-8")
+    found: list[tuple[str, int]] = []
+    original = json.decoder.JSONObject
+
+    def checking_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
+        pairs, end = original(s_and_end, *args[:2], None, list, *args[4:])
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen and not found:
+                s, start = s_and_end
+                found.append((key, len(s[:start].encode("utf-8")) - 1))
+            seen.add(key)
+        return dict(pairs), end
+
+    decoder = json.JSONDecoder()
+    decoder.parse_object = checking_object  # type: ignore[assignment]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    decoder.decode(text)
+    return found[0] if found else ("?", 0)
+
+
+def dumps(data: Any) -> bytes:
+    """Compact, deterministic JSON (orjson keeps key order; floats round-trip exactly)."""
+    return orjson.dumps(data)
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Write via a temporary file in the same folder and rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
