@@ -27,7 +27,7 @@ class Preset(NamedTuple):
 
 
 PRESETS: dict[str, Preset] = {
-    "sample": Preset(images=240, annotations=1400, classes=10, zipf=1.1, videos=24, empty_share=0.04),
+    "sample": Preset(images=240, annotations=1400, classes=10, zipf=1.1, videos=48, empty_share=0.04),
     "trash": Preset(images=4_900, annotations=23_000, classes=10, zipf=1.0),
     "coco": Preset(images=118_000, annotations=860_000, classes=80, zipf=0.9),
     "lvis": Preset(images=100_000, annotations=1_270_000, classes=1_203, zipf=1.1),

@@ -17,7 +17,7 @@ from types import ModuleType
 from foldcheck import __version__
 from foldcheck.errors import InputError
 
-COMMANDS = ("split", "check", "report", "export", "init", "doctor", "demo")
+COMMANDS = ("split", "check", "report", "export", "validate", "init", "doctor", "demo")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 

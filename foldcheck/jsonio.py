@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -167,16 +165,3 @@ def _locate_duplicate_key(raw: bytes) -> tuple[str, int]:
 def dumps(data: Any) -> bytes:
     """Compact, deterministic JSON (orjson keeps key order; floats round-trip exactly)."""
     return orjson.dumps(data)
-
-
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Write via a temporary file in the same folder and rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -1,0 +1,84 @@
+"""The library API: ``split`` a dataset into folds, ``check`` existing fold files.
+
+Nothing here prints; results are data, so the same calls work from a notebook or a training
+script.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from foldcheck.dataset import Dataset, load_dataset
+from foldcheck.errors import InputError
+from foldcheck.groups import GroupKey, Groups, group_images
+from foldcheck.profiles import STRATIFY_MODES, build_profiles
+from foldcheck.splitter import assign_folds
+
+if TYPE_CHECKING:
+    from foldcheck.findings import Finding
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    dataset: Dataset
+    groups: Groups
+    k: int
+    seed: int
+    stratify: str
+    fold_of_image: np.ndarray  # intp [images]: validation fold of each image
+    notes: tuple[str, ...]  # what could not be balanced, and why
+
+    def val_image_ids(self, fold: int) -> list[int]:
+        return sorted(self.dataset.image_ids[self.fold_of_image == fold].tolist())
+
+
+def split(dataset: Dataset | str | Path, k: int = 5, group_by: str = "image",
+          stratify: str = "both", seed: int = 0, missing_group: str = "error") -> Split:
+    """K folds in which every group sits in one fold and classes are spread evenly."""
+    if not isinstance(dataset, Dataset):
+        dataset = load_dataset(dataset)
+    if k < 2:
+        raise InputError(f"-k must be at least 2, got {k}")
+    if stratify not in STRATIFY_MODES:
+        raise InputError(f"--stratify must be one of {', '.join(STRATIFY_MODES)}")
+    if dataset.n_images == 0:
+        raise InputError("the dataset has no images to split", dataset.path, json_path="$.images")
+    groups = group_images(dataset, GroupKey.parse(group_by), missing_group)
+    if groups.count < k:
+        raise InputError(f"{groups.count} groups (by {group_by}) cannot fill {k} folds: every "
+                         "fold needs at least one group; lower -k or group more finely",
+                         dataset.path)
+    profiles = build_profiles(dataset, groups, k, stratify)
+    fold_of_group = assign_folds(profiles, k, seed)
+    return Split(dataset, groups, k, seed, stratify, fold_of_group[groups.of_image],
+                 _sparse_class_notes(dataset, groups, k))
+
+
+def _sparse_class_notes(dataset: Dataset, groups: Groups, k: int) -> tuple[str, ...]:
+    """Classes held by fewer groups than folds: some validation folds must go without them."""
+    pairs = np.unique(groups.of_image[dataset.ann_image].astype(np.int64) * dataset.n_classes
+                      + dataset.ann_class)
+    groups_per_class = np.bincount(pairs % dataset.n_classes, minlength=dataset.n_classes)
+    notes = []
+    for index in np.flatnonzero(groups_per_class < k).tolist():
+        count = int(groups_per_class[index])
+        name = dataset.category_names[index]
+        if count == 0:
+            notes.append(f"class {name!r} has no annotations: it is in no fold")
+        else:
+            notes.append(f"class {name!r} is in {count} group{'s' if count > 1 else ''}, fewer "
+                         f"than {k} folds: {k - count} validation folds have none of it")
+    return tuple(notes)
+
+
+def check(paths: list[str | Path], dataset: str | Path | None = None,
+          group_by: str | None = None, tolerance: float | None = None) -> list[Finding]:
+    """Findings for the fold files at ``paths`` (see ``foldcheck check --help``)."""
+    from foldcheck.checker import run_checks
+
+    return run_checks([Path(p) for p in paths], dataset=None if dataset is None else Path(dataset),
+                      group_by=group_by, tolerance=tolerance)

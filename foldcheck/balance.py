@@ -1,0 +1,131 @@
+"""Per-fold balance: counts, shares and deviations, with the tolerance applied.
+
+Tolerance T is relative: the validation fold of class c should hold e_c = n_c / K of it,
+give or take T * e_c. Rare classes would fail any such test (3 boxes cannot be spread over 5
+folds), so the allowed deviation is never tighter than what a group-respecting split can
+reach: at least one instance, and at least the excess of the class's largest single group
+over e_c. The same rule applies to annotation counts, image counts per class, box-size
+buckets and fold sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from foldcheck.dataset import Dataset
+
+# COCO's box-size buckets, by area in pixels.
+SIZE_BUCKETS = (("small", 0.0, 32.0**2), ("medium", 32.0**2, 96.0**2), ("large", 96.0**2, np.inf))
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """One quantity counted per row (class, bucket or fold size) and fold."""
+
+    title: str
+    rows: tuple[str, ...]
+    counts: np.ndarray  # float64 [rows, k]
+    allowed: np.ndarray  # float64 [rows]: the absolute deviation tolerated
+
+    @property
+    def totals(self) -> np.ndarray:
+        return self.counts.sum(axis=1)
+
+    @property
+    def expected(self) -> np.ndarray:
+        return self.totals / self.counts.shape[1]
+
+    @property
+    def deviation(self) -> np.ndarray:
+        """Relative deviation from the expected count, [rows, k] (0 where nothing expected)."""
+        expected = self.expected[:, None]
+        return np.divide(self.counts - expected, expected, out=np.zeros_like(self.counts),
+                         where=expected > 0)
+
+    @property
+    def out_of_tolerance(self) -> np.ndarray:
+        return np.abs(self.counts - self.expected[:, None]) > self.allowed[:, None] + 1e-9
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "rows": [
+                {"name": name, "total": int(total), "expected": round(float(expected), 3),
+                 "allowed_deviation": round(float(allowed), 3),
+                 "counts": [int(c) for c in counts],
+                 "deviation": [round(float(d), 4) for d in deviation],
+                 "out_of_tolerance": [bool(o) for o in out]}
+                for name, total, expected, allowed, counts, deviation, out in zip(
+                    self.rows, self.totals, self.expected, self.allowed, self.counts,
+                    self.deviation, self.out_of_tolerance)
+            ],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Balance:
+    k: int
+    tolerance: float
+    annotations: Table  # per class
+    images: Table  # images containing each class
+    box_sizes: Table  # annotations per COCO size bucket
+    fold_sizes: Table  # images and annotations per fold
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        return (self.annotations, self.images, self.box_sizes, self.fold_sizes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"k": self.k, "tolerance": self.tolerance,
+                "tables": [table.to_dict() for table in self.tables]}
+
+
+def compute_balance(dataset: Dataset, fold_of_image: np.ndarray, group_of_image: np.ndarray,
+                    k: int, tolerance: float) -> Balance:
+    """Balance of the images assigned to folds 0..k-1 (images with fold -1 are left out)."""
+    names = dataset.category_names
+    n_classes = dataset.n_classes
+    ann_fold = fold_of_image[dataset.ann_image]
+    image_class = np.unique(dataset.ann_image.astype(np.int64) * n_classes + dataset.ann_class)
+    pair_image, pair_class = image_class // n_classes, image_class % n_classes
+
+    def table(title: str, rows: tuple[str, ...], row: np.ndarray, fold: np.ndarray,
+              group: np.ndarray) -> Table:
+        inside = fold >= 0
+        row, fold, group = row[inside], fold[inside], group[inside]
+        counts = np.bincount(row * k + fold, minlength=len(rows) * k).reshape(len(rows), k)
+        return Table(title, rows, counts.astype(np.float64),
+                     _allowed(counts, row, group, len(rows), tolerance))
+
+    ann_group = group_of_image[dataset.ann_image]
+    bucket = np.digitize(np.nan_to_num(dataset.ann_area, nan=-1.0),
+                         [low for _, low, _ in SIZE_BUCKETS[1:]])
+    known_area = ~np.isnan(dataset.ann_area)
+    image_rows = np.zeros(dataset.n_images, dtype=np.intp)
+    ann_rows = np.ones(dataset.n_annotations, dtype=np.intp)
+    size_row = np.concatenate([image_rows, ann_rows])
+    size_fold = np.concatenate([fold_of_image, ann_fold])
+    size_group = np.concatenate([group_of_image, ann_group])
+    return Balance(
+        k, tolerance,
+        table("annotations per class", names, dataset.ann_class, ann_fold, ann_group),
+        table("images per class", names, pair_class, fold_of_image[pair_image],
+              group_of_image[pair_image]),
+        table("annotations per box size", tuple(name for name, _, _ in SIZE_BUCKETS),
+              bucket[known_area], ann_fold[known_area], ann_group[known_area]),
+        table("fold size", ("images", "annotations"), size_row, size_fold, size_group),
+    )
+
+
+def _allowed(counts: np.ndarray, row: np.ndarray, group: np.ndarray, n_rows: int,
+             tolerance: float) -> np.ndarray:
+    expected = counts.sum(axis=1) / counts.shape[1]
+    largest_group = np.zeros(n_rows)
+    if len(row):
+        pairs, per_pair = np.unique(row.astype(np.int64) * (int(group.max()) + 1) + group,
+                                    return_counts=True)
+        np.maximum.at(largest_group, pairs // (int(group.max()) + 1), per_pair)
+    return np.maximum.reduce([tolerance * expected, np.ones(n_rows), largest_group - expected])

@@ -1,0 +1,69 @@
+"""Split a COCO dataset into K leakage-free, class-balanced folds.
+
+Writes OUT/folds.json (the manifest: validation image ids per fold), and with --export the
+per-fold COCO files OUT/train_fold{i}.json, OUT/val_fold{i}.json and OUT/folds.csv; prints
+the per-fold balance. Every group sits wholly in one fold. Same input and seed, same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from foldcheck.commands.options import add_balance_output, add_group_by
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dataset", metavar="DATASET.json", help="COCO annotation file")
+    parser.add_argument("-k", "--folds", type=int, default=None, metavar="K",
+                        help="number of folds (default 5)")
+    add_group_by(parser, default=None)
+    parser.add_argument(
+        "--stratify", choices=("both", "annotations", "images"), default=None,
+        help="balance annotation counts and image presence per class (both, default), or "
+             "favour one")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    parser.add_argument("--out", default="folds", metavar="DIR",
+                        help="output folder (default: folds)")
+    parser.add_argument("--export", default="", metavar="FORMATS",
+                        help="also write 'coco' (train/val per fold) and/or 'csv', "
+                             "comma-separated")
+    parser.add_argument("--force", action="store_true", help="overwrite existing files")
+    add_balance_output(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from foldcheck.api import split
+    from foldcheck.commands.options import first_set
+    from foldcheck.commands.report import show_balance
+    from foldcheck.config import DEFAULT_TOLERANCE, load_config
+    from foldcheck.dataset import load_dataset
+    from foldcheck.export import parse_export_formats
+    from foldcheck.pipeline import manifest_of, write_split
+    from foldcheck.progress import status
+
+    config = load_config()
+    formats = parse_export_formats(args.export)
+    tolerance = first_set(args.tolerance, config.tolerance, DEFAULT_TOLERANCE)
+    with status(f"reading {args.dataset}", args.quiet):
+        dataset = load_dataset(args.dataset)
+    with status(f"splitting {dataset.n_images} images", args.quiet):
+        result = split(dataset, k=first_set(args.folds, config.k, 5),
+                       group_by=first_set(args.group_by, config.group_by, "image"),
+                       stratify=first_set(args.stratify, config.stratify, "both"),
+                       seed=first_set(args.seed, config.seed, 0),
+                       missing_group=args.missing_group)
+    manifest = manifest_of(result, Path(args.out), tolerance, args.missing_group)
+    with status("writing", args.quiet):
+        written = write_split(result, manifest, formats, args.force)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not args.quiet:
+        show_balance(args, dataset, result.fold_of_image, result.groups.of_image, result.k,
+                     tolerance)
+    shown = ", ".join(str(path) for path in written[:3])
+    more = f" and {len(written) - 3} more" if len(written) > 3 else ""
+    print(f"wrote {shown}{more}", file=sys.stderr)
+    return 0

@@ -1,0 +1,98 @@
+"""Group keys: which images must stay together in one fold.
+
+``image`` (each image alone), an image-record field such as ``video_id``, or ``re:PATTERN``
+whose first capture group, searched in ``file_name``, is the key (for instance the photo stem
+shared by a labelling service's augmented copies ``<stem>_jpg.rf.<hash>.jpg``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from foldcheck.dataset import Dataset
+from foldcheck.errors import InputError
+
+MISSING_POLICIES = ("error", "own")
+
+
+@dataclass(frozen=True)
+class GroupKey:
+    text: str  # as the user wrote it; stored in the manifest
+
+    @property
+    def is_image(self) -> bool:
+        return self.text == "image"
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        return re.compile(self.text[3:]) if self.text.startswith("re:") else None
+
+    @classmethod
+    def parse(cls, text: str) -> GroupKey:
+        if not text:
+            raise InputError("--group-by needs 'image', an image field name or 're:PATTERN'")
+        if text.startswith("re:"):
+            try:
+                compiled = re.compile(text[3:])
+            except re.error as exc:
+                raise InputError(f"--group-by: invalid regular expression {text[3:]!r}: {exc}") \
+                    from None
+            if compiled.groups < 1:
+                raise InputError(f"--group-by: {text[3:]!r} has no capture group; the first "
+                                 "group's text is the key, e.g. 're:^(.+)_jpg\\.rf\\.'")
+        return cls(text)
+
+
+@dataclass(frozen=True, eq=False)
+class Groups:
+    key: GroupKey
+    of_image: np.ndarray  # intp [images]: group index of each image
+    labels: list[str]  # [groups]: the key's value, as text
+
+    @property
+    def count(self) -> int:
+        return len(self.labels)
+
+
+def group_images(dataset: Dataset, key: GroupKey, missing: str = "error") -> Groups:
+    """Group index per image. Images without a key are an error, or (``missing="own"``) a
+    group of their own."""
+    if key.is_image:
+        return Groups(key, np.arange(dataset.n_images, dtype=np.intp),
+                      [str(i) for i in dataset.image_ids.tolist()])
+    values = _key_values(dataset, key)
+    index: dict[Any, int] = {}
+    of_image = np.empty(dataset.n_images, dtype=np.intp)
+    for row, value in enumerate(values):
+        if value is None:
+            if missing != "own":
+                raise InputError(_missing_message(dataset, key, row), dataset.path,
+                                 json_path=f"$.images[{row}]")
+            value = ("own image", row)
+        of_image[row] = index.setdefault(value, len(index))
+    labels = [f"image {dataset.images[v[1]].get('id')}" if isinstance(v, tuple) else str(v)
+              for v in index]
+    return Groups(key, of_image, labels)
+
+
+def _key_values(dataset: Dataset, key: GroupKey) -> list[Any]:
+    pattern = key.pattern
+    if pattern is not None:
+        matches = [pattern.search(name) for name in dataset.file_names]
+        return [m.group(1) if m is not None and m.group(1) is not None else None for m in matches]
+    values = [record.get(key.text) for record in dataset.images]
+    for row, value in enumerate(values):
+        if isinstance(value, (list, dict, float)):
+            raise InputError(f'group field "{key.text}" must be a string or an integer, found '
+                             f"{value!r:.40}", dataset.path, json_path=f"$.images[{row}].{key.text}")
+    return values
+
+
+def _missing_message(dataset: Dataset, key: GroupKey, row: int) -> str:
+    what = (f"file_name {dataset.file_names[row]!r} does not match {key.text[3:]!r}"
+            if key.pattern is not None else f'no "{key.text}" field')
+    return f"{what}; pass --missing-group=own to make such images groups of their own"

@@ -1,0 +1,181 @@
+"""Local search after the greedy placement: single-group moves, then pair swaps.
+
+Moving group g (profile x) from fold a to fold b changes J by
+    2 sum_j w_j x_j (load_bj - load_aj + x_j);
+swapping g in a with h in b, with d = x_g - x_h, by
+    2 sum_j w_j d_j (load_bj - load_aj) + 2 sum_j w_j d_j^2.
+Moves are evaluated for every group and fold in one vectorised pass. Swaps fix what moves
+cannot: an image-presence count already at its target while the annotation count of the same
+class is off needs two images with different counts of it traded. After a few whole-data
+move passes, each round takes the columns that are worst off and, between their fullest and
+emptiest fold, scores a seeded sample of candidate moves and all candidate pairs by one
+matrix product, applying the best.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from foldcheck.profiles import Profiles
+
+_TOLERANCE = 1e-12
+_MOVE_PASSES = 3
+_ROUNDS = 40
+_MIN_ROUND_GAIN = 1e-3  # stop when a round lowers J by less than this fraction
+_SWAP_COLUMNS = 24  # worst columns examined per round
+_SWAP_CANDIDATES = 192  # groups sampled on each side of a swap
+
+
+def refine(profiles: Profiles, fold_of_group: np.ndarray, k: int,
+           rng: np.random.Generator) -> None:
+    """Improve ``fold_of_group`` in place; J never rises, no fold is emptied."""
+    load = profiles.loads(fold_of_group, k)
+    _move_passes(profiles, fold_of_group, load)
+    holders = _groups_by_column(profiles)
+    for _ in range(_ROUNDS):
+        before = _objective(profiles, load)
+        _targeted_round(profiles, holders, fold_of_group, load, rng)
+        _fold_pair_round(profiles, fold_of_group, load, rng)
+        if before - _objective(profiles, load) <= _MIN_ROUND_GAIN * before:
+            return
+
+
+def _objective(profiles: Profiles, load: np.ndarray) -> float:
+    return float(((load - profiles.targets) ** 2 @ profiles.weights).sum())
+
+
+def _move_passes(profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray) -> None:
+    columns, values = profiles.columns, profiles.values
+    weighted = profiles.weights[columns] * values
+    row = profiles.row_of_entries()
+    every_group = np.arange(profiles.n_groups)
+    groups_in_fold = np.bincount(fold_of_group, minlength=len(load))
+    for _ in range(_MOVE_PASSES):
+        own = load[fold_of_group[row], columns]
+        delta = np.stack([profiles.row_sums(weighted * (load[f, columns] - own + values))
+                          for f in range(len(load))], axis=1)
+        delta[every_group, fold_of_group] = np.inf
+        best = delta.min(axis=1)
+        candidates = np.flatnonzero(best < -_TOLERANCE)
+        moved = 0
+        for group in candidates[np.argsort(best[candidates], kind="stable")].tolist():
+            source = int(fold_of_group[group])
+            if groups_in_fold[source] == 1:
+                continue
+            start, stop = profiles.indptr[group], profiles.indptr[group + 1]
+            cols, x = columns[start:stop], values[start:stop]
+            gain = (load[:, cols] - load[source, cols] + x) @ weighted[start:stop]
+            gain[source] = np.inf
+            target = int(gain.argmin())
+            if gain[target] >= -_TOLERANCE:
+                continue  # an earlier move this pass took its gain away
+            load[source, cols] -= x
+            load[target, cols] += x
+            fold_of_group[group] = target
+            groups_in_fold[source] -= 1
+            groups_in_fold[target] += 1
+            moved += 1
+        if moved == 0:
+            return
+
+
+def _targeted_round(profiles: Profiles, holders: list[np.ndarray], fold_of_group: np.ndarray,
+                    load: np.ndarray, rng: np.random.Generator) -> int:
+    """Best move or swap for each of the worst columns; the number applied."""
+    spread = profiles.weights * (load.max(axis=0) - load.min(axis=0)) ** 2
+    worst = np.argsort(-spread, kind="stable")[:_SWAP_COLUMNS]
+    groups_in_fold = np.bincount(fold_of_group, minlength=len(load))
+    applied = 0
+    for column in worst[spread[worst] > _TOLERANCE].tolist():
+        full, empty = int(load[:, column].argmax()), int(load[:, column].argmin())
+        column_holders = holders[column]
+        givers = _sample(column_holders[fold_of_group[column_holders] == full], rng)
+        takers = np.unique(np.concatenate([
+            _sample(column_holders[fold_of_group[column_holders] == empty], rng),
+            _sample(np.flatnonzero(fold_of_group == empty), rng),
+        ]))
+        if len(givers) == 0:
+            continue
+        give, take = _best_exchange(profiles, givers, takers, load[empty] - load[full],
+                                    allow_move=groups_in_fold[full] > 1)
+        if give < 0:
+            continue
+        _shift(profiles, load, give, full, empty)
+        fold_of_group[give] = empty
+        if take < 0:
+            groups_in_fold[full] -= 1
+            groups_in_fold[empty] += 1
+        else:
+            _shift(profiles, load, take, empty, full)
+            fold_of_group[take] = full
+        applied += 1
+    return applied
+
+
+def _fold_pair_round(profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray,
+                     rng: np.random.Generator) -> int:
+    """Best move or swap between every ordered pair of folds, over sampled groups (all of them
+    when there are few: then the search is exhaustive)."""
+    k = len(load)
+    applied = 0
+    for full in range(k):
+        for empty in range(k):
+            if full == empty:
+                continue
+            members = np.bincount(fold_of_group, minlength=k)
+            givers = _sample(np.flatnonzero(fold_of_group == full), rng)
+            takers = _sample(np.flatnonzero(fold_of_group == empty), rng)
+            give, take = _best_exchange(profiles, givers, takers, load[empty] - load[full],
+                                        allow_move=members[full] > 1)
+            if give < 0:
+                continue
+            _shift(profiles, load, give, full, empty)
+            fold_of_group[give] = empty
+            if take >= 0:
+                _shift(profiles, load, take, empty, full)
+                fold_of_group[take] = full
+            applied += 1
+    return applied
+
+
+def _shift(profiles: Profiles, load: np.ndarray, group: int, source: int, target: int) -> None:
+    start, stop = profiles.indptr[group], profiles.indptr[group + 1]
+    load[source, profiles.columns[start:stop]] -= profiles.values[start:stop]
+    load[target, profiles.columns[start:stop]] += profiles.values[start:stop]
+
+
+def _best_exchange(profiles: Profiles, givers: np.ndarray, takers: np.ndarray, gap: np.ndarray,
+                   allow_move: bool) -> tuple[int, int]:
+    """The best (giver, taker) swap or (giver, -1) move that lowers J; (-1, -1) if none.
+    ``gap`` is load(emptier fold) - load(fuller fold)."""
+    give_rows, give_cols, give_vals = profiles.entries(givers)
+    take_rows, take_cols, take_vals = profiles.entries(takers)
+    used, local = np.unique(np.concatenate([give_cols, take_cols]), return_inverse=True)
+    give = np.zeros((len(givers), len(used)))
+    take = np.zeros((len(takers), len(used)))
+    give[give_rows, local[:len(give_cols)]] = give_vals
+    take[take_rows, local[len(give_cols):]] = take_vals
+    w, wgap = profiles.weights[used], profiles.weights[used] * gap[used]
+    give_linear, give_square = give @ wgap, (give ** 2) @ w
+    # Column -1 holds the plain moves: giver alone, nothing back.
+    delta = np.empty((len(givers), len(takers) + 1))
+    delta[:, :-1] = 2 * (give_linear[:, None] - (take @ wgap)[None, :]) + 2 * (
+        give_square[:, None] + ((take ** 2) @ w)[None, :] - 2 * (give * w) @ take.T)
+    delta[:, -1] = 2 * (give_linear + give_square) if allow_move else np.inf
+    i, j = divmod(int(delta.argmin()), delta.shape[1])
+    if delta[i, j] >= -_TOLERANCE:
+        return -1, -1
+    return int(givers[i]), (int(takers[j]) if j < len(takers) else -1)
+
+
+def _groups_by_column(profiles: Profiles) -> list[np.ndarray]:
+    order = np.argsort(profiles.columns, kind="stable")
+    bounds = np.searchsorted(profiles.columns[order], np.arange(len(profiles.targets) + 1))
+    rows = profiles.row_of_entries()[order]
+    return [rows[bounds[c]:bounds[c + 1]] for c in range(len(profiles.targets))]
+
+
+def _sample(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    if len(groups) <= _SWAP_CANDIDATES:
+        return groups
+    return rng.choice(groups, _SWAP_CANDIDATES, replace=False)
