@@ -27,7 +27,9 @@ class Preset(NamedTuple):
 
 
 PRESETS: dict[str, Preset] = {
-    "sample": Preset(images=240, annotations=1400, classes=10, zipf=1.1, videos=48, empty_share=0.04),
+    "sample": Preset(
+        images=240, annotations=1400, classes=10, zipf=1.1, videos=48, empty_share=0.04
+    ),
     "trash": Preset(images=4_900, annotations=23_000, classes=10, zipf=1.0),
     "coco": Preset(images=118_000, annotations=860_000, classes=80, zipf=0.9),
     "lvis": Preset(images=100_000, annotations=1_270_000, classes=1_203, zipf=1.1),
@@ -59,8 +61,10 @@ def generate(preset: Preset, seed: int) -> dict[str, Any]:
     if preset.videos:
         # Each video draws its own small class palette; frames draw from it.
         video_of_image = np.sort(rng.integers(0, preset.videos, size=n_images))
-        palettes = [rng.choice(preset.classes, size=min(4, preset.classes), replace=False, p=probs)
-                    for _ in range(preset.videos)]
+        palettes = [
+            rng.choice(preset.classes, size=min(4, preset.classes), replace=False, p=probs)
+            for _ in range(preset.videos)
+        ]
     else:
         video_of_image = None
         palettes = []
@@ -81,8 +85,12 @@ def generate(preset: Preset, seed: int) -> dict[str, Any]:
         else:
             record["file_name"] = f"{image_id:012d}.jpg"
             # A few classes per image, drawn from the global tail.
-            palette = rng.choice(preset.classes, size=min(1 + rng.poisson(1.5), preset.classes),
-                                 replace=False, p=probs)
+            palette = rng.choice(
+                preset.classes,
+                size=min(1 + rng.poisson(1.5), preset.classes),
+                replace=False,
+                p=probs,
+            )
             local = probs[palette] / probs[palette].sum()
         images.append(record)
         n = int(counts[index])
@@ -90,17 +98,24 @@ def generate(preset: Preset, seed: int) -> dict[str, Any]:
             continue
         classes = rng.choice(palette, size=n, p=local)
         boxes = rng.random((n, 4))
-        for class_index, (x, y, w, h) in zip(classes.tolist(), boxes.tolist()):
+        for class_index, (x, y, w, h) in zip(classes.tolist(), boxes.tolist(), strict=True):
             bw, bh = round(8 + w * width / 3, 1), round(8 + h * height / 3, 1)
-            annotations.append({
-                "id": ann_id, "image_id": image_id, "category_id": class_index + 1,
-                "bbox": [round(x * (width - bw), 1), round(y * (height - bh), 1), bw, bh],
-                "area": round(bw * bh, 2), "iscrowd": 0,
-            })
+            annotations.append(
+                {
+                    "id": ann_id,
+                    "image_id": image_id,
+                    "category_id": class_index + 1,
+                    "bbox": [round(x * (width - bw), 1), round(y * (height - bh), 1), bw, bh],
+                    "area": round(bw * bh, 2),
+                    "iscrowd": 0,
+                }
+            )
             ann_id += 1
 
-    categories = [{"id": c + 1, "name": f"class_{c + 1:04d}", "supercategory": "object"}
-                  for c in range(preset.classes)]
+    categories = [
+        {"id": c + 1, "name": f"class_{c + 1:04d}", "supercategory": "object"}
+        for c in range(preset.classes)
+    ]
     return {
         "info": {"description": "foldcheck synthetic COCO-like dataset", "version": "1.0"},
         "licenses": [],
@@ -119,10 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = generate(PRESETS[args.preset], args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=args.indent, separators=(",", ":") if args.indent is None else None)
+    text = json.dumps(
+        data, indent=args.indent, separators=(",", ":") if args.indent is None else None
+    )
     args.out.write_text(text + "\n", encoding="utf-8")
-    print(f"{args.out}: {len(data['images'])} images, {len(data['annotations'])} annotations,"
-          f" {len(data['categories'])} classes", file=sys.stderr)
+    print(
+        f"{args.out}: {len(data['images'])} images, {len(data['annotations'])} annotations,"
+        f" {len(data['categories'])} classes",
+        file=sys.stderr,
+    )
     return 0
 
 

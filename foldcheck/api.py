@@ -36,8 +36,14 @@ class Split:
         return sorted(self.dataset.image_ids[self.fold_of_image == fold].tolist())
 
 
-def split(dataset: Dataset | str | Path, k: int = 5, group_by: str = "image",
-          stratify: str = "both", seed: int = 0, missing_group: str = "error") -> Split:
+def split(
+    dataset: Dataset | str | Path,
+    k: int = 5,
+    group_by: str = "image",
+    stratify: str = "both",
+    seed: int = 0,
+    missing_group: str = "error",
+) -> Split:
     """K folds in which every group sits in one fold and classes are spread evenly."""
     if not isinstance(dataset, Dataset):
         dataset = load_dataset(dataset)
@@ -49,19 +55,29 @@ def split(dataset: Dataset | str | Path, k: int = 5, group_by: str = "image",
         raise InputError("the dataset has no images to split", dataset.path, json_path="$.images")
     groups = group_images(dataset, GroupKey.parse(group_by), missing_group)
     if groups.count < k:
-        raise InputError(f"{groups.count} groups (by {group_by}) cannot fill {k} folds: every "
-                         "fold needs at least one group; lower -k or group more finely",
-                         dataset.path)
+        raise InputError(
+            f"{groups.count} groups (by {group_by}) cannot fill {k} folds: every "
+            "fold needs at least one group; lower -k or group more finely",
+            dataset.path,
+        )
     profiles = build_profiles(dataset, groups, k, stratify)
     fold_of_group = assign_folds(profiles, k, seed)
-    return Split(dataset, groups, k, seed, stratify, fold_of_group[groups.of_image],
-                 _sparse_class_notes(dataset, groups, k))
+    return Split(
+        dataset,
+        groups,
+        k,
+        seed,
+        stratify,
+        fold_of_group[groups.of_image],
+        _sparse_class_notes(dataset, groups, k),
+    )
 
 
 def _sparse_class_notes(dataset: Dataset, groups: Groups, k: int) -> tuple[str, ...]:
     """Classes held by fewer groups than folds: some validation folds must go without them."""
-    pairs = np.unique(groups.of_image[dataset.ann_image].astype(np.int64) * dataset.n_classes
-                      + dataset.ann_class)
+    pairs = np.unique(
+        groups.of_image[dataset.ann_image].astype(np.int64) * dataset.n_classes + dataset.ann_class
+    )
     groups_per_class = np.bincount(pairs % dataset.n_classes, minlength=dataset.n_classes)
     notes = []
     for index in np.flatnonzero(groups_per_class < k).tolist():
@@ -70,15 +86,27 @@ def _sparse_class_notes(dataset: Dataset, groups: Groups, k: int) -> tuple[str, 
         if count == 0:
             notes.append(f"class {name!r} has no annotations: it is in no fold")
         else:
-            notes.append(f"class {name!r} is in {count} group{'s' if count > 1 else ''}, fewer "
-                         f"than {k} folds: {k - count} validation folds have none of it")
+            notes.append(
+                f"class {name!r} is in {count} group{'s' if count > 1 else ''}, fewer "
+                f"than {k} folds: {k - count} validation folds have none of it"
+            )
     return tuple(notes)
 
 
-def check(paths: list[str | Path], dataset: str | Path | None = None,
-          group_by: str | None = None, tolerance: float | None = None) -> list[Finding]:
+def check(
+    paths: list[str | Path],
+    dataset: str | Path | None = None,
+    group_by: str | None = None,
+    tolerance: float | None = None,
+) -> list[Finding]:
     """Findings for the fold files at ``paths`` (see ``foldcheck check --help``)."""
     from foldcheck.checker import run_checks
 
-    return run_checks([Path(p) for p in paths], dataset=None if dataset is None else Path(dataset),
-                      group_by=group_by, tolerance=tolerance)
+    result = run_checks(
+        [Path(p) for p in paths],
+        dataset=None if dataset is None else Path(dataset),
+        group_by=group_by,
+        tolerance=tolerance,
+        cap=False,
+    )
+    return result.findings

@@ -1,11 +1,11 @@
 """Per-fold balance: counts, shares and deviations, with the tolerance applied.
 
 Tolerance T is relative: the validation fold of class c should hold e_c = n_c / K of it,
-give or take T * e_c. Rare classes would fail any such test (3 boxes cannot be spread over 5
-folds), so the allowed deviation is never tighter than what a group-respecting split can
-reach: at least one instance, and at least the excess of the class's largest single group
-over e_c. The same rule applies to annotation counts, image counts per class, box-size
-buckets and fold sizes.
+give or take T * e_c. Rare classes and coarse groups would fail any such test (3 boxes cannot
+be spread over 5 folds; a video of 40 boxes moves all 40 at once), so the allowed deviation is
+never tighter than one group's worth: max(T * e_c, the largest count of c in a single group).
+The same rule applies to annotation counts, image counts per class, box-size buckets and fold
+sizes.
 """
 
 from __future__ import annotations
@@ -32,35 +32,51 @@ class Table:
 
     @property
     def totals(self) -> np.ndarray:
-        return self.counts.sum(axis=1)
+        totals: np.ndarray = self.counts.sum(axis=1)
+        return totals
 
     @property
     def expected(self) -> np.ndarray:
-        return self.totals / self.counts.shape[1]
+        expected: np.ndarray = self.totals / self.counts.shape[1]
+        return expected
 
     @property
     def deviation(self) -> np.ndarray:
         """Relative deviation from the expected count, [rows, k] (0 where nothing expected)."""
         expected = self.expected[:, None]
-        return np.divide(self.counts - expected, expected, out=np.zeros_like(self.counts),
-                         where=expected > 0)
+        deviation: np.ndarray = np.divide(
+            self.counts - expected, expected, out=np.zeros_like(self.counts), where=expected > 0
+        )
+        return deviation
 
     @property
     def out_of_tolerance(self) -> np.ndarray:
-        return np.abs(self.counts - self.expected[:, None]) > self.allowed[:, None] + 1e-9
+        beyond: np.ndarray = np.abs(self.counts - self.expected[:, None]) > self.allowed[:, None]
+        return beyond
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "rows": [
-                {"name": name, "total": int(total), "expected": round(float(expected), 3),
-                 "allowed_deviation": round(float(allowed), 3),
-                 "counts": [int(c) for c in counts],
-                 "deviation": [round(float(d), 4) for d in deviation],
-                 "out_of_tolerance": [bool(o) for o in out]}
+                {
+                    "name": name,
+                    "total": int(total),
+                    "expected": round(float(expected), 3),
+                    "allowed_deviation": round(float(allowed), 3),
+                    "counts": [int(c) for c in counts],
+                    "deviation": [round(float(d), 4) for d in deviation],
+                    "out_of_tolerance": [bool(o) for o in out],
+                }
                 for name, total, expected, allowed, counts, deviation, out in zip(
-                    self.rows, self.totals, self.expected, self.allowed, self.counts,
-                    self.deviation, self.out_of_tolerance)
+                    self.rows,
+                    self.totals,
+                    self.expected,
+                    self.allowed,
+                    self.counts,
+                    self.deviation,
+                    self.out_of_tolerance,
+                    strict=True,
+                )
             ],
         }
 
@@ -79,12 +95,20 @@ class Balance:
         return (self.annotations, self.images, self.box_sizes, self.fold_sizes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"k": self.k, "tolerance": self.tolerance,
-                "tables": [table.to_dict() for table in self.tables]}
+        return {
+            "k": self.k,
+            "tolerance": self.tolerance,
+            "tables": [table.to_dict() for table in self.tables],
+        }
 
 
-def compute_balance(dataset: Dataset, fold_of_image: np.ndarray, group_of_image: np.ndarray,
-                    k: int, tolerance: float) -> Balance:
+def compute_balance(
+    dataset: Dataset,
+    fold_of_image: np.ndarray,
+    group_of_image: np.ndarray,
+    k: int,
+    tolerance: float,
+) -> Balance:
     """Balance of the images assigned to folds 0..k-1 (images with fold -1 are left out)."""
     names = dataset.category_names
     n_classes = dataset.n_classes
@@ -92,17 +116,23 @@ def compute_balance(dataset: Dataset, fold_of_image: np.ndarray, group_of_image:
     image_class = np.unique(dataset.ann_image.astype(np.int64) * n_classes + dataset.ann_class)
     pair_image, pair_class = image_class // n_classes, image_class % n_classes
 
-    def table(title: str, rows: tuple[str, ...], row: np.ndarray, fold: np.ndarray,
-              group: np.ndarray) -> Table:
+    def table(
+        title: str, rows: tuple[str, ...], row: np.ndarray, fold: np.ndarray, group: np.ndarray
+    ) -> Table:
         inside = fold >= 0
         row, fold, group = row[inside], fold[inside], group[inside]
         counts = np.bincount(row * k + fold, minlength=len(rows) * k).reshape(len(rows), k)
-        return Table(title, rows, counts.astype(np.float64),
-                     _allowed(counts, row, group, len(rows), tolerance))
+        return Table(
+            title,
+            rows,
+            counts.astype(np.float64),
+            _allowed(counts, row, group, len(rows), tolerance),
+        )
 
     ann_group = group_of_image[dataset.ann_image]
-    bucket = np.digitize(np.nan_to_num(dataset.ann_area, nan=-1.0),
-                         [low for _, low, _ in SIZE_BUCKETS[1:]])
+    bucket = np.digitize(
+        np.nan_to_num(dataset.ann_area, nan=-1.0), [low for _, low, _ in SIZE_BUCKETS[1:]]
+    )
     known_area = ~np.isnan(dataset.ann_area)
     image_rows = np.zeros(dataset.n_images, dtype=np.intp)
     ann_rows = np.ones(dataset.n_annotations, dtype=np.intp)
@@ -110,22 +140,36 @@ def compute_balance(dataset: Dataset, fold_of_image: np.ndarray, group_of_image:
     size_fold = np.concatenate([fold_of_image, ann_fold])
     size_group = np.concatenate([group_of_image, ann_group])
     return Balance(
-        k, tolerance,
+        k,
+        tolerance,
         table("annotations per class", names, dataset.ann_class, ann_fold, ann_group),
-        table("images per class", names, pair_class, fold_of_image[pair_image],
-              group_of_image[pair_image]),
-        table("annotations per box size", tuple(name for name, _, _ in SIZE_BUCKETS),
-              bucket[known_area], ann_fold[known_area], ann_group[known_area]),
+        table(
+            "images per class",
+            names,
+            pair_class,
+            fold_of_image[pair_image],
+            group_of_image[pair_image],
+        ),
+        table(
+            "annotations per box size",
+            tuple(name for name, _, _ in SIZE_BUCKETS),
+            bucket[known_area],
+            ann_fold[known_area],
+            ann_group[known_area],
+        ),
         table("fold size", ("images", "annotations"), size_row, size_fold, size_group),
     )
 
 
-def _allowed(counts: np.ndarray, row: np.ndarray, group: np.ndarray, n_rows: int,
-             tolerance: float) -> np.ndarray:
+def _allowed(
+    counts: np.ndarray, row: np.ndarray, group: np.ndarray, n_rows: int, tolerance: float
+) -> np.ndarray:
     expected = counts.sum(axis=1) / counts.shape[1]
     largest_group = np.zeros(n_rows)
     if len(row):
-        pairs, per_pair = np.unique(row.astype(np.int64) * (int(group.max()) + 1) + group,
-                                    return_counts=True)
+        pairs, per_pair = np.unique(
+            row.astype(np.int64) * (int(group.max()) + 1) + group, return_counts=True
+        )
         np.maximum.at(largest_group, pairs // (int(group.max()) + 1), per_pair)
-    return np.maximum.reduce([tolerance * expected, np.ones(n_rows), largest_group - expected])
+    allowed: np.ndarray = np.maximum(tolerance * expected, largest_group)
+    return allowed

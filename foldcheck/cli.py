@@ -62,8 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CLEAN
     except Exception:  # the last resort: report the bug, don't hide it
         traceback.print_exc()
-        print(f"foldcheck {__version__}: internal error (a bug: please report it with the "
-              "traceback above)", file=sys.stderr)
+        print(
+            f"foldcheck {__version__}: internal error (a bug: please report it with the "
+            "traceback above)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

@@ -19,8 +19,15 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 DEFAULT_TOLERANCE = 0.1
-KEYS = {"dataset": str, "folds": str, "k": int, "seed": int, "group_by": str,
-        "stratify": str, "tolerance": float}
+KEYS = {
+    "dataset": str,
+    "folds": str,
+    "k": int,
+    "seed": int,
+    "group_by": str,
+    "stratify": str,
+    "tolerance": float,
+}
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,9 @@ def load_config(start: Path | None = None) -> ProjectConfig:
     for key, value in section.items():
         expected = KEYS.get(key)
         if expected is None:
-            raise InputError(f"[tool.foldcheck] has unknown key {key!r} (known: "
-                             f"{', '.join(KEYS)})", pyproject)
+            raise InputError(
+                f"[tool.foldcheck] has unknown key {key!r} (known: {', '.join(KEYS)})", pyproject
+            )
         if expected is float and type(value) is int:
             value = float(value)
         if type(value) is not expected:

@@ -71,8 +71,9 @@ def load_dataset(path: str | Path) -> Dataset:
 
 def dataset_from_document(document: Any, path: Path, sha256: str) -> Dataset:
     if not isinstance(document, dict):
-        raise InputError(f"expected a COCO object at the top level, found {_kind(document)}", path,
-                         json_path="$")
+        raise InputError(
+            f"expected a COCO object at the top level, found {_kind(document)}", path, json_path="$"
+        )
     images = _record_list(document, "images", path)
     annotations = _record_list(document, "annotations", path)
     categories = _record_list(document, "categories", path)
@@ -81,18 +82,48 @@ def dataset_from_document(document: Any, path: Path, sha256: str) -> Dataset:
     category_ids = _int_column(categories, "categories", "id", path)
     image_row = _index_of(image_ids, "images", path)
     class_row = _index_of(category_ids, "categories", path)
-    ann_image = _lookup(_int_column(annotations, "annotations", "image_id", path), image_ids,
-                        image_row, "annotations", "image_id", "image", path)
-    ann_class = _lookup(_int_column(annotations, "annotations", "category_id", path), category_ids,
-                        class_row, "annotations", "category_id", "category", path)
+    ann_image = _lookup(
+        _int_column(annotations, "annotations", "image_id", path),
+        image_ids,
+        image_row,
+        "annotations",
+        "image_id",
+        "image",
+        path,
+    )
+    ann_class = _lookup(
+        _int_column(annotations, "annotations", "category_id", path),
+        category_ids,
+        class_row,
+        "annotations",
+        "category_id",
+        "category",
+        path,
+    )
     names = tuple(str(c.get("name", c["id"])) for c in categories)
-    return Dataset(path, sha256, document, image_ids, category_ids, names, ann_image, ann_class,
-                   _areas(annotations))
+    return Dataset(
+        path,
+        sha256,
+        document,
+        image_ids,
+        category_ids,
+        names,
+        ann_image,
+        ann_class,
+        _areas(annotations),
+    )
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number", type(None): "null"}.get(type(value), "a value")
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), "a value")
 
 
 def _record_list(document: dict[str, Any], key: str, path: Path) -> list[dict[str, Any]]:
@@ -121,11 +152,15 @@ def _int_column(records: list[dict[str, Any]], key: str, name: str, path: Path) 
             raise InputError(f'missing "{name}"', path, json_path=where)
         value = record[name]
         if type(value) is not int:
-            raise InputError(f"expected an integer, found {_kind(value)} {value!r:.40}", path,
-                             json_path=f"{where}.{name}")
+            raise InputError(
+                f"expected an integer, found {_kind(value)} {value!r:.40}",
+                path,
+                json_path=f"{where}.{name}",
+            )
         if not -INT64_MAX <= value <= INT64_MAX:
-            raise InputError(f"id {value} is out of the 64-bit range", path,
-                             json_path=f"{where}.{name}")
+            raise InputError(
+                f"id {value} is out of the 64-bit range", path, json_path=f"{where}.{name}"
+            )
     raise InputError(f'unreadable "{name}" values', path, json_path=f"$.{key}")
 
 
@@ -135,18 +170,31 @@ def _index_of(ids: np.ndarray, key: str, path: Path) -> np.ndarray:
     repeats = np.flatnonzero(ids[order][1:] == ids[order][:-1])
     if len(repeats):
         first, second = sorted((int(order[repeats[0]]), int(order[repeats[0] + 1])))
-        raise InputError(f"duplicate id {int(ids[second])} (first at $.{key}[{first}])", path,
-                         json_path=f"$.{key}[{second}].id")
+        raise InputError(
+            f"duplicate id {int(ids[second])} (first at $.{key}[{first}])",
+            path,
+            json_path=f"$.{key}[{second}].id",
+        )
     return order
 
 
-def _lookup(values: np.ndarray, ids: np.ndarray, order: np.ndarray, key: str, name: str,
-            noun: str, path: Path) -> np.ndarray:
+def _lookup(
+    values: np.ndarray,
+    ids: np.ndarray,
+    order: np.ndarray,
+    key: str,
+    name: str,
+    noun: str,
+    path: Path,
+) -> np.ndarray:
     """Rows of ``ids`` holding each of ``values``; an unknown value is an error."""
     if len(ids) == 0:
         if len(values):
-            raise InputError(f"{noun} id {int(values[0])} is not in the file's {noun} list", path,
-                             json_path=f"$.{key}[0].{name}")
+            raise InputError(
+                f"{noun} id {int(values[0])} is not in the file's {noun} list",
+                path,
+                json_path=f"$.{key}[0].{name}",
+            )
         return np.zeros(0, np.intp)
     sorted_ids = ids[order]
     position = np.minimum(np.searchsorted(sorted_ids, values), len(ids) - 1)
@@ -154,8 +202,11 @@ def _lookup(values: np.ndarray, ids: np.ndarray, order: np.ndarray, key: str, na
     if len(unknown):
         index = int(unknown[0])
         more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
-        raise InputError(f"{noun} id {int(values[index])} is not in the file's {noun} list{more}",
-                         path, json_path=f"$.{key}[{index}].{name}")
+        raise InputError(
+            f"{noun} id {int(values[index])} is not in the file's {noun} list{more}",
+            path,
+            json_path=f"$.{key}[{index}].{name}",
+        )
     return order[position].astype(np.intp, copy=False)
 
 
@@ -165,7 +216,11 @@ def _areas(annotations: list[dict[str, Any]]) -> np.ndarray:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
         box = record.get("bbox")
-        if isinstance(box, list) and len(box) == 4 and all(isinstance(v, (int, float)) for v in box):
+        if (
+            isinstance(box, list)
+            and len(box) == 4
+            and all(isinstance(v, (int, float)) for v in box)
+        ):
             return float(box[2] * box[3])
         return float("nan")
 

@@ -26,8 +26,10 @@ def parse_export_formats(text: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     unknown = [f for f in formats if f not in EXPORT_FORMATS]
     if unknown:
-        raise InputError(f"--export: unknown format {unknown[0]!r} (choose from "
-                         f"{', '.join(EXPORT_FORMATS)}, comma-separated)")
+        raise InputError(
+            f"--export: unknown format {unknown[0]!r} (choose from "
+            f"{', '.join(EXPORT_FORMATS)}, comma-separated)"
+        )
     return formats
 
 
@@ -41,16 +43,24 @@ def export_paths(out: Path, formats: tuple[str, ...], k: int) -> list[Path]:
     return paths
 
 
-def write_exports(staged: StagedFiles, dataset: Dataset, fold_of_image: np.ndarray,
-                  group_labels: list[str], group_of_image: np.ndarray, out: Path,
-                  formats: tuple[str, ...], k: int) -> None:
+def write_exports(
+    staged: StagedFiles,
+    dataset: Dataset,
+    fold_of_image: np.ndarray,
+    group_labels: list[str],
+    group_of_image: np.ndarray,
+    out: Path,
+    formats: tuple[str, ...],
+    k: int,
+) -> None:
     if "coco" in formats:
         for fold in range(k):
             for name, in_part in (("train", fold_of_image != fold), ("val", fold_of_image == fold)):
                 staged.write(out / f"{name}_fold{fold}.json", coco_subset(dataset, in_part))
     if "csv" in formats:
-        staged.write(out / "folds.csv", fold_csv(dataset, fold_of_image, group_labels,
-                                                 group_of_image))
+        staged.write(
+            out / "folds.csv", fold_csv(dataset, fold_of_image, group_labels, group_of_image)
+        )
 
 
 def coco_subset(dataset: Dataset, image_mask: np.ndarray) -> bytes:
@@ -60,17 +70,24 @@ def coco_subset(dataset: Dataset, image_mask: np.ndarray) -> bytes:
     annotations = document["annotations"]
     subset = dict(document)
     subset["images"] = [images[i] for i in np.flatnonzero(image_mask).tolist()]
-    subset["annotations"] = [annotations[i] for i in
-                             np.flatnonzero(image_mask[dataset.ann_image]).tolist()]
+    subset["annotations"] = [
+        annotations[i] for i in np.flatnonzero(image_mask[dataset.ann_image]).tolist()
+    ]
     return dumps(subset)
 
 
-def fold_csv(dataset: Dataset, fold_of_image: np.ndarray, group_labels: list[str],
-             group_of_image: np.ndarray) -> bytes:
+def fold_csv(
+    dataset: Dataset, fold_of_image: np.ndarray, group_labels: list[str], group_of_image: np.ndarray
+) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["image_id", "file_name", "group", "fold"])
-    for image_id, name, group, fold in zip(dataset.image_ids.tolist(), dataset.file_names,
-                                           group_of_image.tolist(), fold_of_image.tolist()):
+    for image_id, name, group, fold in zip(
+        dataset.image_ids.tolist(),
+        dataset.file_names,
+        group_of_image.tolist(),
+        fold_of_image.tolist(),
+        strict=True,
+    ):
         writer.writerow([image_id, name, group_labels[group], fold])
     return buffer.getvalue().encode("utf-8")

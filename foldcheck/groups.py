@@ -39,11 +39,14 @@ class GroupKey:
             try:
                 compiled = re.compile(text[3:])
             except re.error as exc:
-                raise InputError(f"--group-by: invalid regular expression {text[3:]!r}: {exc}") \
-                    from None
+                raise InputError(
+                    f"--group-by: invalid regular expression {text[3:]!r}: {exc}"
+                ) from None
             if compiled.groups < 1:
-                raise InputError(f"--group-by: {text[3:]!r} has no capture group; the first "
-                                 "group's text is the key, e.g. 're:^(.+)_jpg\\.rf\\.'")
+                raise InputError(
+                    f"--group-by: {text[3:]!r} has no capture group; the first "
+                    "group's text is the key, e.g. 're:^(.+)_jpg\\.rf\\.'"
+                )
         return cls(text)
 
 
@@ -62,20 +65,25 @@ def group_images(dataset: Dataset, key: GroupKey, missing: str = "error") -> Gro
     """Group index per image. Images without a key are an error, or (``missing="own"``) a
     group of their own."""
     if key.is_image:
-        return Groups(key, np.arange(dataset.n_images, dtype=np.intp),
-                      [str(i) for i in dataset.image_ids.tolist()])
+        return Groups(
+            key,
+            np.arange(dataset.n_images, dtype=np.intp),
+            [str(i) for i in dataset.image_ids.tolist()],
+        )
     values = _key_values(dataset, key)
     index: dict[Any, int] = {}
     of_image = np.empty(dataset.n_images, dtype=np.intp)
     for row, value in enumerate(values):
         if value is None:
             if missing != "own":
-                raise InputError(_missing_message(dataset, key, row), dataset.path,
-                                 json_path=f"$.images[{row}]")
+                raise InputError(
+                    _missing_message(dataset, key, row), dataset.path, json_path=f"$.images[{row}]"
+                )
             value = ("own image", row)
         of_image[row] = index.setdefault(value, len(index))
-    labels = [f"image {dataset.images[v[1]].get('id')}" if isinstance(v, tuple) else str(v)
-              for v in index]
+    labels = [
+        f"image {dataset.images[v[1]].get('id')}" if isinstance(v, tuple) else str(v) for v in index
+    ]
     return Groups(key, of_image, labels)
 
 
@@ -87,12 +95,18 @@ def _key_values(dataset: Dataset, key: GroupKey) -> list[Any]:
     values = [record.get(key.text) for record in dataset.images]
     for row, value in enumerate(values):
         if isinstance(value, (list, dict, float)):
-            raise InputError(f'group field "{key.text}" must be a string or an integer, found '
-                             f"{value!r:.40}", dataset.path, json_path=f"$.images[{row}].{key.text}")
+            raise InputError(
+                f'group field "{key.text}" must be a string or an integer, found {value!r:.40}',
+                dataset.path,
+                json_path=f"$.images[{row}].{key.text}",
+            )
     return values
 
 
 def _missing_message(dataset: Dataset, key: GroupKey, row: int) -> str:
-    what = (f"file_name {dataset.file_names[row]!r} does not match {key.text[3:]!r}"
-            if key.pattern is not None else f'no "{key.text}" field')
+    what = (
+        f"file_name {dataset.file_names[row]!r} does not match {key.text[3:]!r}"
+        if key.pattern is not None
+        else f'no "{key.text}" field'
+    )
     return f"{what}; pass --missing-group=own to make such images groups of their own"

@@ -56,8 +56,9 @@ def parse_json(raw: bytes, path: Path) -> Any:
     if not raw.strip():
         raise InputError("empty file, expected a JSON document", path)
     if raw.startswith(b"\xef\xbb\xbf"):
-        raise InputError("starts with a UTF-8 byte-order mark; save the file without BOM", path,
-                         line=1, col=1)
+        raise InputError(
+            "starts with a UTF-8 byte-order mark; save the file without BOM", path, line=1, col=1
+        )
     try:
         with gc_paused():
             data = orjson.loads(raw)
@@ -79,10 +80,14 @@ def _decode_error(raw: bytes, path: Path, message: str, pos: int) -> InputError:
         raw.decode("utf-8")
     except UnicodeDecodeError as bad:
         line, col = line_col(raw, bad.start)
-        return InputError(f"not valid UTF-8 (byte 0x{raw[bad.start]:02x}); JSON must be UTF-8",
-                          path, line=line, col=col)
+        return InputError(
+            f"not valid UTF-8 (byte 0x{raw[bad.start]:02x}); JSON must be UTF-8",
+            path,
+            line=line,
+            col=col,
+        )
     pos = min(pos, len(raw))
-    token = raw[pos:pos + 9]
+    token = raw[pos : pos + 9]
     if token.startswith((b"NaN", b"Infinity", b"-Infinity")):
         message = "NaN and Infinity are not valid JSON numbers"
     elif pos >= len(raw.rstrip()):
@@ -105,15 +110,20 @@ def _parsed_key_count(node: Any, *, deep: bool) -> int:
     """Keys in the objects of the tree. Lists of records are summed at C speed; objects nested
     inside records (RLE masks, attributes) are walked only when ``deep``."""
     if isinstance(node, dict):
-        return len(node) + sum(_parsed_key_count(v, deep=deep) for v in node.values()
-                               if isinstance(v, (dict, list)))
+        return len(node) + sum(
+            _parsed_key_count(v, deep=deep) for v in node.values() if isinstance(v, (dict, list))
+        )
     if not isinstance(node, list) or not node or not isinstance(node[0], (dict, list)):
         return 0
     if all(type(item) is dict for item in node):
         keys = sum(map(len, node))
         if deep:
-            keys += sum(_parsed_key_count(value, deep=True) for item in node
-                        for value in item.values() if isinstance(value, (dict, list)))
+            keys += sum(
+                _parsed_key_count(value, deep=True)
+                for item in node
+                for value in item.values()
+                if isinstance(value, (dict, list))
+            )
         return keys
     return sum(_parsed_key_count(item, deep=deep) for item in node)
 
@@ -143,7 +153,7 @@ def _locate_duplicate_key(raw: bytes) -> tuple[str, int]:
     """Find the first repeated key with the pure-Python scanner, which knows positions."""
     text = raw.decode("utf-8")
     found: list[tuple[str, int]] = []
-    original = json.decoder.JSONObject
+    original = json.decoder.JSONObject  # type: ignore[attr-defined]  # private, but stable
 
     def checking_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
         pairs, end = original(s_and_end, *args[:2], None, list, *args[4:])
@@ -156,7 +166,7 @@ def _locate_duplicate_key(raw: bytes) -> tuple[str, int]:
         return dict(pairs), end
 
     decoder = json.JSONDecoder()
-    decoder.parse_object = checking_object  # type: ignore[assignment]
+    decoder.parse_object = checking_object  # type: ignore[attr-defined]
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     decoder.decode(text)
     return found[0] if found else ("?", 0)

@@ -42,7 +42,7 @@ class JsonText:
 
     @lru_cache(maxsize=64)  # noqa: B019 - one JsonText per file, dropped with it
     def _element_starts(self, start: int) -> list[int]:
-        text, starts = self.text, []
+        text, starts = self.text, list[int]()
         if not text.startswith("[", start):
             return starts
         pos = _SPACE.match(text, start + 1).end()  # type: ignore[union-attr]

@@ -39,13 +39,17 @@ class Manifest:
 
     @property
     def dataset_file(self) -> Path:
-        return self.path.parent / self.dataset_path
+        return Path(os.path.normpath(self.path.parent / self.dataset_path))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "version": FORMAT_VERSION,
-            "dataset": {"path": self.dataset_path, "sha256": self.dataset_sha256,
-                        "images": self.dataset_images, "annotations": self.dataset_annotations},
+            "dataset": {
+                "path": self.dataset_path,
+                "sha256": self.dataset_sha256,
+                "images": self.dataset_images,
+                "annotations": self.dataset_annotations,
+            },
             "k": self.k,
             "seed": self.seed,
             "group_by": self.group_by,
@@ -88,13 +92,31 @@ def manifest_from_document(document: Any, raw: bytes, path: Path) -> Manifest:
     if error is not None:
         located = JsonText(raw).locate(list(error.absolute_path))
         line, col = located if located else (None, None)
-        raise InputError(f"not a valid fold manifest: {error.message}", path, line=line, col=col,
-                         json_path=error.json_path)
+        raise InputError(
+            f"not a valid fold manifest: {error.message}",
+            path,
+            line=line,
+            col=col,
+            json_path=error.json_path,
+        )
     if len(document["folds"]) != document["k"]:
-        raise InputError(f"k is {document['k']} but there are {len(document['folds'])} folds",
-                         path, json_path="$.folds")
+        raise InputError(
+            f"k is {document['k']} but there are {len(document['folds'])} folds",
+            path,
+            json_path="$.folds",
+        )
     dataset = document["dataset"]
-    return Manifest(path, dataset["path"], dataset["sha256"], dataset["images"],
-                    dataset["annotations"], document["k"], document["seed"],
-                    document["group_by"], document.get("missing_group", "error"),
-                    document["stratify"], float(document["tolerance"]), document["folds"])
+    return Manifest(
+        path,
+        dataset["path"],
+        dataset["sha256"],
+        dataset["images"],
+        dataset["annotations"],
+        document["k"],
+        document["seed"],
+        document["group_by"],
+        document.get("missing_group", "error"),
+        document["stratify"],
+        float(document["tolerance"]),
+        document["folds"],
+    )

@@ -24,21 +24,34 @@ def manifest_of(split: Split, out: Path, tolerance: float, missing_group: str) -
         dataset_sha256=dataset.sha256,
         dataset_images=dataset.n_images,
         dataset_annotations=dataset.n_annotations,
-        k=split.k, seed=split.seed, group_by=split.groups.key.text, missing_group=missing_group,
-        stratify=split.stratify, tolerance=tolerance,
+        k=split.k,
+        seed=split.seed,
+        group_by=split.groups.key.text,
+        missing_group=missing_group,
+        stratify=split.stratify,
+        tolerance=tolerance,
         folds=[split.val_image_ids(fold) for fold in range(split.k)],
     )
 
 
-def write_split(split: Split, manifest: Manifest, formats: tuple[str, ...],
-                force: bool) -> list[Path]:
+def write_split(
+    split: Split, manifest: Manifest, formats: tuple[str, ...], force: bool
+) -> list[Path]:
     """Write the manifest and exports together, all or nothing."""
     out = manifest.path.parent
     refuse_overwrite([manifest.path, *export_paths(out, formats, split.k)], force)
     with staged_files() as staged:
         staged.write(manifest.path, manifest.to_bytes())
-        write_exports(staged, split.dataset, split.fold_of_image, split.groups.labels,
-                      split.groups.of_image, out, formats, split.k)
+        write_exports(
+            staged,
+            split.dataset,
+            split.fold_of_image,
+            split.groups.labels,
+            split.groups.of_image,
+            out,
+            formats,
+            split.k,
+        )
         return [manifest.path, *export_paths(out, formats, split.k)]
 
 
@@ -51,10 +64,24 @@ def fold_of_image_from(manifest: Manifest, dataset: Dataset) -> np.ndarray:
     return fold
 
 
-def write_manifest_exports(manifest: Manifest, dataset: Dataset, groups: Groups, out: Path,
-                           formats: tuple[str, ...], force: bool) -> list[Path]:
+def write_manifest_exports(
+    manifest: Manifest,
+    dataset: Dataset,
+    groups: Groups,
+    out: Path,
+    formats: tuple[str, ...],
+    force: bool,
+) -> list[Path]:
     refuse_overwrite(export_paths(out, formats, manifest.k), force)
     with staged_files() as staged:
-        write_exports(staged, dataset, fold_of_image_from(manifest, dataset), groups.labels,
-                      groups.of_image, out, formats, manifest.k)
+        write_exports(
+            staged,
+            dataset,
+            fold_of_image_from(manifest, dataset),
+            groups.labels,
+            groups.of_image,
+            out,
+            formats,
+            manifest.k,
+        )
     return export_paths(out, formats, manifest.k)

@@ -57,39 +57,50 @@ class Profiles:
 
     def objective(self, fold_of_group: np.ndarray, k: int) -> float:
         deviation = self.loads(fold_of_group, k) - self.targets
-        return float((deviation ** 2 @ self.weights).sum())
+        return float((deviation**2 @ self.weights).sum())
 
 
 def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> Profiles:
     n_classes, n_groups = dataset.n_classes, groups.count
     ann_group = groups.of_image[dataset.ann_image]
     # (group, class) -> annotations
-    ann_keys, ann_counts = np.unique(ann_group.astype(np.int64) * n_classes + dataset.ann_class,
-                                     return_counts=True)
+    ann_keys, ann_counts = np.unique(
+        ann_group.astype(np.int64) * n_classes + dataset.ann_class, return_counts=True
+    )
     # (image, class) pairs, then (group, class) -> images containing the class
     image_class = np.unique(dataset.ann_image.astype(np.int64) * n_classes + dataset.ann_class)
     presence_keys, presence_counts = np.unique(
         groups.of_image[image_class // n_classes].astype(np.int64) * n_classes
-        + image_class % n_classes, return_counts=True)
+        + image_class % n_classes,
+        return_counts=True,
+    )
     images_per_group = np.bincount(groups.of_image, minlength=n_groups)
     anns_per_group = np.bincount(ann_group, minlength=n_groups)
     has_anns = np.flatnonzero(anns_per_group)
 
-    group = np.concatenate([ann_keys // n_classes, presence_keys // n_classes,
-                            np.arange(n_groups), has_anns])
-    column = np.concatenate([ann_keys % n_classes, n_classes + presence_keys % n_classes,
-                             np.full(n_groups, 2 * n_classes), np.full(len(has_anns),
-                                                                       2 * n_classes + 1)])
-    value = np.concatenate([ann_counts, presence_counts, images_per_group,
-                            anns_per_group[has_anns]]).astype(np.float64)
+    group = np.concatenate(
+        [ann_keys // n_classes, presence_keys // n_classes, np.arange(n_groups), has_anns]
+    )
+    column = np.concatenate(
+        [
+            ann_keys % n_classes,
+            n_classes + presence_keys % n_classes,
+            np.full(n_groups, 2 * n_classes),
+            np.full(len(has_anns), 2 * n_classes + 1),
+        ]
+    )
+    value = np.concatenate(
+        [ann_counts, presence_counts, images_per_group, anns_per_group[has_anns]]
+    ).astype(np.float64)
     order = np.lexsort((column, group))
     group, column, value = group[order], column[order], value[order]
 
     n_columns = 2 * n_classes + 2
     targets = np.bincount(column, weights=value, minlength=n_columns) / k
     ann_weight, image_weight = _MODE_WEIGHTS[stratify]
-    mode = np.concatenate([np.full(n_classes, ann_weight), np.full(n_classes, image_weight),
-                           [1.0, 1.0]])
+    mode = np.concatenate(
+        [np.full(n_classes, ann_weight), np.full(n_classes, image_weight), [1.0, 1.0]]
+    )
     weights = mode / np.maximum(targets, 1.0) ** 2
     indptr = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=n_groups))])
     return Profiles(indptr.astype(np.intp), column.astype(np.intp), value, weights, targets)

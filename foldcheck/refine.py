@@ -26,8 +26,7 @@ _SWAP_COLUMNS = 24  # worst columns examined per round
 _SWAP_CANDIDATES = 192  # groups sampled on each side of a swap
 
 
-def refine(profiles: Profiles, fold_of_group: np.ndarray, k: int,
-           rng: np.random.Generator) -> None:
+def refine(profiles: Profiles, fold_of_group: np.ndarray, k: int, rng: np.random.Generator) -> None:
     """Improve ``fold_of_group`` in place; J never rises, no fold is emptied."""
     load = profiles.loads(fold_of_group, k)
     _move_passes(profiles, fold_of_group, load)
@@ -52,8 +51,13 @@ def _move_passes(profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray
     groups_in_fold = np.bincount(fold_of_group, minlength=len(load))
     for _ in range(_MOVE_PASSES):
         own = load[fold_of_group[row], columns]
-        delta = np.stack([profiles.row_sums(weighted * (load[f, columns] - own + values))
-                          for f in range(len(load))], axis=1)
+        delta = np.stack(
+            [
+                profiles.row_sums(weighted * (load[f, columns] - own + values))
+                for f in range(len(load))
+            ],
+            axis=1,
+        )
         delta[every_group, fold_of_group] = np.inf
         best = delta.min(axis=1)
         candidates = np.flatnonzero(best < -_TOLERANCE)
@@ -79,8 +83,13 @@ def _move_passes(profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray
             return
 
 
-def _targeted_round(profiles: Profiles, holders: list[np.ndarray], fold_of_group: np.ndarray,
-                    load: np.ndarray, rng: np.random.Generator) -> int:
+def _targeted_round(
+    profiles: Profiles,
+    holders: list[np.ndarray],
+    fold_of_group: np.ndarray,
+    load: np.ndarray,
+    rng: np.random.Generator,
+) -> int:
     """Best move or swap for each of the worst columns; the number applied."""
     spread = profiles.weights * (load.max(axis=0) - load.min(axis=0)) ** 2
     worst = np.argsort(-spread, kind="stable")[:_SWAP_COLUMNS]
@@ -90,14 +99,19 @@ def _targeted_round(profiles: Profiles, holders: list[np.ndarray], fold_of_group
         full, empty = int(load[:, column].argmax()), int(load[:, column].argmin())
         column_holders = holders[column]
         givers = _sample(column_holders[fold_of_group[column_holders] == full], rng)
-        takers = np.unique(np.concatenate([
-            _sample(column_holders[fold_of_group[column_holders] == empty], rng),
-            _sample(np.flatnonzero(fold_of_group == empty), rng),
-        ]))
+        takers = np.unique(
+            np.concatenate(
+                [
+                    _sample(column_holders[fold_of_group[column_holders] == empty], rng),
+                    _sample(np.flatnonzero(fold_of_group == empty), rng),
+                ]
+            )
+        )
         if len(givers) == 0:
             continue
-        give, take = _best_exchange(profiles, givers, takers, load[empty] - load[full],
-                                    allow_move=groups_in_fold[full] > 1)
+        give, take = _best_exchange(
+            profiles, givers, takers, load[empty] - load[full], allow_move=groups_in_fold[full] > 1
+        )
         if give < 0:
             continue
         _shift(profiles, load, give, full, empty)
@@ -112,8 +126,9 @@ def _targeted_round(profiles: Profiles, holders: list[np.ndarray], fold_of_group
     return applied
 
 
-def _fold_pair_round(profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray,
-                     rng: np.random.Generator) -> int:
+def _fold_pair_round(
+    profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray, rng: np.random.Generator
+) -> int:
     """Best move or swap between every ordered pair of folds, over sampled groups (all of them
     when there are few: then the search is exhaustive)."""
     k = len(load)
@@ -125,8 +140,9 @@ def _fold_pair_round(profiles: Profiles, fold_of_group: np.ndarray, load: np.nda
             members = np.bincount(fold_of_group, minlength=k)
             givers = _sample(np.flatnonzero(fold_of_group == full), rng)
             takers = _sample(np.flatnonzero(fold_of_group == empty), rng)
-            give, take = _best_exchange(profiles, givers, takers, load[empty] - load[full],
-                                        allow_move=members[full] > 1)
+            give, take = _best_exchange(
+                profiles, givers, takers, load[empty] - load[full], allow_move=members[full] > 1
+            )
             if give < 0:
                 continue
             _shift(profiles, load, give, full, empty)
@@ -144,8 +160,9 @@ def _shift(profiles: Profiles, load: np.ndarray, group: int, source: int, target
     load[target, profiles.columns[start:stop]] += profiles.values[start:stop]
 
 
-def _best_exchange(profiles: Profiles, givers: np.ndarray, takers: np.ndarray, gap: np.ndarray,
-                   allow_move: bool) -> tuple[int, int]:
+def _best_exchange(
+    profiles: Profiles, givers: np.ndarray, takers: np.ndarray, gap: np.ndarray, allow_move: bool
+) -> tuple[int, int]:
     """The best (giver, taker) swap or (giver, -1) move that lowers J; (-1, -1) if none.
     ``gap`` is load(emptier fold) - load(fuller fold)."""
     give_rows, give_cols, give_vals = profiles.entries(givers)
@@ -153,14 +170,15 @@ def _best_exchange(profiles: Profiles, givers: np.ndarray, takers: np.ndarray, g
     used, local = np.unique(np.concatenate([give_cols, take_cols]), return_inverse=True)
     give = np.zeros((len(givers), len(used)))
     take = np.zeros((len(takers), len(used)))
-    give[give_rows, local[:len(give_cols)]] = give_vals
-    take[take_rows, local[len(give_cols):]] = take_vals
+    give[give_rows, local[: len(give_cols)]] = give_vals
+    take[take_rows, local[len(give_cols) :]] = take_vals
     w, wgap = profiles.weights[used], profiles.weights[used] * gap[used]
-    give_linear, give_square = give @ wgap, (give ** 2) @ w
+    give_linear, give_square = give @ wgap, (give**2) @ w
     # Column -1 holds the plain moves: giver alone, nothing back.
     delta = np.empty((len(givers), len(takers) + 1))
     delta[:, :-1] = 2 * (give_linear[:, None] - (take @ wgap)[None, :]) + 2 * (
-        give_square[:, None] + ((take ** 2) @ w)[None, :] - 2 * (give * w) @ take.T)
+        give_square[:, None] + ((take**2) @ w)[None, :] - 2 * (give * w) @ take.T
+    )
     delta[:, -1] = 2 * (give_linear + give_square) if allow_move else np.inf
     i, j = divmod(int(delta.argmin()), delta.shape[1])
     if delta[i, j] >= -_TOLERANCE:
@@ -172,7 +190,7 @@ def _groups_by_column(profiles: Profiles) -> list[np.ndarray]:
     order = np.argsort(profiles.columns, kind="stable")
     bounds = np.searchsorted(profiles.columns[order], np.arange(len(profiles.targets) + 1))
     rows = profiles.row_of_entries()[order]
-    return [rows[bounds[c]:bounds[c + 1]] for c in range(len(profiles.targets))]
+    return [rows[bounds[c] : bounds[c + 1]] for c in range(len(profiles.targets))]
 
 
 def _sample(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
 BALANCE_FORMATS = ("text", "json", "markdown")
 
 
-def render_balance(balance: Balance, fmt: str, stream: TextIO = sys.stdout,
-                   color: str = "auto", svg: Path | None = None) -> None:
+def render_balance(
+    balance: Balance,
+    fmt: str,
+    stream: TextIO = sys.stdout,
+    color: str = "auto",
+    svg: Path | None = None,
+) -> None:
     if fmt == "json":
         stream.write(json.dumps(balance.to_dict(), indent=2) + "\n")
     elif fmt == "markdown":
@@ -33,8 +38,14 @@ def render_balance(balance: Balance, fmt: str, stream: TextIO = sys.stdout,
 def make_console(stream: TextIO, color: str, record: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(file=stream, record=record, force_terminal=True if color == "always" else None,
-                   no_color=color == "never" or None, highlight=False, soft_wrap=False)
+    return Console(
+        file=stream,
+        record=record,
+        force_terminal=True if color == "always" else None,
+        no_color=color == "never" or None,
+        highlight=False,
+        soft_wrap=False,
+    )
 
 
 def print_balance(console: Console, balance: Balance) -> None:
@@ -44,13 +55,19 @@ def print_balance(console: Console, balance: Balance) -> None:
         if not table.rows:
             continue
         flagged = int(table.out_of_tolerance.sum())
-        caption = (f"{flagged} cell{'s' if flagged != 1 else ''} out of tolerance"
-                   if flagged else "all cells within tolerance")
-        rich_table = RichTable(title=f"{table.title}: count and deviation from an equal share "
-                               f"(1/{balance.k}), tolerance ±{balance.tolerance:.0%}",
-                               caption=caption, title_justify="left", caption_justify="left")
-        rich_table.add_column("class" if "class" in table.title else "", no_wrap=True,
-                              max_width=28)
+        caption = (
+            f"{flagged} cell{'s' if flagged != 1 else ''} out of tolerance"
+            if flagged
+            else "all cells within tolerance"
+        )
+        rich_table = RichTable(
+            title=f"{table.title}: count and deviation from an equal share "
+            f"(1/{balance.k}), tolerance ±{balance.tolerance:.0%}",
+            caption=caption,
+            title_justify="left",
+            caption_justify="left",
+        )
+        rich_table.add_column("class" if "class" in table.title else "", no_wrap=True, max_width=28)
         rich_table.add_column("total", justify="right", no_wrap=True)
         for fold in range(balance.k):
             rich_table.add_column(f"fold {fold}", justify="right", no_wrap=True)
@@ -59,8 +76,13 @@ def print_balance(console: Console, balance: Balance) -> None:
             cells = []
             for fold in range(balance.k):
                 text = f"{int(table.counts[index, fold])} {_signed(table.deviation[index, fold])}"
-                style = "bold red" if table.out_of_tolerance[index, fold] else (
-                    "dim" if abs(table.deviation[index, fold]) < balance.tolerance / 2 else "")
+                style = (
+                    "bold red"
+                    if table.out_of_tolerance[index, fold]
+                    else (
+                        "dim" if abs(table.deviation[index, fold]) < balance.tolerance / 2 else ""
+                    )
+                )
                 cells.append(f"[{style}]{text}[/]" if style else text)
             worst = float(abs(table.deviation[index]).max())
             rich_table.add_row(name, str(int(table.totals[index])), *cells, f"{worst:.0%}")
@@ -72,18 +94,24 @@ def balance_markdown(balance: Balance) -> str:
     for table in balance.tables:
         if not table.rows:
             continue
-        lines.append(f"**{table.title}** (tolerance ±{balance.tolerance:.0%}; "
-                     "⚠ = out of tolerance)\n")
+        lines.append(
+            f"**{table.title}** (tolerance ±{balance.tolerance:.0%}; ⚠ = out of tolerance)\n"
+        )
         header = ["", "total", *(f"fold {f}" for f in range(balance.k)), "worst"]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" + "---:|" * (len(header) - 1))
         for index, name in enumerate(table.rows):
-            cells = [f"{int(table.counts[index, f])} ({_signed(table.deviation[index, f])})"
-                     + (" ⚠" if table.out_of_tolerance[index, f] else "")
-                     for f in range(balance.k)]
+            cells = [
+                f"{int(table.counts[index, f])} ({_signed(table.deviation[index, f])})"
+                + (" ⚠" if table.out_of_tolerance[index, f] else "")
+                for f in range(balance.k)
+            ]
             worst = float(abs(table.deviation[index]).max())
-            lines.append(f"| {_escape(name)} | {int(table.totals[index])} | "
-                         + " | ".join(cells) + f" | {worst:.1%} |")
+            lines.append(
+                f"| {_escape(name)} | {int(table.totals[index])} | "
+                + " | ".join(cells)
+                + f" | {worst:.1%} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -94,4 +122,3 @@ def _signed(deviation: float) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("|", "\\|")
-

@@ -41,8 +41,10 @@ _MAX_STARTS = 16
 def assign_folds(profiles: Profiles, k: int, seed: int) -> np.ndarray:
     """Fold index (0..k-1) of every group."""
     if profiles.n_groups < k:
-        raise InputError(f"only {profiles.n_groups} groups for {k} folds: every fold needs at "
-                         "least one group (lower -k or choose a finer --group-by)")
+        raise InputError(
+            f"only {profiles.n_groups} groups for {k} folds: every fold needs at "
+            "least one group (lower -k or choose a finer --group-by)"
+        )
     rng = np.random.default_rng(seed)
     starts = int(np.clip(_RESTART_BUDGET // max(len(profiles.values), 1), 1, _MAX_STARTS))
     best, best_objective = None, np.inf
@@ -58,7 +60,7 @@ def assign_folds(profiles: Profiles, k: int, seed: int) -> np.ndarray:
 
 def _placement_order(profiles: Profiles, rng: np.random.Generator) -> np.ndarray:
     """Heaviest first; groups of similar weight (within a factor of 2^(1/4)) in seeded order."""
-    impact = profiles.row_sums(profiles.weights[profiles.columns] * profiles.values ** 2)
+    impact = profiles.row_sums(profiles.weights[profiles.columns] * profiles.values**2)
     bucket = np.floor(np.log2(np.maximum(impact, 1e-300)) * 4)
     return np.lexsort((rng.random(profiles.n_groups), -bucket))
 
@@ -67,7 +69,7 @@ def _greedy(profiles: Profiles, k: int, order: np.ndarray) -> np.ndarray:
     load = np.zeros((k, len(profiles.targets)))
     fold_of_group = np.empty(profiles.n_groups, dtype=np.intp)
     for first in range(0, len(order), _BATCH):
-        batch = order[first:first + _BATCH]
+        batch = order[first : first + _BATCH]
         rows, columns, values = profiles.entries(batch)
         used, local = np.unique(columns, return_inverse=True)
         dense = np.zeros((len(batch), len(used)))
@@ -78,6 +80,6 @@ def _greedy(profiles: Profiles, k: int, order: np.ndarray) -> np.ndarray:
         for i in range(len(batch)):
             fold = int(score[:, i].argmin())
             fold_of_group[batch[i]] = fold
-            score[fold, i + 1:] += gram[i, i + 1:]
+            score[fold, i + 1 :] += gram[i, i + 1 :]
         np.add.at(load, (fold_of_group[batch][rows], columns), values)
     return fold_of_group

@@ -11,8 +11,12 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default="foldcheck-demo", metavar="DIR",
-                        help="output folder (default: foldcheck-demo)")
+    parser.add_argument(
+        "--out",
+        default="foldcheck-demo",
+        metavar="DIR",
+        help="output folder (default: foldcheck-demo)",
+    )
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 
@@ -30,5 +34,18 @@ def run(args: argparse.Namespace) -> int:
     with resources.as_file(resources.files("foldcheck").joinpath("data/sample.json")) as source:
         shutil.copyfile(source, sample)
     print(f"foldcheck demo: splitting {sample} into 5 folds grouped by video_id", file=sys.stderr)
-    return main(["split", str(sample), "--group-by", "video_id", "--out", str(out),
-                 "--export", "coco,csv", "--force", "--color", args.color])
+    return main(
+        [
+            "split",
+            str(sample),
+            "--group-by",
+            "video_id",
+            "--out",
+            str(out),
+            "--export",
+            "coco,csv",
+            "--force",
+            "--color",
+            args.color,
+        ]
+    )

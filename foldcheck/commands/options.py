@@ -7,27 +7,44 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-GROUP_BY_HELP = ("what keeps images together in one fold: 'image' (default), an image field "
-                 "such as video_id, or 're:PATTERN' whose first capture group in file_name is "
-                 "the key, e.g. 're:^(.+)_jpg\\.rf\\.' for a labelling service's augmented copies")
+GROUP_BY_HELP = (
+    "what keeps images together in one fold: 'image' (default), an image field "
+    "such as video_id, or 're:PATTERN' whose first capture group in file_name is "
+    "the key, e.g. 're:^(.+)_jpg\\.rf\\.' for a labelling service's augmented copies"
+)
 
 
 def add_group_by(parser: argparse.ArgumentParser, default: str | None) -> None:
     parser.add_argument("--group-by", metavar="KEY", default=default, help=GROUP_BY_HELP)
     parser.add_argument(
-        "--missing-group", choices=("error", "own"), default="error",
-        help="images without the key: an error (default), or each its own group")
+        "--missing-group",
+        choices=("error", "own"),
+        default="error",
+        help="images without the key: an error (default), or each its own group",
+    )
 
 
 def add_balance_output(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                        help="balance table as a rich table (default), JSON or Markdown")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="balance table as a rich table (default), JSON or Markdown",
+    )
     parser.add_argument("--svg", metavar="FILE", help="also save the table as an SVG picture")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour the table (auto: when a terminal; NO_COLOR is honoured)")
-    parser.add_argument("--tolerance", type=float, metavar="T",
-                        help="relative deviation tolerated per fold (default: the manifest's, "
-                             "else [tool.foldcheck], else 0.1)")
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the table (auto: when a terminal; NO_COLOR is honoured)",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        metavar="T",
+        help="relative deviation tolerated per fold (default: the manifest's, "
+        "else [tool.foldcheck], else 0.1)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print no table")
 
 

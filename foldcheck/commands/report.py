@@ -36,18 +36,24 @@ def run(args: argparse.Namespace) -> int:
     dataset = load_dataset(manifest.dataset_file)
     groups = group_images(dataset, GroupKey.parse(manifest.group_by), manifest.missing_group)
     tolerance = first_set(args.tolerance, manifest.tolerance, load_config().tolerance)
-    show_balance(args, dataset, fold_of_image_from(manifest, dataset), groups.of_image,
-                 manifest.k, tolerance)
+    show_balance(
+        args, dataset, fold_of_image_from(manifest, dataset), groups.of_image, manifest.k, tolerance
+    )
     return 0
 
 
-def show_balance(args: argparse.Namespace, dataset: Dataset, fold_of_image: np.ndarray,
-                 group_of_image: np.ndarray, k: int, tolerance: float) -> None:
+def show_balance(
+    args: argparse.Namespace,
+    dataset: Dataset,
+    fold_of_image: np.ndarray,
+    group_of_image: np.ndarray,
+    k: int,
+    tolerance: float,
+) -> None:
     from pathlib import Path
 
     from foldcheck.balance import compute_balance
     from foldcheck.render_balance import render_balance
 
     balance = compute_balance(dataset, fold_of_image, group_of_image, k, tolerance)
-    render_balance(balance, args.format, color=args.color,
-                   svg=Path(args.svg) if args.svg else None)
+    render_balance(balance, args.format, color=args.color, svg=Path(args.svg) if args.svg else None)

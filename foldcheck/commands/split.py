@@ -14,19 +14,27 @@ from foldcheck.commands.options import add_balance_output, add_group_by
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dataset", metavar="DATASET.json", help="COCO annotation file")
-    parser.add_argument("-k", "--folds", type=int, default=None, metavar="K",
-                        help="number of folds (default 5)")
+    parser.add_argument(
+        "-k", "--folds", type=int, default=None, metavar="K", help="number of folds (default 5)"
+    )
     add_group_by(parser, default=None)
     parser.add_argument(
-        "--stratify", choices=("both", "annotations", "images"), default=None,
+        "--stratify",
+        choices=("both", "annotations", "images"),
+        default=None,
         help="balance annotation counts and image presence per class (both, default), or "
-             "favour one")
+        "favour one",
+    )
     parser.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    parser.add_argument("--out", default="folds", metavar="DIR",
-                        help="output folder (default: folds)")
-    parser.add_argument("--export", default="", metavar="FORMATS",
-                        help="also write 'coco' (train/val per fold) and/or 'csv', "
-                             "comma-separated")
+    parser.add_argument(
+        "--out", default="folds", metavar="DIR", help="output folder (default: folds)"
+    )
+    parser.add_argument(
+        "--export",
+        default="",
+        metavar="FORMATS",
+        help="also write 'coco' (train/val per fold) and/or 'csv', comma-separated",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
     add_balance_output(parser)
 
@@ -50,19 +58,23 @@ def run(args: argparse.Namespace) -> int:
     with status(f"reading {args.dataset}", args.quiet):
         dataset = load_dataset(args.dataset)
     with status(f"splitting {dataset.n_images} images", args.quiet):
-        result = split(dataset, k=first_set(args.folds, config.k, 5),
-                       group_by=first_set(args.group_by, config.group_by, "image"),
-                       stratify=first_set(args.stratify, config.stratify, "both"),
-                       seed=first_set(args.seed, config.seed, 0),
-                       missing_group=args.missing_group)
+        result = split(
+            dataset,
+            k=first_set(args.folds, config.k, 5),
+            group_by=first_set(args.group_by, config.group_by, "image"),
+            stratify=first_set(args.stratify, config.stratify, "both"),
+            seed=first_set(args.seed, config.seed, 0),
+            missing_group=args.missing_group,
+        )
     manifest = manifest_of(result, Path(args.out), tolerance, args.missing_group)
     with status("writing", args.quiet):
         written = write_split(result, manifest, formats, args.force)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if not args.quiet:
-        show_balance(args, dataset, result.fold_of_image, result.groups.of_image, result.k,
-                     tolerance)
+        show_balance(
+            args, dataset, result.fold_of_image, result.groups.of_image, result.k, tolerance
+        )
     shown = ", ".join(str(path) for path in written[:3])
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     print(f"wrote {shown}{more}", file=sys.stderr)

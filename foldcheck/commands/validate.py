@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
             status = 2
             continue
         if not args.quiet:
-            print(f"{name}: ok ({dataset.n_images} images, {dataset.n_annotations} annotations,"
-                  f" {dataset.n_classes} classes)")
+            print(
+                f"{name}: ok ({dataset.n_images} images, {dataset.n_annotations} annotations,"
+                f" {dataset.n_classes} classes)"
+            )
     return status

@@ -1,0 +1,183 @@
+"""What every rule sees: a fold set with its images resolved to rows of a reference dataset.
+
+The reference is the dataset (``--dataset``, the manifest's, or ``[tool.foldcheck]``); with
+none, it is the union of the fold files themselves, which still shows leakage and balance
+but not coverage or staleness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from foldcheck.dataset import Dataset, dataset_from_document
+from foldcheck.findings import Finding
+from foldcheck.foldsources import FoldSet, Side
+from foldcheck.groups import GroupKey, Groups, group_images
+from foldcheck.locate import JsonText
+
+MAX_PER_RULE = 20  # findings of one rule in one fold set before the rest are summarised
+
+
+@dataclass(frozen=True, eq=False)
+class SideRows:
+    side: Side
+    rows: np.ndarray  # intp per listed image: reference row, -1 when unknown
+
+    def places(self, rows: np.ndarray) -> dict[int, int]:
+        """reference row -> index of its first listing in this side."""
+        listed: dict[int, int] = {}
+        for index, row in enumerate(self.rows.tolist()):
+            listed.setdefault(row, index)
+        return {row: listed[row] for row in rows.tolist() if row in listed}
+
+    def finding(self, index: int, code: str, message: str) -> Finding:
+        line, col = self.side.locate(index)
+        return Finding(str(self.side.path), line, col, code, message)
+
+    @property
+    def known(self) -> np.ndarray:
+        return np.unique(self.rows[self.rows >= 0])
+
+
+@dataclass(eq=False)
+class CheckContext:
+    fold_set: FoldSet
+    reference: Dataset
+    reference_given: bool  # a real dataset, not the union of the fold files
+    groups: Groups
+    tolerance: float
+    val: list[SideRows]
+    train: list[SideRows] | None
+    images_dir: Path | None = None
+    _dataset_text: JsonText | None = field(default=None, repr=False)
+
+    @property
+    def k(self) -> int:
+        return len(self.val)
+
+    @property
+    def group_is_image(self) -> bool:
+        return self.groups.key.is_image
+
+    @cached_property
+    def val_fold_of_row(self) -> np.ndarray:
+        """The first validation fold listing each reference row; -1 for none."""
+        fold = np.full(self.reference.n_images, -1, dtype=np.intp)
+        for index in reversed(range(self.k)):
+            fold[self.val[index].known] = index
+        return fold
+
+    def image_label(self, row: int) -> str:
+        if self.fold_set.val[0].image_ids is None:  # listed by file name only
+            return f"image {self.reference.file_names[row]!r}"
+        return f"image {int(self.reference.image_ids[row])}"
+
+    def group_label(self, row: int) -> str:
+        return f"group {self.groups.labels[self.groups.of_image[row]]!r} ({self.groups.key.text})"
+
+    def dataset_finding(self, row: int, code: str, message: str) -> Finding:
+        """A finding placed at an image's record in the dataset file."""
+        if self._dataset_text is None:
+            self._dataset_text = JsonText(self.reference.path.read_bytes())
+        place = self._dataset_text.locate(("images", row))
+        line, col = place if place else (None, None)
+        return Finding(str(self.reference.path), line, col, code, message)
+
+
+def capped(findings: Iterator[Finding], what: str) -> Iterator[Finding]:
+    """At most MAX_PER_RULE findings, then one that counts the rest."""
+    rest: list[Finding] = []
+    for count, finding in enumerate(findings):
+        if count < MAX_PER_RULE:
+            yield finding
+        else:
+            rest.append(finding)
+    if rest:
+        first = rest[0]
+        yield Finding(
+            first.path,
+            None,
+            None,
+            first.code,
+            f"... and {len(rest)} more {what} (-v shows them all)",
+        )
+
+
+def build_context(
+    fold_set: FoldSet,
+    dataset: Dataset | None,
+    group_by: str,
+    missing: str,
+    tolerance: float,
+    images_dir: Path | None,
+) -> CheckContext:
+    reference = dataset if dataset is not None else _union_reference(fold_set)
+    key = GroupKey.parse(
+        "group" if dataset is None and _csv_groups(fold_set) and group_by != "image" else group_by
+    )
+    groups = group_images(reference, key, missing)
+    resolve = _resolver(reference)
+    val = [SideRows(side, resolve(side)) for side in fold_set.val]
+    train = None if fold_set.train is None else [SideRows(s, resolve(s)) for s in fold_set.train]
+    return CheckContext(
+        fold_set, reference, dataset is not None, groups, tolerance, val, train, images_dir
+    )
+
+
+def _csv_groups(fold_set: FoldSet) -> bool:
+    return all(side.groups is not None for side in fold_set.val)
+
+
+def _resolver(reference: Dataset) -> Any:
+    by_name: dict[str, int] = {}
+    for row, name in enumerate(reference.file_names):
+        by_name.setdefault(name, row)
+    by_id = reference.image_index
+
+    def resolve(side: Side) -> np.ndarray:
+        if side.image_ids is not None:
+            return np.asarray([by_id.get(i, -1) for i in side.image_ids.tolist()], dtype=np.intp)
+        return np.asarray([by_name.get(n, -1) for n in side.file_names or ()], dtype=np.intp)
+
+    return resolve
+
+
+def _union_reference(fold_set: FoldSet) -> Dataset:
+    """A dataset made of the fold files' own images (first listing wins) and, for COCO sides,
+    the annotations of each image from the first side that lists it."""
+    sides = [*fold_set.val, *(fold_set.train or [])]
+    images: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    categories: list[Any] = []
+    seen: set[Any] = set()
+    for side in sides:
+        if side.coco is not None:
+            categories = categories or side.coco["categories"]
+            fresh = {r["id"] for r in side.coco["images"] if r["id"] not in seen}
+            images += [r for r in side.coco["images"] if r["id"] in fresh]
+            annotations += [a for a in side.coco["annotations"] if a["image_id"] in fresh]
+            seen |= fresh
+            continue
+        for index in range(len(side)):
+            key = (
+                int(side.image_ids[index])
+                if side.image_ids is not None
+                else (side.file_names or [])[index]
+            )
+            if key in seen:
+                continue
+            seen.add(key)
+            record: dict[str, Any] = {"id": key if isinstance(key, int) else len(images)}
+            if side.file_names is not None:
+                record["file_name"] = side.file_names[index]
+            if side.groups is not None:
+                record["group"] = side.groups[index]
+            images.append(record)
+    document = {"images": images, "annotations": annotations, "categories": categories}
+    return dataset_from_document(document, fold_set.origin, "")

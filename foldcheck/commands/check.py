@@ -1,0 +1,129 @@
+"""Check existing fold files for leakage, coverage, staleness and balance.
+
+PATH is a fold manifest (folds.json), a COCO train/val fold file (train_fold0.json,
+fold0/val.json, val_0.json: the whole set beside it is checked), a folder of such files, or a
+CSV with a fold column keyed by image_id or file_name. With no PATH, the fold set named by
+[tool.foldcheck] in pyproject.toml is checked (what the pre-commit hook runs).
+
+Exit codes: 0 no errors (warnings may be printed), 1 errors found, 2 usage or unreadable
+input, 3 internal error. Rule codes: see the README, or --list-rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from foldcheck.commands.options import GROUP_BY_HELP
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="fold files or folders")
+    parser.add_argument(
+        "--dataset",
+        metavar="DATASET.json",
+        help="the full COCO dataset to check against (default: the manifest's, "
+        "else [tool.foldcheck] dataset)",
+    )
+    parser.add_argument(
+        "--group-by",
+        metavar="KEY",
+        help=GROUP_BY_HELP.replace("(default)", "") + " (default: the manifest's key, else image)",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        metavar="T",
+        help="relative deviation of a fold's share tolerated (default: the "
+        "manifest's, else [tool.foldcheck], else 0.1)",
+    )
+    parser.add_argument(
+        "--images-dir",
+        metavar="DIR",
+        help="also find byte-identical image files on different sides (FC105)",
+    )
+    parser.add_argument(
+        "--train",
+        nargs="+",
+        metavar="FILE",
+        help="train files, in fold order (for layouts the names do not reveal)",
+    )
+    parser.add_argument("--val", nargs="+", metavar="FILE", help="val files, in fold order")
+    parser.add_argument(
+        "--select",
+        metavar="CODES",
+        default="",
+        help="only these rules (comma-separated codes or prefixes: FC1,FC301)",
+    )
+    parser.add_argument("--ignore", metavar="CODES", default="", help="skip these rules")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github", "markdown"),
+        default="text",
+        help="how findings are printed (default: text)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour text output (auto: when a terminal; NO_COLOR is honoured)",
+    )
+    parser.add_argument(
+        "--show-table", action="store_true", help="also print each fold set's balance table"
+    )
+    parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="every finding (default: at most 20 per rule and fold set)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from foldcheck.findings import RULES
+
+    if args.list_rules:
+        for rule in RULES.values():
+            print(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
+        return 0
+
+    from foldcheck.checker import run_checks
+    from foldcheck.render_findings import render_findings, use_color
+
+    result = run_checks(
+        [Path(p) for p in args.paths],
+        dataset=Path(args.dataset) if args.dataset else None,
+        group_by=args.group_by,
+        tolerance=args.tolerance,
+        images_dir=Path(args.images_dir) if args.images_dir else None,
+        train=[Path(p) for p in args.train or []],
+        val=[Path(p) for p in args.val or []],
+        select=_codes(args.select),
+        ignore=_codes(args.ignore),
+        cap=not args.verbose,
+    )
+    if args.show_table and args.format == "text":
+        from foldcheck.render_balance import make_console, print_balance
+
+        console = make_console(sys.stdout, args.color)
+        for fold_set, balance in result.balances:
+            console.print(f"[bold]{fold_set.origin}[/]")
+            print_balance(console, balance)
+    render_findings(
+        result.findings,
+        args.format,
+        sys.stdout,
+        color=use_color(args.color, sys.stdout),
+        quiet=args.quiet,
+        fold_sets=len(result.fold_sets),
+    )
+    return 1 if any(f.severity == "error" for f in result.findings) else 0
+
+
+def _codes(text: str) -> list[str]:
+    return [code.strip().upper() for code in text.split(",") if code.strip()]

@@ -1,0 +1,270 @@
+"""Fold files as found on disk, read into one shape: K folds, each a validation side and,
+where the files have one, a train side.
+
+Understood: foldcheck's manifest (``folds.json``); per-fold COCO train/val pairs in the
+layouts people use (``train_fold0.json``/``val_fold0.json``, ``fold0/train.json``/
+``fold0/val.json``, ``train_0.json``/``val_0.json``); and a CSV with a fold column keyed by
+image id or file name (one row per image or per box).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from foldcheck.errors import InputError
+from foldcheck.jsonio import read_bytes, read_json
+from foldcheck.locate import JsonText
+from foldcheck.manifest import Manifest, is_manifest, manifest_from_document
+
+_FLAT_PAIR = re.compile(r"^(train|val)_(?:fold)?(\d+)\.json$")  # train_fold0.json, val_0.json
+_NESTED_PAIR = re.compile(r"^(train|val)\.json$")  # fold0/train.json
+_FOLD_FOLDER = re.compile(r"^fold(\d+)$")
+FOLD_COLUMNS = ("fold", "kfold", "folds", "fold_id", "cv_fold", "split")
+ID_COLUMNS = ("image_id", "id")
+NAME_COLUMNS = ("file_name", "filename", "image", "image_name", "image_path", "path")
+
+
+@dataclass(frozen=True, eq=False)
+class Side:
+    """The images one file lists for one side of one fold."""
+
+    path: Path
+    image_ids: np.ndarray | None  # int64 per listed image, or None when listed by file name
+    file_names: list[str] | None  # per listed image, when the file has them
+    locate: Callable[[int], tuple[int | None, int | None]]  # line, column of listed image i
+    coco: dict[str, Any] | None = field(default=None, repr=False)  # a COCO side's document
+    groups: list[str] | None = None  # a CSV's own group column, per listed image
+
+    def __len__(self) -> int:
+        if self.image_ids is not None:
+            return len(self.image_ids)
+        return len(self.file_names or ())
+
+
+@dataclass(frozen=True, eq=False)
+class FoldSet:
+    origin: Path  # the manifest, CSV or folder that holds the set
+    kind: str  # "manifest" | "coco" | "csv"
+    val: list[Side]
+    train: list[Side] | None = None
+    manifest: Manifest | None = None
+
+    @property
+    def k(self) -> int:
+        return len(self.val)
+
+
+def discover(paths: list[Path]) -> list[FoldSet]:
+    """Fold sets named by the paths (a file of a set names the whole set), each once."""
+    found: dict[tuple[str, Path], FoldSet] = {}
+    for path in paths:
+        for fold_set in _sets_at(path):
+            found.setdefault((fold_set.kind, fold_set.origin.resolve()), fold_set)
+    return list(found.values())
+
+
+def explicit_pairs(train: list[Path], val: list[Path]) -> FoldSet:
+    if len(train) != len(val):
+        raise InputError(
+            f"--train names {len(train)} files but --val names {len(val)}: give "
+            "one train file per val file, in fold order"
+        )
+    return FoldSet(
+        val[0].parent, "coco", [coco_side(p) for p in val], [coco_side(p) for p in train]
+    )
+
+
+def _sets_at(path: Path) -> list[FoldSet]:
+    if path.is_dir():
+        sets = []
+        if (path / "folds.json").is_file():
+            sets.append(read_manifest_set(path / "folds.json"))
+        if _pair_files(path):
+            sets.append(read_pair_set(path))
+        sets += [read_csv_set(csv_path) for csv_path in sorted(path.glob("*.csv"))]
+        if not sets:
+            raise InputError(
+                "no fold files here (folds.json, train/val fold pairs or a fold CSV)", path
+            )
+        return sets
+    if path.suffix.lower() == ".csv":
+        return [read_csv_set(path)]
+    pair = _pair_key(path)
+    if pair is not None:
+        return [read_pair_set(pair[0])]
+    return [read_manifest_set(path)]
+
+
+def _pair_key(path: Path) -> tuple[Path, int, str] | None:
+    """(folder of the set, fold, side) when the file is named like one side of a fold."""
+    flat = _FLAT_PAIR.match(path.name)
+    if flat:
+        return path.parent, int(flat[2]), flat[1]
+    nested, folder = _NESTED_PAIR.match(path.name), _FOLD_FOLDER.match(path.parent.name)
+    if nested and folder:
+        return path.parent.parent, int(folder[1]), nested[1]
+    return None
+
+
+def _pair_files(root: Path) -> dict[tuple[int, str], Path]:
+    files: dict[tuple[int, str], Path] = {}
+    for path in sorted([*root.glob("*.json"), *root.glob("fold*/*.json")]):
+        key = _pair_key(path)
+        if key is not None and key[0] == root:
+            files.setdefault((key[1], key[2]), path)
+    return files
+
+
+def read_pair_set(root: Path) -> FoldSet:
+    files = _pair_files(root)
+    folds = sorted({fold for fold, _ in files})
+    if folds != list(range(len(folds))):
+        missing = sorted(set(range(max(folds) + 1)) - set(folds))
+        raise InputError(f"fold files are numbered {folds}: fold {missing[0]} is missing", root)
+    for fold in folds:
+        for side in ("train", "val"):
+            if (fold, side) not in files:
+                other = files[(fold, "val" if side == "train" else "train")]
+                raise InputError(f"has no {side} partner for fold {fold}", other)
+    return FoldSet(
+        root,
+        "coco",
+        [coco_side(files[(f, "val")]) for f in folds],
+        [coco_side(files[(f, "train")]) for f in folds],
+    )
+
+
+def coco_side(path: Path) -> Side:
+    from foldcheck.dataset import dataset_from_document
+
+    document, raw = read_json(path)
+    dataset = dataset_from_document(document, path, "")
+    text = _lazy_text(raw)
+    return Side(
+        path,
+        dataset.image_ids,
+        dataset.file_names,
+        lambda i: _or_none(text().locate(("images", i, "id"))),
+        document,
+    )
+
+
+def read_manifest_set(path: Path) -> FoldSet:
+    document, raw = read_json(path)
+    if not is_manifest(document):
+        raise InputError(
+            'not a fold file: expected a manifest (with "folds"), a COCO file '
+            "named like train_fold0.json, val_0.json or fold0/val.json, or a CSV",
+            path,
+        )
+    return _manifest_set(manifest_from_document(document, raw, path), raw)
+
+
+def _manifest_set(manifest: Manifest, raw: bytes) -> FoldSet:
+    text = _lazy_text(raw)
+
+    def side(fold: int) -> Side:
+        return Side(
+            manifest.path,
+            np.asarray(manifest.folds[fold], dtype=np.int64),
+            None,
+            lambda i: _or_none(text().locate(("folds", fold, i))),
+        )
+
+    return FoldSet(
+        manifest.path, "manifest", [side(f) for f in range(manifest.k)], manifest=manifest
+    )
+
+
+def read_csv_set(path: Path) -> FoldSet:
+    raw = read_bytes(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as bad:
+        raise InputError(f"not valid UTF-8 (byte 0x{raw[bad.start]:02x})", path) from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows or not any(rows[0]):
+        raise InputError("empty CSV: expected a header with a fold column", path, line=1)
+    header = [name.strip().lower() for name in rows[0]]
+    fold_col = _column(header, FOLD_COLUMNS, path, "a fold column")
+    id_col = next((header.index(c) for c in ID_COLUMNS if c in header), None)
+    key_col = (
+        id_col
+        if id_col is not None
+        else _column(header, NAME_COLUMNS, path, "an image_id or file_name column")
+    )
+    name_col = next((header.index(c) for c in NAME_COLUMNS if c in header), None)
+    group_col = header.index("group") if "group" in header else None
+
+    folds, keys, names, groups, lines = [], [], [], [], []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise InputError(f"has {len(row)} cells, the header has {len(header)}", path, line=line)
+        folds.append(_csv_int(row[fold_col], path, line, fold_col, header[fold_col]))
+        keys.append(
+            _csv_int(row[key_col], path, line, key_col, header[key_col])
+            if id_col is not None
+            else row[key_col]
+        )
+        names.append(row[name_col] if name_col is not None else "")
+        groups.append(row[group_col] if group_col is not None else "")
+        lines.append(line)
+    fold_array = np.asarray(folds, dtype=np.int64)
+    k = int(fold_array.max()) + 1 if len(fold_array) and fold_array.max() >= 0 else 0
+    if k < 2:
+        raise InputError(
+            f"the {header[fold_col]!r} column needs at least two folds (0 and 1)", path
+        )
+
+    def side(fold: int) -> Side:
+        picked = np.flatnonzero(fold_array == fold).tolist()
+        where = [lines[i] for i in picked]
+        return Side(
+            path,
+            np.asarray([keys[i] for i in picked], dtype=np.int64) if id_col is not None else None,
+            [names[i] for i in picked] if name_col is not None else None,
+            lambda i: (where[i], key_col + 1),
+            groups=[groups[i] for i in picked] if group_col is not None else None,
+        )
+
+    return FoldSet(path, "csv", [side(f) for f in range(k)])
+
+
+def _column(header: list[str], names: tuple[str, ...], path: Path, what: str) -> int:
+    for name in names:
+        if name in header:
+            return header.index(name)
+    raise InputError(f"no {what} in the header (looked for {', '.join(names)})", path, line=1)
+
+
+def _csv_int(cell: str, path: Path, line: int, column: int, name: str) -> int:
+    try:
+        return int(cell.strip())
+    except ValueError:
+        raise InputError(
+            f"{name} must be an integer, found {cell!r:.40}", path, line=line, col=column + 1
+        ) from None
+
+
+def _lazy_text(raw: bytes) -> Callable[[], JsonText]:
+    cache: list[JsonText] = []
+
+    def text() -> JsonText:
+        if not cache:
+            cache.append(JsonText(raw))
+        return cache[0]
+
+    return text
+
+
+def _or_none(place: tuple[int, int] | None) -> tuple[int | None, int | None]:
+    return place if place is not None else (None, None)

@@ -1,0 +1,154 @@
+"""FC1xx: leakage, the same group, image or picture on both sides of a fold."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from foldcheck.checkcontext import CheckContext, SideRows
+from foldcheck.findings import Finding
+
+
+def check_leakage(ctx: CheckContext) -> Iterator[Finding]:
+    if not ctx.group_is_image:
+        yield from _groups_in_several_val_folds(ctx)
+    if ctx.train is not None:
+        for val, train in zip(ctx.val, ctx.train, strict=True):
+            yield from _train_val_overlap(ctx, val, train)
+    yield from _file_names_on_both_sides(ctx)
+    if ctx.images_dir is not None:
+        yield from _identical_files(ctx, ctx.images_dir)
+
+
+def _groups_in_several_val_folds(ctx: CheckContext) -> Iterator[Finding]:
+    """FC101, once per group, at its first image in the second fold that holds it."""
+    folds_of_group: dict[int, list[int]] = defaultdict(list)
+    for fold, side in enumerate(ctx.val):
+        for group in np.unique(ctx.groups.of_image[side.known]).tolist():
+            folds_of_group[group].append(fold)
+    for group, folds in folds_of_group.items():
+        if len(folds) < 2:
+            continue
+        side = ctx.val[folds[1]]
+        rows = side.known[ctx.groups.of_image[side.known] == group]
+        index = side.places(rows[:1])[int(rows[0])]
+        yield side.finding(
+            index,
+            "FC101",
+            f"{ctx.group_label(int(rows[0]))} is in validation folds "
+            f"{_and(folds)} ({ctx.image_label(int(rows[0]))} here)",
+        )
+
+
+def _train_val_overlap(ctx: CheckContext, val: SideRows, train: SideRows) -> Iterator[Finding]:
+    """FC103 for shared images, FC102 for groups shared through different images."""
+    shared = np.intersect1d(val.known, train.known)
+    places = train.places(shared)
+    for row in shared.tolist():
+        yield train.finding(
+            places[row], "FC103", f"{ctx.image_label(row)} is also in {val.side.path.name}"
+        )
+    if ctx.group_is_image:
+        return
+    group = ctx.groups.of_image
+    val_groups = np.unique(group[val.known])
+    train_only = np.setdiff1d(train.known, shared)
+    leaking = train_only[np.isin(group[train_only], val_groups)]
+    first_of_group: dict[int, int] = {}
+    for row in leaking.tolist():
+        first_of_group.setdefault(int(group[row]), row)
+    places = train.places(np.asarray(list(first_of_group.values()), dtype=np.intp))
+    for row in first_of_group.values():
+        yield train.finding(
+            places[row],
+            "FC102",
+            f"{ctx.group_label(row)} has images in "
+            f"{val.side.path.name} too ({ctx.image_label(row)} here)",
+        )
+
+
+def _file_names_on_both_sides(ctx: CheckContext) -> Iterator[Finding]:
+    """FC104: one file_name under different ids, in two validation folds or on both sides of
+    a train/val pair (a re-uploaded picture)."""
+    names = ctx.reference.file_names
+    if not any(names):
+        return
+    sides = [(fold, "val", side) for fold, side in enumerate(ctx.val)]
+    sides += [(fold, "train", side) for fold, side in enumerate(ctx.train or [])]
+    where: dict[str, list[tuple[int, str, int, SideRows]]] = defaultdict(list)
+    for fold, kind, side in sides:
+        for row in side.known.tolist():
+            if names[row]:
+                where[names[row]].append((fold, kind, row, side))
+    for name, entries in where.items():
+        rows = {row for _, _, row, _ in entries}
+        if len(rows) < 2:
+            continue
+        for fold, kind, row, side in entries:
+            clash = next(
+                (e for e in entries if e[2] != row and _opposite(e[:2], (fold, kind))), None
+            )
+            if clash is not None:
+                index = side.places(np.asarray([row]))[row]
+                yield side.finding(
+                    index,
+                    "FC104",
+                    f"file_name {name!r} of {ctx.image_label(row)}"
+                    f" is also {ctx.image_label(clash[2])} in fold {clash[0]}'s "
+                    f"{clash[1]} side",
+                )
+                break
+
+
+def _opposite(a: tuple[int, str], b: tuple[int, str]) -> bool:
+    """Whether two (fold, side) places are on different sides of some fold."""
+    if a[1] == "val" and b[1] == "val":
+        return a[0] != b[0]
+    if a[1] != b[1]:
+        return a[0] == b[0]
+    return False
+
+
+def _identical_files(ctx: CheckContext, images_dir: Path) -> Iterator[Finding]:
+    """FC105: hash only files whose size another file shares, then compare by content."""
+    by_size: dict[int, list[int]] = defaultdict(list)
+    for row in np.flatnonzero(ctx.val_fold_of_row >= 0).tolist():
+        path = images_dir / ctx.reference.file_names[row]
+        if path.is_file():
+            by_size[path.stat().st_size].append(row)
+    by_digest: dict[bytes, list[int]] = defaultdict(list)
+    for rows in by_size.values():
+        if len(rows) > 1 and len({ctx.val_fold_of_row[r] for r in rows}) > 1:
+            for row in rows:
+                by_digest[_digest(images_dir / ctx.reference.file_names[row])].append(row)
+    for rows in by_digest.values():
+        folds = sorted({int(ctx.val_fold_of_row[r]) for r in rows})
+        if len(folds) < 2:
+            continue
+        later = next(r for r in rows if ctx.val_fold_of_row[r] == folds[1])
+        first = next(r for r in rows if ctx.val_fold_of_row[r] == folds[0])
+        side = ctx.val[folds[1]]
+        yield side.finding(
+            side.places(np.asarray([later]))[later],
+            "FC105",
+            f"{ctx.image_label(later)} ({ctx.reference.file_names[later]}) is "
+            f"byte-identical to {ctx.image_label(first)} "
+            f"({ctx.reference.file_names[first]}) in validation fold {folds[0]}",
+        )
+
+
+def _digest(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
+
+
+def _and(items: list[int]) -> str:
+    words = [str(i) for i in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
