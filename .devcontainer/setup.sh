@@ -16,4 +16,5 @@ fi
 if git rev-parse --git-dir >/dev/null 2>&1 && [ -f .pre-commit-config.yaml ]; then
     .venv/bin/pre-commit install --install-hooks >/dev/null
 fi
-echo "foldcheck is set up in .venv ($(.venv/bin/foldcheck --version))"
+version=$(.venv/bin/foldcheck --version)  # fails loudly if the install is broken
+echo "$version is set up in .venv"

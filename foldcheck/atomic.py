@@ -37,6 +37,10 @@ class StagedFiles:
             handle.write(payload)
 
     def commit(self) -> list[Path]:
+        # Renames cannot fail half-way for a reason we can foresee; check that one first.
+        for _, path in self._staged:
+            if path.is_dir():
+                raise InputError("is a directory; cannot write a file there", path)
         for tmp, path in self._staged:
             os.replace(tmp, path)
         written = [path for _, path in self._staged]

@@ -60,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_CLEAN
+    except OSError as exc:  # a full disk, a read-only folder: the user's to fix, not a bug
+        place = f"{exc.filename}: " if exc.filename else ""
+        print(f"{place}error: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     except Exception:  # the last resort: report the bug, don't hide it
         traceback.print_exc()
         print(

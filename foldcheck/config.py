@@ -16,7 +16,7 @@ from foldcheck.errors import InputError
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # pyright: ignore[reportMissingImports]
 
 DEFAULT_TOLERANCE = 0.1
 KEYS = {

@@ -1,8 +1,8 @@
 """Group profiles: each group as a sparse vector over the columns the split balances.
 
 Columns, for C classes: the annotation count of each class (0..C-1), the number of the group's
-images containing each class (C..2C-1), the group's image count (2C) and annotation count
-(2C+1). Targets are an equal share per fold; weights make deviations relative.
+images containing each class (C..2C-1), the group's image count (2C), annotation count (2C+1)
+and images without annotations (2C+2), so that those are spread evenly too. Targets are an equal share per fold; weights make deviations relative.
 """
 
 from __future__ import annotations
@@ -77,9 +77,13 @@ def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> P
     images_per_group = np.bincount(groups.of_image, minlength=n_groups)
     anns_per_group = np.bincount(ann_group, minlength=n_groups)
     has_anns = np.flatnonzero(anns_per_group)
+    unannotated = np.bincount(dataset.ann_image, minlength=dataset.n_images) == 0
+    empty_per_group = np.bincount(groups.of_image[unannotated], minlength=n_groups)
+    has_empty = np.flatnonzero(empty_per_group)
 
     group = np.concatenate(
-        [ann_keys // n_classes, presence_keys // n_classes, np.arange(n_groups), has_anns]
+        [ann_keys // n_classes, presence_keys // n_classes, np.arange(n_groups), has_anns,
+         has_empty]
     )
     column = np.concatenate(
         [
@@ -87,19 +91,21 @@ def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> P
             n_classes + presence_keys % n_classes,
             np.full(n_groups, 2 * n_classes),
             np.full(len(has_anns), 2 * n_classes + 1),
+            np.full(len(has_empty), 2 * n_classes + 2),
         ]
     )
     value = np.concatenate(
-        [ann_counts, presence_counts, images_per_group, anns_per_group[has_anns]]
+        [ann_counts, presence_counts, images_per_group, anns_per_group[has_anns],
+         empty_per_group[has_empty]]
     ).astype(np.float64)
     order = np.lexsort((column, group))
     group, column, value = group[order], column[order], value[order]
 
-    n_columns = 2 * n_classes + 2
+    n_columns = 2 * n_classes + 3
     targets = np.bincount(column, weights=value, minlength=n_columns) / k
     ann_weight, image_weight = _MODE_WEIGHTS[stratify]
     mode = np.concatenate(
-        [np.full(n_classes, ann_weight), np.full(n_classes, image_weight), [1.0, 1.0]]
+        [np.full(n_classes, ann_weight), np.full(n_classes, image_weight), [1.0, 1.0, 1.0]]
     )
     weights = mode / np.maximum(targets, 1.0) ** 2
     indptr = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=n_groups))])

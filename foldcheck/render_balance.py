@@ -18,10 +18,11 @@ BALANCE_FORMATS = ("text", "json", "markdown")
 def render_balance(
     balance: Balance,
     fmt: str,
-    stream: TextIO = sys.stdout,
+    stream: TextIO | None = None,
     color: str = "auto",
     svg: Path | None = None,
 ) -> None:
+    stream = sys.stdout if stream is None else stream
     if fmt == "json":
         stream.write(json.dumps(balance.to_dict(), indent=2) + "\n")
     elif fmt == "markdown":
