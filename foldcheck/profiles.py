@@ -82,8 +82,13 @@ def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> P
     has_empty = np.flatnonzero(empty_per_group)
 
     group = np.concatenate(
-        [ann_keys // n_classes, presence_keys // n_classes, np.arange(n_groups), has_anns,
-         has_empty]
+        [
+            ann_keys // n_classes,
+            presence_keys // n_classes,
+            np.arange(n_groups),
+            has_anns,
+            has_empty,
+        ]
     )
     column = np.concatenate(
         [
@@ -95,8 +100,13 @@ def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> P
         ]
     )
     value = np.concatenate(
-        [ann_counts, presence_counts, images_per_group, anns_per_group[has_anns],
-         empty_per_group[has_empty]]
+        [
+            ann_counts,
+            presence_counts,
+            images_per_group,
+            anns_per_group[has_anns],
+            empty_per_group[has_empty],
+        ]
     ).astype(np.float64)
     order = np.lexsort((column, group))
     group, column, value = group[order], column[order], value[order]

@@ -89,69 +89,69 @@ def _targeted_round(
     fold_of_group: np.ndarray,
     load: np.ndarray,
     rng: np.random.Generator,
-) -> int:
-    """Best move or swap for each of the worst columns; the number applied."""
-    spread = profiles.weights * (load.max(axis=0) - load.min(axis=0)) ** 2
-    worst = np.argsort(-spread, kind="stable")[:_SWAP_COLUMNS]
-    groups_in_fold = np.bincount(fold_of_group, minlength=len(load))
-    applied = 0
-    for column in worst[spread[worst] > _TOLERANCE].tolist():
+) -> None:
+    """Best move or swap for each of the worst columns, between its fullest and emptiest fold.
+
+    Columns are ranked by how far their spread exceeds the one unit that integer counts force
+    on a fractional target, so columns already as even as they can be do not take the slots.
+    """
+    excess = np.maximum(load.max(axis=0) - load.min(axis=0) - 1.0, 0.0)
+    priority = profiles.weights * excess**2
+    worst = np.argsort(-priority, kind="stable")[:_SWAP_COLUMNS]
+    for column in worst[priority[worst] > _TOLERANCE].tolist():
         full, empty = int(load[:, column].argmax()), int(load[:, column].argmin())
         column_holders = holders[column]
-        givers = _sample(column_holders[fold_of_group[column_holders] == full], rng)
-        takers = np.unique(
-            np.concatenate(
-                [
-                    _sample(column_holders[fold_of_group[column_holders] == empty], rng),
-                    _sample(np.flatnonzero(fold_of_group == empty), rng),
-                ]
-            )
+        in_full = column_holders[fold_of_group[column_holders] == full]
+        in_empty = column_holders[fold_of_group[column_holders] == empty]
+        takers = np.concatenate(
+            [_sample(in_empty, rng), _sample(np.flatnonzero(fold_of_group == empty), rng)]
         )
-        if len(givers) == 0:
-            continue
-        give, take = _best_exchange(
-            profiles, givers, takers, load[empty] - load[full], allow_move=groups_in_fold[full] > 1
+        _exchange(
+            profiles, fold_of_group, load, full, empty, _sample(in_full, rng), np.unique(takers)
         )
-        if give < 0:
-            continue
-        _shift(profiles, load, give, full, empty)
-        fold_of_group[give] = empty
-        if take < 0:
-            groups_in_fold[full] -= 1
-            groups_in_fold[empty] += 1
-        else:
-            _shift(profiles, load, take, empty, full)
-            fold_of_group[take] = full
-        applied += 1
-    return applied
 
 
 def _fold_pair_round(
     profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray, rng: np.random.Generator
-) -> int:
+) -> None:
     """Best move or swap between every ordered pair of folds, over sampled groups (all of them
     when there are few: then the search is exhaustive)."""
     k = len(load)
-    applied = 0
     for full in range(k):
         for empty in range(k):
-            if full == empty:
-                continue
-            members = np.bincount(fold_of_group, minlength=k)
-            givers = _sample(np.flatnonzero(fold_of_group == full), rng)
-            takers = _sample(np.flatnonzero(fold_of_group == empty), rng)
-            give, take = _best_exchange(
-                profiles, givers, takers, load[empty] - load[full], allow_move=members[full] > 1
-            )
-            if give < 0:
-                continue
-            _shift(profiles, load, give, full, empty)
-            fold_of_group[give] = empty
-            if take >= 0:
-                _shift(profiles, load, take, empty, full)
-                fold_of_group[take] = full
-            applied += 1
-    return applied
+            if full != empty:
+                _exchange(
+                    profiles,
+                    fold_of_group,
+                    load,
+                    full,
+                    empty,
+                    _sample(np.flatnonzero(fold_of_group == full), rng),
+                    _sample(np.flatnonzero(fold_of_group == empty), rng),
+                )
+
+
+def _exchange(
+    profiles: Profiles,
+    fold_of_group: np.ndarray,
+    load: np.ndarray,
+    full: int,
+    empty: int,
+    givers: np.ndarray,
+    takers: np.ndarray,
+) -> None:
+    """Apply the best move (giver to ``empty``) or swap (giver for taker) if it lowers J."""
+    if len(givers) == 0:
+        return
+    allow_move = np.count_nonzero(fold_of_group == full) > 1  # never empty a fold
+    give, take = _best_exchange(profiles, givers, takers, load[empty] - load[full], allow_move)
+    if give < 0:
+        return
+    _shift(profiles, load, give, full, empty)
+    fold_of_group[give] = empty
+    if take >= 0:
+        _shift(profiles, load, take, empty, full)
+        fold_of_group[take] = full
 
 
 def _shift(profiles: Profiles, load: np.ndarray, group: int, source: int, target: int) -> None:
@@ -194,6 +194,7 @@ def _groups_by_column(profiles: Profiles) -> list[np.ndarray]:
 
 
 def _sample(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Up to _SWAP_CANDIDATES of the groups, drawn in O(sample) (repeats dropped)."""
     if len(groups) <= _SWAP_CANDIDATES:
         return groups
-    return rng.choice(groups, _SWAP_CANDIDATES, replace=False)
+    return np.unique(groups[rng.integers(0, len(groups), _SWAP_CANDIDATES)])

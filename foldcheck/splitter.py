@@ -32,9 +32,9 @@ from foldcheck.profiles import Profiles
 from foldcheck.refine import refine
 
 _BATCH = 128
-# Small problems are searched from several seeded starts (the lowest J wins): a start costs
-# about one unit per profile entry, and restarts stop within this many units.
-_RESTART_BUDGET = 200_000
+# Few, coarse groups (videos, scenes) leave the search little room and many local optima, so
+# such problems are searched from several seeded starts and the lowest J wins.
+_RESTART_GROUPS = 2_000  # starts = this / number of groups, within 1.._MAX_STARTS
 _MAX_STARTS = 16
 
 
@@ -46,7 +46,7 @@ def assign_folds(profiles: Profiles, k: int, seed: int) -> np.ndarray:
             "least one group (lower -k or choose a finer --group-by)"
         )
     rng = np.random.default_rng(seed)
-    starts = int(np.clip(_RESTART_BUDGET // max(len(profiles.values), 1), 1, _MAX_STARTS))
+    starts = int(np.clip(_RESTART_GROUPS // profiles.n_groups, 1, _MAX_STARTS))
     best, best_objective = None, np.inf
     for _ in range(starts):
         fold_of_group = _greedy(profiles, k, _placement_order(profiles, rng))
