@@ -2,7 +2,8 @@
 
 Columns, for C classes: the annotation count of each class (0..C-1), the number of the group's
 images containing each class (C..2C-1), the group's image count (2C), annotation count (2C+1)
-and images without annotations (2C+2), so that those are spread evenly too. Targets are an equal share per fold; weights make deviations relative.
+and images without annotations (2C+2), so that those are spread evenly too. Targets are an
+equal share per fold; weights make deviations relative.
 """
 
 from __future__ import annotations

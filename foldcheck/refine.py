@@ -143,7 +143,7 @@ def _exchange(
     """Apply the best move (giver to ``empty``) or swap (giver for taker) if it lowers J."""
     if len(givers) == 0:
         return
-    allow_move = np.count_nonzero(fold_of_group == full) > 1  # never empty a fold
+    allow_move = bool(np.count_nonzero(fold_of_group == full) > 1)  # never empty a fold
     give, take = _best_exchange(profiles, givers, takers, load[empty] - load[full], allow_move)
     if give < 0:
         return
