@@ -139,10 +139,10 @@ def _int_column(records: list[dict[str, Any]], key: str, name: str, path: Path) 
     """One integer field of every record, as int64; the slow scan runs only to name a culprit."""
     try:
         values = [record[name] for record in records]
-        column = np.array(values) if values else np.zeros(0, np.int64)
-        if column.dtype.kind == "i" and column.ndim == 1:
-            return column.astype(np.int64, copy=False)
-    except (KeyError, TypeError, ValueError, OverflowError):
+        # numpy would quietly take True for 1 and 2.0 for 2: only true ints pass.
+        if set(map(type, values)) <= {int}:
+            return np.array(values, dtype=np.int64) if values else np.zeros(0, np.int64)
+    except (KeyError, TypeError, OverflowError):
         pass
     for index, record in enumerate(records):
         where = f"$.{key}[{index}]"
@@ -151,6 +151,9 @@ def _int_column(records: list[dict[str, Any]], key: str, name: str, path: Path) 
         if name not in record:
             raise InputError(f'missing "{name}"', path, json_path=where)
         value = record[name]
+        if isinstance(value, float) and value.is_integer() and abs(value) > INT64_MAX:
+            # A JSON integer beyond 64 bits, which the parser could only read as a float.
+            raise InputError("id is out of the 64-bit range", path, json_path=f"{where}.{name}")
         if type(value) is not int:
             raise InputError(
                 f"expected an integer, found {_kind(value)} {value!r:.40}",

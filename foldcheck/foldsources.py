@@ -96,6 +96,8 @@ def _sets_at(path: Path) -> list[FoldSet]:
         return sets
     if path.suffix.lower() == ".csv":
         return [read_csv_set(path)]
+    if not path.exists():
+        raise InputError("no such file or folder", path)
     pair = _pair_key(path)
     if pair is not None:
         return [read_pair_set(pair[0])]
@@ -124,6 +126,8 @@ def _pair_files(root: Path) -> dict[tuple[int, str], Path]:
 
 def read_pair_set(root: Path) -> FoldSet:
     files = _pair_files(root)
+    if not files:
+        raise InputError("no train/val fold files here", root)
     folds = sorted({fold for fold, _ in files})
     if folds != list(range(len(folds))):
         missing = sorted(set(range(max(folds) + 1)) - set(folds))
@@ -193,12 +197,12 @@ def read_csv_set(path: Path) -> FoldSet:
     if not rows or not any(rows[0]):
         raise InputError("empty CSV: expected a header with a fold column", path, line=1)
     header = [name.strip().lower() for name in rows[0]]
-    fold_col = _column(header, FOLD_COLUMNS, path, "a fold column")
+    fold_col = _column(header, FOLD_COLUMNS, path, "fold column")
     id_col = next((header.index(c) for c in ID_COLUMNS if c in header), None)
     key_col = (
         id_col
         if id_col is not None
-        else _column(header, NAME_COLUMNS, path, "an image_id or file_name column")
+        else _column(header, NAME_COLUMNS, path, "image_id or file_name column")
     )
     name_col = next((header.index(c) for c in NAME_COLUMNS if c in header), None)
     group_col = header.index("group") if "group" in header else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,9 @@ from typing import Any
 import orjson
 
 from foldcheck.errors import InputError
+
+
+_SPACED_KEY_END = re.compile(rb'"[ \t\r\n]+:')
 
 
 @contextmanager
@@ -87,8 +91,9 @@ def _decode_error(raw: bytes, path: Path, message: str, pos: int) -> InputError:
             col=col,
         )
     pos = min(pos, len(raw))
-    token = raw[pos : pos + 9]
-    if token.startswith((b"NaN", b"Infinity", b"-Infinity")):
+    if raw.startswith(b"Infinity", pos) and raw[pos - 1 : pos] == b"-":
+        pos -= 1  # point at the sign, where the bad token starts
+    if raw.startswith((b"NaN", b"Infinity", b"-Infinity"), pos):
         message = "NaN and Infinity are not valid JSON numbers"
     elif pos >= len(raw.rstrip()):
         message = "unexpected end of file (truncated JSON?)"
@@ -97,12 +102,13 @@ def _decode_error(raw: bytes, path: Path, message: str, pos: int) -> InputError:
 
 
 def _keys_all_distinct(raw: bytes, data: Any) -> bool:
-    """True when the text cannot hold more keys than the parse kept (cheapest bound first:
-    every key is followed by a colon; then every key ends in a quote before its colon)."""
+    """True when the text cannot hold more keys than the parse kept. Every key is followed,
+    after optional white space, by a colon: first the cheapest bound (all colons), then the
+    exact count of quote-colon markers (strings holding such text only make it larger)."""
     kept = _parsed_key_count(data, deep=False)
     if raw.count(b":") == kept:
         return True
-    markers = sum(raw.count(b'"' + gap + b":") for gap in (b"", b" ", b"\t", b"\n", b"\r"))
+    markers = raw.count(b'":') + len(_SPACED_KEY_END.findall(raw))
     return markers in (kept, _parsed_key_count(data, deep=True))
 
 

@@ -1,0 +1,95 @@
+"""Time ``foldcheck check`` and ``foldcheck --help`` as the whole commands a user runs.
+
+    python bench/check_bench.py [--presets trash,coco] [--k 5] [--seed 0] [--out bench/out]
+
+For each preset: ``foldcheck check DIR/folds.json`` (DIR from ``foldcheck split``, made as in
+bench/run.py unless already there) against a bare ``json.load`` of the same dataset, each in a
+fresh interpreter. Until the ``check`` sub-command exists this says so and skips it.
+Writes --out/check_results.md and --out/check_results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from procs import REPO, foldcheck_command, git_revision, run_timed
+from report import seconds, times
+from run import Preset, Settings, log, prepare, run_cli, run_task
+
+HELP_RUNS = 5
+
+
+def time_check(preset: Preset, settings: Settings) -> dict[str, Any]:
+    folds = preset.folder / "foldcheck-cli" / "folds.json"
+    if not folds.exists():
+        made = run_cli(preset, settings)
+        if made.get("error"):
+            return {"error": f"foldcheck split: {made['error']}"}
+    checked = run_timed([*foldcheck_command(), "check", str(folds)], settings.timeout_s)
+    if "invalid choice" in checked.stderr:
+        return {"skipped": "foldcheck has no 'check' command yet (argparse: invalid choice)"}
+    if checked.timed_out or checked.returncode not in (0, 1):  # 1: findings, still a full run
+        return {"error": f"foldcheck check: {checked.failure()}"}
+    parse = run_task("json", preset, settings)
+    json_load = None if parse.get("error") else parse["load_s"]
+    return {"check_s": checked.wall_s, "check_peak_rss_mb": checked.peak_rss_mb,
+            "exit": checked.returncode, "json_load_s": json_load,
+            "ratio": checked.wall_s / json_load if json_load else None}
+
+
+def time_help() -> dict[str, Any]:
+    runs = [run_timed([*foldcheck_command(), "--help"]) for _ in range(HELP_RUNS)]
+    failed = next((run for run in runs if not run.ok), None)
+    if failed:
+        return {"error": failed.failure()}
+    walls = [run.wall_s for run in runs]
+    return {"median_s": statistics.median(walls), "min_s": min(walls), "runs": len(walls)}
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = [f"## foldcheck check at {results['commit']}", "",
+             "| preset | foldcheck check (whole command) | json.load | check / json.load |",
+             "|---|---|---|---|"]
+    for name, row in results["presets"].items():
+        if "check_s" in row:
+            lines.append(f"| {name} | {seconds(row['check_s'])} | {seconds(row['json_load_s'])}"
+                         f" | {times(row['ratio'])} |")
+        else:
+            lines.append(f"| {name} | {row.get('skipped') or 'failed: ' + row['error']} | | |")
+    help_run = results["help"]
+    lines += ["", "`foldcheck --help`: " + (
+        f"median {seconds(help_run['median_s'])}, min {seconds(help_run['min_s'])} over "
+        f"{help_run['runs']} runs" if "error" not in help_run else f"failed: {help_run['error']}")]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presets", default="trash,coco")
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
+    args = parser.parse_args(argv)
+    settings = Settings(args.out.resolve(), args.k, args.seed, args.timeout)
+    presets: dict[str, dict[str, Any]] = {}
+    for name in args.presets.split(","):
+        preset = Preset(name, settings.out / name)
+        error = prepare(preset, settings)
+        presets[name] = {"error": error} if error else time_check(preset, settings)
+        log(f"[{name}] {presets[name]}")
+    results = {"commit": git_revision(), "presets": presets, "help": time_help()}
+    text = render(results)
+    print(text)
+    (settings.out / "check_results.md").write_text(text)
+    (settings.out / "check_results.json").write_text(json.dumps(results, indent=1) + "\n")
+    return 1 if any("error" in row for row in [*presets.values(), results["help"]]) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

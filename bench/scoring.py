@@ -1,0 +1,121 @@
+"""Score a fold-per-image array: class balance, group leakage, dropped images, fold sizes.
+
+Two kinds of per-class count are scored alike: ``ann``, the annotations of class c, and
+``img``, the images containing c. For a class with n_c counted items and e_c = n_c / K,
+
+    dev_c = max over folds f of |n_fc - e_c| / e_c,
+
+and a split's score is the worst dev_c over classes with n_c >= MIN_CLASS_COUNT. Items of
+images placed in no fold count toward n_c but toward no fold: they are lost, and it shows.
+
+The floor is a lower bound on dev_c that every split keeping each group in one fold must pay:
+
+* rounding: the fold counts are integers summing to n_c, so when e_c is fractional some fold
+  holds at least ceil(e_c) and some fold at most floor(e_c):
+  dev_c >= max(ceil(e_c) - e_c, e_c - floor(e_c)) / e_c;
+* the largest group: the fold holding group j holds at least its g_cj items of class c:
+  dev_c >= (max_j g_cj - e_c) / e_c.
+
+The floor of a class is the larger of the two; the reported floor is the worst over the same
+eligible classes, so a method's score can be compared against it directly.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from columns import Columns
+
+MIN_CLASS_COUNT = 50
+
+
+class Items(NamedTuple):
+    """Counted items (annotations, or image x class presences) by their image and class."""
+
+    image: np.ndarray  # intp [items]
+    cls: np.ndarray  # intp [items]
+
+
+class Scores(NamedTuple):
+    ann: float  # worst relative deviation of per-fold annotation counts, eligible classes
+    img: float  # the same for per-fold counts of images containing the class
+    leaked_groups: int  # groups whose images land in more than one fold
+    dropped_images: int  # images placed in no fold
+    image_spread: float  # max |images in fold - n_images / K| / (n_images / K)
+    ann_spread: float  # the same for annotations
+
+
+class Floor(NamedTuple):
+    ann: float
+    img: float
+
+
+def items_by_kind(columns: Columns) -> dict[str, Items]:
+    pairs = np.unique(columns.ann_image.astype(np.int64) * columns.n_classes + columns.ann_class)
+    presence = Items((pairs // columns.n_classes).astype(np.intp),
+                     (pairs % columns.n_classes).astype(np.intp))
+    return {"ann": Items(columns.ann_image, columns.ann_class), "img": presence}
+
+
+def score(columns: Columns, fold_of_image: np.ndarray, k: int) -> Scores:
+    if fold_of_image.shape != (columns.n_images,):
+        raise ValueError(f"expected {columns.n_images} folds, got shape {fold_of_image.shape}")
+    if fold_of_image.size and not -1 <= fold_of_image.min() <= fold_of_image.max() < k:
+        raise ValueError(f"fold values outside -1..{k - 1}")
+    kinds = items_by_kind(columns)
+    placed = fold_of_image >= 0
+    return Scores(
+        ann=_worst_deviation(kinds["ann"], fold_of_image, k, columns.n_classes),
+        img=_worst_deviation(kinds["img"], fold_of_image, k, columns.n_classes),
+        leaked_groups=_leaked_groups(columns.image_group[placed], fold_of_image[placed], k),
+        dropped_images=int(np.count_nonzero(~placed)),
+        image_spread=_spread(fold_of_image, k),
+        ann_spread=_spread(fold_of_image[columns.ann_image], k),
+    )
+
+
+def floor(columns: Columns, k: int) -> Floor:
+    kinds = items_by_kind(columns)
+    return Floor(*(_floor(kinds[kind], columns.image_group, k, columns.n_classes)
+                   for kind in ("ann", "img")))
+
+
+def _worst(per_class: np.ndarray, totals: np.ndarray) -> float:
+    eligible = totals >= MIN_CLASS_COUNT
+    return float(per_class[eligible].max()) if eligible.any() else float("nan")
+
+
+def _worst_deviation(items: Items, fold_of_image: np.ndarray, k: int, n_classes: int) -> float:
+    totals = np.bincount(items.cls, minlength=n_classes)
+    fold = fold_of_image[items.image]
+    placed = fold >= 0
+    per_fold = np.bincount(fold[placed] * n_classes + items.cls[placed],
+                           minlength=k * n_classes).reshape(k, n_classes)
+    expected = totals / k
+    deviation = np.abs(per_fold - expected).max(axis=0) / np.maximum(expected, 1e-300)
+    return _worst(deviation, totals)
+
+
+def _floor(items: Items, image_group: np.ndarray, k: int, n_classes: int) -> float:
+    totals = np.bincount(items.cls, minlength=n_classes)
+    expected = np.maximum(totals / k, 1e-300)
+    rounding = np.maximum(np.ceil(expected) - expected, expected - np.floor(expected))
+    keys, counts = np.unique(image_group[items.image].astype(np.int64) * n_classes + items.cls,
+                             return_counts=True)
+    largest_group = np.zeros(n_classes)
+    np.maximum.at(largest_group, keys % n_classes, counts)
+    return _worst(np.maximum(rounding, largest_group - expected) / expected, totals)
+
+
+def _leaked_groups(image_group: np.ndarray, fold: np.ndarray, k: int) -> int:
+    pairs = np.unique(image_group.astype(np.int64) * k + fold)
+    return int(np.count_nonzero(np.bincount(pairs // k) > 1))
+
+
+def _spread(fold_of_item: np.ndarray, k: int) -> float:
+    """Max relative deviation of items per fold from total / K (unplaced items count in total)."""
+    expected = len(fold_of_item) / k
+    per_fold = np.bincount(fold_of_item[fold_of_item >= 0], minlength=k)
+    return float(np.abs(per_fold - expected).max() / expected) if expected else 0.0
