@@ -112,8 +112,9 @@ def task_foldcheck(job: Job, watch: Stopwatch) -> Outcome:
     dataset = foldcheck.load_dataset(job.data)
     watch.lap("load")
     # The parse baseline excludes foldcheck's own numpy columns: those count as its overhead.
-    columns_mb = sum(value.nbytes for value in vars(dataset).values()
-                     if isinstance(value, np.ndarray)) / MB
+    columns_mb = (
+        sum(value.nbytes for value in vars(dataset).values() if isinstance(value, np.ndarray)) / MB
+    )
     memory = memory_now()
     memory = memory._replace(rss_mb=memory.rss_mb - columns_mb)
     result = split(dataset, k=job.k, group_by=job.group_by, stratify="both", seed=job.seed)

@@ -37,9 +37,13 @@ def time_check(preset: Preset, settings: Settings) -> dict[str, Any]:
         return {"error": f"foldcheck check: {checked.failure()}"}
     parse = run_task("json", preset, settings)
     json_load = None if parse.get("error") else parse["load_s"]
-    return {"check_s": checked.wall_s, "check_peak_rss_mb": checked.peak_rss_mb,
-            "exit": checked.returncode, "json_load_s": json_load,
-            "ratio": checked.wall_s / json_load if json_load else None}
+    return {
+        "check_s": checked.wall_s,
+        "check_peak_rss_mb": checked.peak_rss_mb,
+        "exit": checked.returncode,
+        "json_load_s": json_load,
+        "ratio": checked.wall_s / json_load if json_load else None,
+    }
 
 
 def time_help() -> dict[str, Any]:
@@ -52,19 +56,31 @@ def time_help() -> dict[str, Any]:
 
 
 def render(results: dict[str, Any]) -> str:
-    lines = [f"## foldcheck check at {results['commit']}", "",
-             "| preset | foldcheck check (whole command) | json.load | check / json.load |",
-             "|---|---|---|---|"]
+    lines = [
+        f"## foldcheck check at {results['commit']}",
+        "",
+        "| preset | foldcheck check (whole command) | json.load | check / json.load |",
+        "|---|---|---|---|",
+    ]
     for name, row in results["presets"].items():
         if "check_s" in row:
-            lines.append(f"| {name} | {seconds(row['check_s'])} | {seconds(row['json_load_s'])}"
-                         f" | {times(row['ratio'])} |")
+            lines.append(
+                f"| {name} | {seconds(row['check_s'])} | {seconds(row['json_load_s'])}"
+                f" | {times(row['ratio'])} |"
+            )
         else:
             lines.append(f"| {name} | {row.get('skipped') or 'failed: ' + row['error']} | | |")
     help_run = results["help"]
-    lines += ["", "`foldcheck --help`: " + (
-        f"median {seconds(help_run['median_s'])}, min {seconds(help_run['min_s'])} over "
-        f"{help_run['runs']} runs" if "error" not in help_run else f"failed: {help_run['error']}")]
+    lines += [
+        "",
+        "`foldcheck --help`: "
+        + (
+            f"median {seconds(help_run['median_s'])}, min {seconds(help_run['min_s'])} over "
+            f"{help_run['runs']} runs"
+            if "error" not in help_run
+            else f"failed: {help_run['error']}"
+        ),
+    ]
     return "\n".join(lines) + "\n"
 
 

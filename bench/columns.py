@@ -35,11 +35,11 @@ class Columns(NamedTuple):
         """``group_by`` is ``image`` or an image field such as ``video_id``."""
         images, annotations = document["images"], document["annotations"]
         image_ids = np.array([record["id"] for record in images], dtype=np.int64)
-        category_ids = np.array([record["id"] for record in document["categories"]],
-                                dtype=np.int64)
+        category_ids = np.array([record["id"] for record in document["categories"]], dtype=np.int64)
         ann_image = _rows_of(np.array([a["image_id"] for a in annotations], np.int64), image_ids)
-        ann_class = _rows_of(np.array([a["category_id"] for a in annotations], np.int64),
-                             category_ids)
+        ann_class = _rows_of(
+            np.array([a["category_id"] for a in annotations], np.int64), category_ids
+        )
         if group_by == "image":
             image_group = np.arange(len(images), dtype=np.intp)
         else:
@@ -49,14 +49,20 @@ class Columns(NamedTuple):
 
     def save(self, path: Path) -> None:
         with path.open("wb") as file:
-            np.savez(file, ann_image=self.ann_image, ann_class=self.ann_class,
-                     image_group=self.image_group, n_classes=self.n_classes)
+            np.savez(
+                file,
+                ann_image=self.ann_image,
+                ann_class=self.ann_class,
+                image_group=self.image_group,
+                n_classes=self.n_classes,
+            )
 
     @classmethod
     def load(cls, path: Path) -> Columns:
         with np.load(path) as data:
-            return cls(data["ann_image"], data["ann_class"], data["image_group"],
-                       int(data["n_classes"]))
+            return cls(
+                data["ann_image"], data["ann_class"], data["image_group"], int(data["n_classes"])
+            )
 
 
 def _rows_of(values: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -53,8 +53,7 @@ def run_timed(command: Sequence[str], timeout_s: float | None = None) -> Timed:
     killed = threading.Event()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen(list(command), stdout=out, stderr=err, env=child_env(),
-                                   cwd=REPO)
+        process = subprocess.Popen(list(command), stdout=out, stderr=err, env=child_env(), cwd=REPO)
 
         def kill() -> None:
             killed.set()
@@ -72,9 +71,14 @@ def run_timed(command: Sequence[str], timeout_s: float | None = None) -> Timed:
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Timed(process.returncode, wall, usage.ru_maxrss / 1024,
-                     out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                     killed.is_set())
+        return Timed(
+            process.returncode,
+            wall,
+            usage.ru_maxrss / 1024,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+            killed.is_set(),
+        )
 
 
 def python_command(script: str, *args: object) -> list[str]:
@@ -92,8 +96,9 @@ def git_revision() -> str:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # git status must not rewrite the index
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, env=env, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=REPO, env=env, capture_output=True, text=True, check=True
+        ).stdout.strip()
 
     try:
         commit = git("rev-parse", "--short", "HEAD")

@@ -10,8 +10,19 @@ from typing import Any
 
 DASH = "—"
 
-COLUMNS = ("method", "load", "split", "whole command", "peak RSS", "beyond parse",
-           "ann", "img", "leaked groups", "dropped images", "size spread img / ann")
+COLUMNS = (
+    "method",
+    "load",
+    "split",
+    "whole command",
+    "peak RSS",
+    "beyond parse",
+    "ann",
+    "img",
+    "leaked groups",
+    "dropped images",
+    "size spread img / ann",
+)
 
 
 def seconds(value: float | None) -> str:
@@ -42,41 +53,73 @@ def _cells(row: dict[str, Any]) -> list[str]:
     if row.get("error"):
         return [row["method"], f"failed: {row['error']}"] + [DASH] * (len(COLUMNS) - 2)
     scores = row.get("scores") or {}
-    spread = (f"{percent(scores['image_spread'])} / {percent(scores['ann_spread'])}"
-              if scores else DASH)
-    return [row["method"], seconds(row.get("load_s")), seconds(row.get("split_s")),
-            seconds(row.get("whole_s")), megabytes(row.get("peak_rss_mb")),
-            megabytes(row.get("beyond_parse_mb")), percent(scores.get("ann")),
-            percent(scores.get("img")), str(scores.get("leaked_groups", DASH)),
-            str(scores.get("dropped_images", DASH)), spread]
+    spread = (
+        f"{percent(scores['image_spread'])} / {percent(scores['ann_spread'])}" if scores else DASH
+    )
+    return [
+        row["method"],
+        seconds(row.get("load_s")),
+        seconds(row.get("split_s")),
+        seconds(row.get("whole_s")),
+        megabytes(row.get("peak_rss_mb")),
+        megabytes(row.get("beyond_parse_mb")),
+        percent(scores.get("ann")),
+        percent(scores.get("img")),
+        str(scores.get("leaked_groups", DASH)),
+        str(scores.get("dropped_images", DASH)),
+        spread,
+    ]
 
 
 def preset_section(name: str, preset: dict[str, Any]) -> str:
     floor = preset["floor"]
-    floor_row = ["floor (lower bound)"] + [DASH] * 5 + [percent(floor["ann"]),
-                                                        percent(floor["img"])] + [DASH] * 3
+    floor_row = (
+        ["floor (lower bound)"]
+        + [DASH] * 5
+        + [percent(floor["ann"]), percent(floor["img"])]
+        + [DASH] * 3
+    )
     rows = [_cells(row) for row in preset["rows"]] + [floor_row]
-    heading = (f"### {name}: {preset['images']:,} images, {preset['annotations']:,} annotations, "
-               f"{preset['classes']} classes, {preset['groups']:,} groups by "
-               f"{preset['group_by']}, {preset['file_mb']:.0f} MB")
+    heading = (
+        f"### {name}: {preset['images']:,} images, {preset['annotations']:,} annotations, "
+        f"{preset['classes']} classes, {preset['groups']:,} groups by "
+        f"{preset['group_by']}, {preset['file_mb']:.0f} MB"
+    )
     return heading + "\n\n" + _table(COLUMNS, rows)
 
 
 def ratios_section(ratios: dict[str, dict[str, float | None]]) -> str:
-    header = ("preset", "split speedup vs SGKF", "ann foldcheck / SGKF", "img foldcheck / SGKF",
-              "foldcheck whole command / json.load", "foldcheck beyond parse")
-    rows = [[name, times(r["split_speedup"]), times(r["ann_ratio"]), times(r["img_ratio"]),
-             times(r["command_vs_json_load"]), megabytes(r["beyond_parse_mb"])]
-            for name, r in ratios.items()]
+    header = (
+        "preset",
+        "split speedup vs SGKF",
+        "ann foldcheck / SGKF",
+        "img foldcheck / SGKF",
+        "foldcheck whole command / json.load",
+        "foldcheck beyond parse",
+    )
+    rows = [
+        [
+            name,
+            times(r["split_speedup"]),
+            times(r["ann_ratio"]),
+            times(r["img_ratio"]),
+            times(r["command_vs_json_load"]),
+            megabytes(r["beyond_parse_mb"]),
+        ]
+        for name, r in ratios.items()
+    ]
     return "### foldcheck against the others\n\n" + _table(header, rows)
 
 
 def render(results: dict[str, Any]) -> str:
-    head = (f"## foldcheck benchmark at {results['commit']}\n\n"
-            f"K={results['k']}, seed {results['seed']}; {results['machine']}; "
-            f"wall-clock seconds of one run each, every number from this run.")
-    sections = [head] + [preset_section(name, preset)
-                         for name, preset in results["presets"].items()]
+    head = (
+        f"## foldcheck benchmark at {results['commit']}\n\n"
+        f"K={results['k']}, seed {results['seed']}; {results['machine']}; "
+        f"wall-clock seconds of one run each, every number from this run."
+    )
+    sections = [head] + [
+        preset_section(name, preset) for name, preset in results["presets"].items()
+    ]
     if results["ratios"]:
         sections.append(ratios_section(results["ratios"]))
     return "\n\n".join(sections) + "\n"

@@ -88,8 +88,19 @@ def prepare(preset: Preset, settings: Settings) -> str | None:
 
 
 def _worker_command(task: str, preset: Preset, settings: Settings) -> list[str]:
-    return python_command("_worker.py", task, preset.data, "--out", preset.folder,
-                          "--k", settings.k, "--seed", settings.seed, "--group-by", preset.group_by)
+    return python_command(
+        "_worker.py",
+        task,
+        preset.data,
+        "--out",
+        preset.folder,
+        "--k",
+        settings.k,
+        "--seed",
+        settings.seed,
+        "--group-by",
+        preset.group_by,
+    )
 
 
 def run_task(task: str, preset: Preset, settings: Settings) -> dict[str, Any]:
@@ -122,9 +133,22 @@ def run_task(task: str, preset: Preset, settings: Settings) -> dict[str, Any]:
 def run_cli(preset: Preset, settings: Settings) -> dict[str, Any]:
     """The whole ``foldcheck split`` command a user runs, interpreter start included."""
     out = preset.folder / "foldcheck-cli"
-    command = [*foldcheck_command(), "split", str(preset.data), "-k", str(settings.k),
-               "--group-by", preset.group_by, "--seed", str(settings.seed), "--out", str(out),
-               "--export", "csv", "--force"]
+    command = [
+        *foldcheck_command(),
+        "split",
+        str(preset.data),
+        "-k",
+        str(settings.k),
+        "--group-by",
+        preset.group_by,
+        "--seed",
+        str(settings.seed),
+        "--out",
+        str(out),
+        "--export",
+        "csv",
+        "--force",
+    ]
     timed = run_timed(command, settings.timeout_s)
     row: dict[str, Any] = {"method": CLI_LABEL, "task": "foldcheck-cli", "command": command}
     if not timed.ok:
@@ -180,6 +204,7 @@ def score(preset: Preset, rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
 
 def ratios(presets: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | None]]:
     """foldcheck against SGKF and against a bare json.load, per preset, from this run's rows."""
+
     def value(row: dict[str, Any] | None, key: str) -> float | None:
         if row is None or row.get("error"):
             return None
@@ -199,8 +224,9 @@ def ratios(presets: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | No
             "split_speedup": ratio(value(sgkf, "split_s"), value(fc, "split_s")),
             "ann_ratio": ratio(value(fc, "ann"), value(sgkf, "ann")),
             "img_ratio": ratio(value(fc, "img"), value(sgkf, "img")),
-            "command_vs_json_load": ratio(value(by_task.get("foldcheck-cli"), "whole_s"),
-                                          value(by_task.get("json"), "load_s")),
+            "command_vs_json_load": ratio(
+                value(by_task.get("foldcheck-cli"), "whole_s"), value(by_task.get("json"), "load_s")
+            ),
             "beyond_parse_mb": value(fc, "beyond_parse_mb"),
         }
     return table
@@ -210,8 +236,9 @@ def machine() -> str:
     model = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as file:
-            model = next(line.split(":", 1)[1].strip() for line in file
-                         if line.startswith("model name"))
+            model = next(
+                line.split(":", 1)[1].strip() for line in file if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
     return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -219,10 +246,14 @@ def machine() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presets", default="trash,coco,lvis,video",
-                        help="comma-separated bench/synth.py presets")
-    parser.add_argument("--methods", default=",".join(METHOD_TASKS),
-                        help=f"comma-separated, of {', '.join(METHOD_TASKS)}")
+    parser.add_argument(
+        "--presets", default="trash,coco,lvis,video", help="comma-separated bench/synth.py presets"
+    )
+    parser.add_argument(
+        "--methods",
+        default=",".join(METHOD_TASKS),
+        help=f"comma-separated, of {', '.join(METHOD_TASKS)}",
+    )
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0, help="the splitters' seed")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
@@ -246,8 +277,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         measured[name] = (preset, measure(preset, methods, settings))
 
     presets = {name: score(preset, rows, settings.k) for name, (preset, rows) in measured.items()}
-    results = {"commit": commit, "machine": machine(), "k": settings.k, "seed": settings.seed,
-               "presets": presets, "ratios": ratios(presets)}
+    results = {
+        "commit": commit,
+        "machine": machine(),
+        "k": settings.k,
+        "seed": settings.seed,
+        "presets": presets,
+        "ratios": ratios(presets),
+    }
     from report import render
 
     text = render(results)

@@ -54,8 +54,9 @@ class Floor(NamedTuple):
 
 def items_by_kind(columns: Columns) -> dict[str, Items]:
     pairs = np.unique(columns.ann_image.astype(np.int64) * columns.n_classes + columns.ann_class)
-    presence = Items((pairs // columns.n_classes).astype(np.intp),
-                     (pairs % columns.n_classes).astype(np.intp))
+    presence = Items(
+        (pairs // columns.n_classes).astype(np.intp), (pairs % columns.n_classes).astype(np.intp)
+    )
     return {"ann": Items(columns.ann_image, columns.ann_class), "img": presence}
 
 
@@ -78,8 +79,9 @@ def score(columns: Columns, fold_of_image: np.ndarray, k: int) -> Scores:
 
 def floor(columns: Columns, k: int) -> Floor:
     kinds = items_by_kind(columns)
-    return Floor(*(_floor(kinds[kind], columns.image_group, k, columns.n_classes)
-                   for kind in ("ann", "img")))
+    return Floor(
+        *(_floor(kinds[kind], columns.image_group, k, columns.n_classes) for kind in ("ann", "img"))
+    )
 
 
 def _worst(per_class: np.ndarray, totals: np.ndarray) -> float:
@@ -91,8 +93,9 @@ def _worst_deviation(items: Items, fold_of_image: np.ndarray, k: int, n_classes:
     totals = np.bincount(items.cls, minlength=n_classes)
     fold = fold_of_image[items.image]
     placed = fold >= 0
-    per_fold = np.bincount(fold[placed] * n_classes + items.cls[placed],
-                           minlength=k * n_classes).reshape(k, n_classes)
+    per_fold = np.bincount(
+        fold[placed] * n_classes + items.cls[placed], minlength=k * n_classes
+    ).reshape(k, n_classes)
     expected = totals / k
     deviation = np.abs(per_fold - expected).max(axis=0) / np.maximum(expected, 1e-300)
     return _worst(deviation, totals)
@@ -102,8 +105,9 @@ def _floor(items: Items, image_group: np.ndarray, k: int, n_classes: int) -> flo
     totals = np.bincount(items.cls, minlength=n_classes)
     expected = np.maximum(totals / k, 1e-300)
     rounding = np.maximum(np.ceil(expected) - expected, expected - np.floor(expected))
-    keys, counts = np.unique(image_group[items.image].astype(np.int64) * n_classes + items.cls,
-                             return_counts=True)
+    keys, counts = np.unique(
+        image_group[items.image].astype(np.int64) * n_classes + items.cls, return_counts=True
+    )
     largest_group = np.zeros(n_classes)
     np.maximum.at(largest_group, keys % n_classes, counts)
     return _worst(np.maximum(rounding, largest_group - expected) / expected, totals)

@@ -16,6 +16,12 @@ from pathlib import Path
 from foldcheck.errors import InputError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def refuse_overwrite(paths: Iterable[Path], force: bool) -> None:
     if force:
         return
@@ -33,6 +39,9 @@ class StagedFiles:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         self._staged.append((Path(tmp), path))
+        # mkstemp makes the file private (0600); give it the mode a plain open() would, or the
+        # replaced file's, so teammates on a shared server can still read what is written.
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
 

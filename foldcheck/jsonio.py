@@ -22,7 +22,6 @@ import orjson
 
 from foldcheck.errors import InputError
 
-
 _SPACED_KEY_END = re.compile(rb'"[ \t\r\n]+:')
 
 

@@ -30,6 +30,7 @@ class Profiles:
     values: np.ndarray  # float64 [nnz]
     weights: np.ndarray  # float64 [columns]
     targets: np.ndarray  # float64 [columns]: total / K
+    largest: np.ndarray  # float64 [columns]: the largest single group's value
 
     @property
     def n_groups(self) -> int:
@@ -118,6 +119,13 @@ def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> P
     mode = np.concatenate(
         [np.full(n_classes, ann_weight), np.full(n_classes, image_weight), [1.0, 1.0, 1.0]]
     )
-    weights = mode / np.maximum(targets, 1.0) ** 2
+    largest = np.zeros(n_columns)
+    np.maximum.at(largest, column, value)
+    # Deviations are relative to what a group-respecting split can reach: a column whose
+    # largest group alone exceeds an equal share cannot do better than that group, and must
+    # not drown the columns that can be balanced.
+    weights = mode / np.maximum.reduce([targets, largest, np.ones(n_columns)]) ** 2
     indptr = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=n_groups))])
-    return Profiles(indptr.astype(np.intp), column.astype(np.intp), value, weights, targets)
+    return Profiles(
+        indptr.astype(np.intp), column.astype(np.intp), value, weights, targets, largest
+    )

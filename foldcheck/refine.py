@@ -92,10 +92,14 @@ def _targeted_round(
 ) -> None:
     """Best move or swap for each of the worst columns, between its fullest and emptiest fold.
 
-    Columns are ranked by how far their spread exceeds the one unit that integer counts force
-    on a fractional target, so columns already as even as they can be do not take the slots.
+    Columns are ranked by how far their spread exceeds what no split can avoid (one unit for
+    integer counts; more when one group holds more than the other folds' share), so columns
+    already as even as they can be do not take the slots.
     """
-    excess = np.maximum(load.max(axis=0) - load.min(axis=0) - 1.0, 0.0)
+    k = len(load)
+    rest_share = (profiles.targets * k - profiles.largest) / (k - 1)
+    unavoidable = np.maximum(profiles.largest - rest_share, 1.0)
+    excess = np.maximum(load.max(axis=0) - load.min(axis=0) - unavoidable, 0.0)
     priority = profiles.weights * excess**2
     worst = np.argsort(-priority, kind="stable")[:_SWAP_COLUMNS]
     for column in worst[priority[worst] > _TOLERANCE].tolist():

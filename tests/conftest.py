@@ -11,8 +11,13 @@ SAMPLE = REPO / "foldcheck" / "data" / "sample.json"
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
 
 
-def write_coco(path: Path, images: list[dict[str, Any]], annotations: list[dict[str, Any]],
-               categories: list[dict[str, Any]] | None = None, **extra: Any) -> Path:
+def write_coco(
+    path: Path,
+    images: list[dict[str, Any]],
+    annotations: list[dict[str, Any]],
+    categories: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> Path:
     document = {
         **extra,
         "images": images,

@@ -15,7 +15,8 @@ from tests.conftest import write_coco
 
 
 def test_refuses_to_overwrite_without_force_and_writes_nothing(
-        tmp_path: Path, sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "folds"
     out.mkdir()
     (out / "val_fold3.json").write_text("mine")
@@ -23,42 +24,51 @@ def test_refuses_to_overwrite_without_force_and_writes_nothing(
     assert "val_fold3.json: error: already exists" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["val_fold3.json"]
     assert (out / "val_fold3.json").read_text() == "mine"
-    assert main(["split", str(sample), "--out", str(out), "--export", "coco", "-q",
-                 "--force"]) == 0
+    assert main(["split", str(sample), "--out", str(out), "--export", "coco", "-q", "--force"]) == 0
     assert len(list(out.iterdir())) == 11
 
 
 def test_a_failure_while_writing_leaves_no_file_behind(
-        tmp_path: Path, sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "folds"
     out.mkdir()
     (out / "folds.csv").mkdir()  # the last file cannot be put in place
-    assert main(["split", str(sample), "--out", str(out), "--export", "coco,csv", "-q",
-                 "--force"]) == 2
-    assert capsys.readouterr().err.endswith("folds.csv: error: is a directory; cannot write a "
-                                            "file there\n")
+    assert (
+        main(["split", str(sample), "--out", str(out), "--export", "coco,csv", "-q", "--force"])
+        == 2
+    )
+    assert capsys.readouterr().err.endswith(
+        "folds.csv: error: is a directory; cannot write a file there\n"
+    )
     assert sorted(p.name for p in out.iterdir()) == ["folds.csv"]
 
 
 def test_bad_dataset_is_one_line_exit_2_and_nothing_written(tmp_path: Path) -> None:
-    path = write_coco(tmp_path / "d.json", [{"id": 1}, {"id": 2}],
-                      [{"id": 1, "image_id": 3, "category_id": 1}])
-    run = subprocess.run([sys.executable, "-m", "foldcheck", "split", str(path), "--out",
-                          str(tmp_path / "folds")], capture_output=True, text=True)
+    path = write_coco(
+        tmp_path / "d.json", [{"id": 1}, {"id": 2}], [{"id": 1, "image_id": 3, "category_id": 1}]
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "foldcheck", "split", str(path), "--out", str(tmp_path / "folds")],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2
-    assert run.stderr == (f"{path}: error: $.annotations[0].image_id: image id 3 is not in the "
-                          "file's image list\n")
+    assert run.stderr == (
+        f"{path}: error: $.annotations[0].image_id: image id 3 is not in the file's image list\n"
+    )
     assert not (tmp_path / "folds").exists()
 
 
 @pytest.mark.parametrize("fmt", ["json", "markdown"])
-def test_balance_in_machine_formats(tmp_path: Path, sample: Path, fmt: str,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_balance_in_machine_formats(
+    tmp_path: Path, sample: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["split", str(sample), "--out", str(tmp_path), "--format", fmt]) == 0
     out = capsys.readouterr().out
     if fmt == "json":
         tables = json.loads(out)["tables"]
-        assert [t["title"] for t in tables][0] == "annotations per class"
+        assert tables[0]["title"] == "annotations per class"
         row = tables[0]["rows"][0]
         assert sum(row["counts"]) == row["total"] and len(row["deviation"]) == 5
     else:
@@ -66,7 +76,8 @@ def test_balance_in_machine_formats(tmp_path: Path, sample: Path, fmt: str,
 
 
 def test_report_highlights_out_of_tolerance_cells_and_saves_svg(
-        tmp_path: Path, sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["split", str(sample), "--out", str(tmp_path), "-q"]) == 0
     assert main(["report", str(tmp_path / "folds.json"), "--color", "always"]) == 0
     assert "all cells within tolerance" in capsys.readouterr().out
@@ -75,8 +86,19 @@ def test_report_highlights_out_of_tolerance_cells_and_saves_svg(
     manifest["folds"][0] = manifest["folds"][0][20:]
     manifest["folds"][1] = sorted(manifest["folds"][1] + moved)
     (tmp_path / "folds.json").write_text(json.dumps(manifest))
-    assert main(["report", str(tmp_path / "folds.json"), "--color", "always", "--svg",
-                 str(tmp_path / "b.svg")]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(tmp_path / "folds.json"),
+                "--color",
+                "always",
+                "--svg",
+                str(tmp_path / "b.svg"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "\x1b[1;31m" in out  # bold red: cells beyond the tolerance
     assert "cells out of tolerance" in out
@@ -85,23 +107,29 @@ def test_report_highlights_out_of_tolerance_cells_and_saves_svg(
 
 def test_demo_runs_in_an_empty_folder_and_again(tmp_path: Path) -> None:
     for _ in range(2):
-        run = subprocess.run([sys.executable, "-m", "foldcheck", "demo", "--out",
-                              str(tmp_path / "demo")], capture_output=True, text=True)
+        run = subprocess.run(
+            [sys.executable, "-m", "foldcheck", "demo", "--out", str(tmp_path / "demo")],
+            capture_output=True,
+            text=True,
+        )
         assert run.returncode == 0, run.stderr
     assert "annotations per class" in run.stdout
     assert (tmp_path / "demo" / "val_fold4.json").is_file()
 
 
 def test_help_does_not_import_numpy_or_rich() -> None:
-    code = ("import sys\nfrom foldcheck.cli import build_parser\nbuild_parser()\n"
-            "print(sorted(m for m in ('numpy', 'rich', 'jsonschema', 'orjson') "
-            "if m in sys.modules))")
+    code = (
+        "import sys\nfrom foldcheck.cli import build_parser\nbuild_parser()\n"
+        "print(sorted(m for m in ('numpy', 'rich', 'jsonschema', 'orjson') "
+        "if m in sys.modules))"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
 
 
-def test_validate_reports_each_file(tmp_path: Path, sample: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_reports_each_file(
+    tmp_path: Path, sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"images": [], "annotations": []}')
     assert main(["validate", str(sample), str(bad)]) == 2
@@ -110,10 +138,12 @@ def test_validate_reports_each_file(tmp_path: Path, sample: Path,
     assert captured.err == f'{bad}: error: $: missing "categories": not a COCO detection file\n'
 
 
-def test_config_supplies_defaults(tmp_path: Path, sample: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.foldcheck]\nk = 3\nseed = 9\n'
-                                             'group_by = "video_id"\n')
+def test_config_supplies_defaults(
+    tmp_path: Path, sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.foldcheck]\nk = 3\nseed = 9\ngroup_by = "video_id"\n'
+    )
     monkeypatch.chdir(tmp_path)
     assert main(["split", str(sample), "-q"]) == 0
     manifest = json.loads((tmp_path / "folds" / "folds.json").read_text())
@@ -121,6 +151,11 @@ def test_config_supplies_defaults(tmp_path: Path, sample: Path,
 
 
 def test_python_dash_m_and_console_script_agree() -> None:
-    run = subprocess.run([sys.executable, "-m", "foldcheck", "--version"], capture_output=True,
-                         text=True, check=True, env={**os.environ, "NO_COLOR": "1"})
+    run = subprocess.run(
+        [sys.executable, "-m", "foldcheck", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     assert run.stdout.startswith("foldcheck ")

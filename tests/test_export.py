@@ -15,8 +15,9 @@ pycocotools_coco = pytest.importorskip("pycocotools.coco")
 
 
 def _split(dataset: Path, out: Path, *extra: str) -> None:
-    assert main(["split", str(dataset), "--out", str(out), "--export", "coco,csv", "-q",
-                 *extra]) == 0
+    assert (
+        main(["split", str(dataset), "--out", str(out), "--export", "coco,csv", "-q", *extra]) == 0
+    )
 
 
 def test_pycocotools_loads_every_export_and_folds_partition_the_dataset(tmp_path: Path) -> None:
@@ -63,16 +64,18 @@ def test_csv_lists_every_image_once_with_its_group_and_fold(tmp_path: Path, samp
         assert int(row["image_id"]) in manifest["folds"][int(row["fold"])]
 
 
-def test_export_command_recreates_the_split_files_byte_for_byte(tmp_path: Path,
-                                                                sample: Path) -> None:
+def test_export_command_recreates_the_split_files_byte_for_byte(
+    tmp_path: Path, sample: Path
+) -> None:
     _split(sample, tmp_path / "a", "--group-by", "video_id")
     assert main(["export", str(tmp_path / "a" / "folds.json"), "--out", str(tmp_path / "b")]) == 0
     for name in ["folds.csv", *(f"{s}_fold{f}.json" for f in range(5) for s in ("train", "val"))]:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
-def test_export_refuses_a_stale_manifest(tmp_path: Path, sample: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_refuses_a_stale_manifest(
+    tmp_path: Path, sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     dataset = tmp_path / "data.json"
     dataset.write_bytes(sample.read_bytes())
     _split(dataset, tmp_path / "folds")

@@ -31,8 +31,7 @@ def test_texts_that_only_look_like_they_have_more_keys_are_accepted(text: str) -
         ('{"x": "y:", "images": [{"id": 1}, {"s": {"k": 1, "k": 1}}]}', "k", 1),
     ],
 )
-def test_duplicate_keys_are_reported_with_the_object_place(text: str, key: str,
-                                                            line: int) -> None:
+def test_duplicate_keys_are_reported_with_the_object_place(text: str, key: str, line: int) -> None:
     with pytest.raises(InputError) as caught:
         parse_json(text.encode(), Path("x.json"))
     assert caught.value.message == f"duplicate key {key!r} in one object"

@@ -26,21 +26,37 @@ def test_manifest_records_what_made_the_folds(tmp_path: Path, sample: Path) -> N
     dataset = tmp_path / "data" / "train.json"
     dataset.parent.mkdir()
     dataset.write_bytes(sample.read_bytes())
-    path = _split(dataset, tmp_path / "folds", "-k", "4", "--seed", "7", "--group-by", "video_id",
-                  "--stratify", "images", "--tolerance", "0.2")
+    path = _split(
+        dataset,
+        tmp_path / "folds",
+        "-k",
+        "4",
+        "--seed",
+        "7",
+        "--group-by",
+        "video_id",
+        "--stratify",
+        "images",
+        "--tolerance",
+        "0.2",
+    )
     document = json.loads(path.read_text())
     Draft202012Validator(schema()).validate(document)
     assert document["dataset"]["path"] == "../data/train.json"
     assert document["dataset"]["images"] == 240
-    assert (document["k"], document["seed"], document["group_by"], document["stratify"],
-            document["tolerance"]) == (4, 7, "video_id", "images", 0.2)
+    assert (
+        document["k"],
+        document["seed"],
+        document["group_by"],
+        document["stratify"],
+        document["tolerance"],
+    ) == (4, 7, "video_id", "images", 0.2)
     assert all(ids == sorted(ids) for ids in document["folds"])
     manifest = read_manifest(path)
     assert manifest.dataset_file == Path(str(tmp_path / "data" / "train.json"))
 
 
-def test_one_id_per_line_so_a_moved_image_is_a_two_line_diff(tmp_path: Path,
-                                                             sample: Path) -> None:
+def test_one_id_per_line_so_a_moved_image_is_a_two_line_diff(tmp_path: Path, sample: Path) -> None:
     text = _split(sample, tmp_path / "folds").read_text()
     document = json.loads(text)
     lines = text.splitlines()
@@ -58,7 +74,8 @@ def test_same_inputs_same_bytes(tmp_path: Path, sample: Path) -> None:
 
 
 def test_manifest_failing_its_schema_is_an_input_error_at_the_place(
-        tmp_path: Path, sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _split(sample, tmp_path / "folds")
     text = path.read_text()
     lines = text.splitlines()

@@ -29,8 +29,8 @@ def test_every_video_sits_in_one_fold_and_every_image_in_a_fold(sample: Path) ->
     for video in np.unique(videos):
         assert len(np.unique(result.fold_of_image[videos == video])) == 1
     assert set(result.fold_of_image.tolist()) == set(range(5))
-    assert sorted(sum((result.val_image_ids(f) for f in range(5)), [])) == sorted(
-        result.dataset.image_ids.tolist())
+    listed = [i for fold in range(5) for i in result.val_image_ids(fold)]
+    assert sorted(listed) == sorted(result.dataset.image_ids.tolist())
 
 
 def test_images_without_annotations_are_spread_over_folds(sample: Path) -> None:
@@ -55,7 +55,9 @@ def test_real_export_is_balanced_close_to_what_integers_allow() -> None:
 def test_balances_far_better_than_a_random_group_assignment(sample: Path) -> None:
     dataset = foldcheck.load_dataset(sample)
     result = foldcheck.split(dataset, k=5, group_by="video_id")
-    ours = _worst_deviation(_per_fold(dataset, result.fold_of_image, 5)[dataset.class_counts() >= 100])
+    ours = _worst_deviation(
+        _per_fold(dataset, result.fold_of_image, 5)[dataset.class_counts() >= 100]
+    )
     videos = np.array([record["video_id"] for record in dataset.images])
     _, video_index = np.unique(videos, return_inverse=True)
     random_worst = []
@@ -81,7 +83,7 @@ def test_regex_group_keeps_augmented_copies_together(tmp_path: Path) -> None:
     path = write_coco(tmp_path / "d.json", images, annotations)
     result = foldcheck.split(path, k=5, group_by=r"re:^(.+)_jpg\.rf\.")
     for stem in range(10):
-        assert len(set(result.fold_of_image[stem * 3:stem * 3 + 3].tolist())) == 1
+        assert len(set(result.fold_of_image[stem * 3 : stem * 3 + 3].tolist())) == 1
     assert result.groups.count == 10
 
 
@@ -104,8 +106,9 @@ def test_missing_group_field_is_an_error_or_its_own_group(tmp_path: Path) -> Non
         (10, 1, "-k must be at least 2"),
     ],
 )
-def test_refuses_splits_that_would_leave_empty_folds(tmp_path: Path, images: int, k: int,
-                                                     message: str) -> None:
+def test_refuses_splits_that_would_leave_empty_folds(
+    tmp_path: Path, images: int, k: int, message: str
+) -> None:
     path = write_coco(tmp_path / "d.json", [{"id": i} for i in range(images)], [])
     with pytest.raises(InputError, match=message):
         foldcheck.split(path, k=k)
@@ -115,9 +118,12 @@ def test_rare_classes_are_named_in_notes(tmp_path: Path) -> None:
     images = [{"id": i} for i in range(20)]
     annotations = [{"id": i, "image_id": i, "category_id": 1} for i in range(20)]
     annotations.append({"id": 99, "image_id": 3, "category_id": 2})
-    path = write_coco(tmp_path / "d.json", images, annotations,
-                      [{"id": 1, "name": "common"}, {"id": 2, "name": "rare"},
-                       {"id": 3, "name": "placeholder"}])
+    path = write_coco(
+        tmp_path / "d.json",
+        images,
+        annotations,
+        [{"id": 1, "name": "common"}, {"id": 2, "name": "rare"}, {"id": 3, "name": "placeholder"}],
+    )
     notes = foldcheck.split(path, k=5).notes
     assert any("'rare' is in 1 group" in n and "4 validation folds have none" in n for n in notes)
     assert any("'placeholder' has no annotations" in n for n in notes)
