@@ -15,10 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from foldcheck.dataset import Dataset
-
-# COCO's box-size buckets, by area in pixels.
-SIZE_BUCKETS = (("small", 0.0, 32.0**2), ("medium", 32.0**2, 96.0**2), ("large", 96.0**2, np.inf))
+from foldcheck.dataset import SIZE_BUCKETS, Dataset
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,10 +127,7 @@ def compute_balance(
         )
 
     ann_group = group_of_image[dataset.ann_image]
-    bucket = np.digitize(
-        np.nan_to_num(dataset.ann_area, nan=-1.0), [low for _, low, _ in SIZE_BUCKETS[1:]]
-    )
-    known_area = ~np.isnan(dataset.ann_area)
+    sized = dataset.ann_size >= 0
     image_rows = np.zeros(dataset.n_images, dtype=np.intp)
     ann_rows = np.ones(dataset.n_annotations, dtype=np.intp)
     size_row = np.concatenate([image_rows, ann_rows])
@@ -152,10 +146,10 @@ def compute_balance(
         ),
         table(
             "annotations per box size",
-            tuple(name for name, _, _ in SIZE_BUCKETS),
-            bucket[known_area],
-            ann_fold[known_area],
-            ann_group[known_area],
+            tuple(name for name, _ in SIZE_BUCKETS),
+            dataset.ann_size[sized],
+            ann_fold[sized],
+            ann_group[sized],
         ),
         table("fold size", ("images", "annotations"), size_row, size_fold, size_group),
     )

@@ -18,6 +18,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # pyright: ignore[reportMissingImports]
 
+__all__ = ["DEFAULT_TOLERANCE", "KEYS", "ProjectConfig", "find_pyproject", "load_config", "tomllib"]
+
 DEFAULT_TOLERANCE = 0.1
 KEYS = {
     "dataset": str,

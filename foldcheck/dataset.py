@@ -18,6 +18,8 @@ from foldcheck.errors import InputError
 from foldcheck.jsonio import read_json
 
 INT64_MAX = np.iinfo(np.int64).max
+# COCO's box-size buckets: (name, lowest area in pixels), by increasing area.
+SIZE_BUCKETS = (("small", 0.0), ("medium", 32.0**2), ("large", 96.0**2))
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +59,13 @@ class Dataset:
     def image_index(self) -> dict[int, int]:
         """image id -> row, for the few places that look ids up one by one."""
         return {int(i): row for row, i in enumerate(self.image_ids.tolist())}
+
+    @cached_property
+    def ann_size(self) -> np.ndarray:
+        """COCO size bucket of each annotation (index into SIZE_BUCKETS); -1 if no area."""
+        bucket: np.ndarray = np.digitize(self.ann_area, [low for _, low in SIZE_BUCKETS[1:]])
+        bucket[np.isnan(self.ann_area)] = -1
+        return bucket
 
     def class_counts(self) -> np.ndarray:
         return np.bincount(self.ann_class, minlength=self.n_classes)

@@ -1,8 +1,8 @@
 """Group profiles: each group as a sparse vector over the columns the split balances.
 
-Columns, for C classes: the annotation count of each class (0..C-1), the number of the group's
-images containing each class (C..2C-1), the group's image count (2C), annotation count (2C+1)
-and images without annotations (2C+2), so that those are spread evenly too. Targets are an
+Columns, for C classes: the annotation count of each class, the number of the group's images
+containing each class, the group's image count, annotation count, images without annotations
+(so those are spread evenly too) and annotations per COCO box-size bucket. Targets are an
 equal share per fold; weights make deviations relative.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from foldcheck.dataset import Dataset
+from foldcheck.dataset import SIZE_BUCKETS, Dataset
 from foldcheck.groups import Groups
 
 STRATIFY_MODES = ("both", "annotations", "images")
@@ -63,69 +63,45 @@ class Profiles:
 
 
 def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> Profiles:
-    n_classes, n_groups = dataset.n_classes, groups.count
+    n_classes = dataset.n_classes
     ann_group = groups.of_image[dataset.ann_image]
-    # (group, class) -> annotations
-    ann_keys, ann_counts = np.unique(
-        ann_group.astype(np.int64) * n_classes + dataset.ann_class, return_counts=True
-    )
-    # (image, class) pairs, then (group, class) -> images containing the class
     image_class = np.unique(dataset.ann_image.astype(np.int64) * n_classes + dataset.ann_class)
-    presence_keys, presence_counts = np.unique(
-        groups.of_image[image_class // n_classes].astype(np.int64) * n_classes
-        + image_class % n_classes,
-        return_counts=True,
-    )
-    images_per_group = np.bincount(groups.of_image, minlength=n_groups)
-    anns_per_group = np.bincount(ann_group, minlength=n_groups)
-    has_anns = np.flatnonzero(anns_per_group)
     unannotated = np.bincount(dataset.ann_image, minlength=dataset.n_images) == 0
-    empty_per_group = np.bincount(groups.of_image[unannotated], minlength=n_groups)
-    has_empty = np.flatnonzero(empty_per_group)
-
-    group = np.concatenate(
-        [
-            ann_keys // n_classes,
-            presence_keys // n_classes,
-            np.arange(n_groups),
-            has_anns,
-            has_empty,
-        ]
-    )
-    column = np.concatenate(
-        [
-            ann_keys % n_classes,
-            n_classes + presence_keys % n_classes,
-            np.full(n_groups, 2 * n_classes),
-            np.full(len(has_anns), 2 * n_classes + 1),
-            np.full(len(has_empty), 2 * n_classes + 2),
-        ]
-    )
-    value = np.concatenate(
-        [
-            ann_counts,
-            presence_counts,
-            images_per_group,
-            anns_per_group[has_anns],
-            empty_per_group[has_empty],
-        ]
-    ).astype(np.float64)
-    order = np.lexsort((column, group))
-    group, column, value = group[order], column[order], value[order]
-
-    n_columns = 2 * n_classes + 3
-    targets = np.bincount(column, weights=value, minlength=n_columns) / k
+    sized = dataset.ann_size >= 0
     ann_weight, image_weight = _MODE_WEIGHTS[stratify]
-    mode = np.concatenate(
-        [np.full(n_classes, ann_weight), np.full(n_classes, image_weight), [1.0, 1.0, 1.0]]
-    )
+    # Column blocks: (group of each counted item, its column in the block, width, weight).
+    blocks = [
+        (ann_group, dataset.ann_class, n_classes, ann_weight),  # annotations per class
+        (
+            groups.of_image[image_class // n_classes],
+            image_class % n_classes,
+            n_classes,
+            image_weight,
+        ),  # images containing each class
+        (groups.of_image, 0, 1, 1.0),  # images
+        (ann_group, 0, 1, 1.0),  # annotations
+        (groups.of_image[unannotated], 0, 1, 1.0),  # images without annotations
+        (ann_group[sized], dataset.ann_size[sized], len(SIZE_BUCKETS), 1.0),  # box sizes
+    ]
+    n_columns = sum(width for _, _, width, _ in blocks)
+    keys, mode, offset = [], [], 0
+    for group, column, width, weight in blocks:
+        keys.append(group.astype(np.int64) * n_columns + offset + column)
+        mode.append(np.full(width, weight))
+        offset += width
+    # One sort gives each group's entries in column order: compressed sparse rows.
+    cells, counts = np.unique(np.concatenate(keys), return_counts=True)
+    group, column = cells // n_columns, cells % n_columns
+    value = counts.astype(np.float64)
+
+    targets = np.bincount(column, weights=value, minlength=n_columns) / k
     largest = np.zeros(n_columns)
     np.maximum.at(largest, column, value)
     # Deviations are relative to what a group-respecting split can reach: a column whose
     # largest group alone exceeds an equal share cannot do better than that group, and must
     # not drown the columns that can be balanced.
-    weights = mode / np.maximum.reduce([targets, largest, np.ones(n_columns)]) ** 2
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=n_groups))])
+    weights = np.concatenate(mode) / np.maximum.reduce([targets, largest, np.ones(n_columns)]) ** 2
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=groups.count))])
     return Profiles(
         indptr.astype(np.intp), column.astype(np.intp), value, weights, targets, largest
     )

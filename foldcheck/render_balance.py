@@ -22,13 +22,13 @@ def render_balance(
     color: str = "auto",
     svg: Path | None = None,
 ) -> None:
-    stream = sys.stdout if stream is None else stream
+    out: TextIO = sys.stdout if stream is None else stream
     if fmt == "json":
-        stream.write(json.dumps(balance.to_dict(), indent=2) + "\n")
+        out.write(json.dumps(balance.to_dict(), indent=2) + "\n")
     elif fmt == "markdown":
-        stream.write(balance_markdown(balance))
+        out.write(balance_markdown(balance))
     else:
-        console = make_console(stream, color, record=svg is not None)
+        console = make_console(out, color, record=svg is not None)
         print_balance(console, balance)
         if svg is not None:
             from foldcheck.atomic import write_atomic

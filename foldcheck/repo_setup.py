@@ -15,7 +15,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -25,16 +24,11 @@ from typing import Any, Literal
 import yaml
 
 from foldcheck.atomic import staged_files
-from foldcheck.config import DEFAULT_TOLERANCE, load_config
+from foldcheck.config import DEFAULT_TOLERANCE, load_config, tomllib
 from foldcheck.doctor import strip_jsonc
 from foldcheck.errors import InputError
 from foldcheck.locate import JsonText
 from foldcheck.manifest import read_manifest
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 HookMode = Literal["system", "python", "remote"]
 HOOK_ID = "foldcheck"

@@ -106,14 +106,10 @@ def test_report_highlights_out_of_tolerance_cells_and_saves_svg(
 
 
 def test_demo_runs_in_an_empty_folder_and_again(tmp_path: Path) -> None:
-    for _ in range(2):
-        run = subprocess.run(
-            [sys.executable, "-m", "foldcheck", "demo", "--out", str(tmp_path / "demo")],
-            capture_output=True,
-            text=True,
-        )
-        assert run.returncode == 0, run.stderr
-    assert "annotations per class" in run.stdout
+    command = [sys.executable, "-m", "foldcheck", "demo", "--out", str(tmp_path / "demo")]
+    runs = [subprocess.run(command, capture_output=True, text=True) for _ in range(2)]
+    assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr
+    assert "annotations per class" in runs[-1].stdout
     assert (tmp_path / "demo" / "val_fold4.json").is_file()
 
 

@@ -135,3 +135,37 @@ def test_stratify_modes_favour_their_kind(sample: Path, stratify: str) -> None:
     result = foldcheck.split(dataset, k=5, stratify=stratify)
     assert set(result.fold_of_image.tolist()) == set(range(5))
     assert result.stratify == stratify
+
+
+@pytest.mark.parametrize(
+    ("group_by", "k"), [("image", 3), ("image", 5), ("video_id", 3), ("video_id", 5)]
+)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_what_split_writes_passes_check(
+    tmp_path: Path, sample: Path, group_by: str, k: int, seed: int
+) -> None:
+    from foldcheck.checker import run_checks
+    from foldcheck.cli import main
+
+    out = tmp_path / "folds"
+    assert (
+        main(
+            [
+                "split",
+                str(sample),
+                "-k",
+                str(k),
+                "--group-by",
+                group_by,
+                "--seed",
+                str(seed),
+                "--out",
+                str(out),
+                "--export",
+                "coco,csv",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    assert run_checks([out]).findings == []
