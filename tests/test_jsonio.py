@@ -36,3 +36,24 @@ def test_duplicate_keys_are_reported_with_the_object_place(text: str, key: str, 
         parse_json(text.encode(), Path("x.json"))
     assert caught.value.message == f"duplicate key {key!r} in one object"
     assert caught.value.line == line
+
+
+def test_large_files_parse_in_pieces_to_the_same_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from foldcheck import jsonio
+
+    monkeypatch.setattr(jsonio, "_PIECEWISE_ABOVE", 0)
+    monkeypatch.setattr(jsonio, "_PIECE_SIZE", 40)
+    annotations = [
+        {"id": i, "image_id": 1, "note": "}, {" if i % 3 else "x", "attrs": [{"a": i}, {"b": 2}]}
+        for i in range(60)
+    ]
+    document = {
+        "images": [{"id": 1}],
+        "annotations": annotations,
+        "categories": [{"id": c, "name": f"c{c}"} for c in range(40)],
+    }
+    for text in (json.dumps(document), json.dumps(document, indent=1)):
+        assert jsonio._parse_in_pieces(text.encode()) == document
+        assert parse_json(text.encode(), Path("x.json")) == document
