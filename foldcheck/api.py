@@ -30,7 +30,7 @@ class Split:
     seed: int
     stratify: str
     fold_of_image: np.ndarray  # intp [images]: validation fold of each image
-    notes: tuple[str, ...]  # what could not be balanced, and why
+    sparse_classes: dict[str, int]  # classes in fewer groups than folds -> their group count
 
     def val_image_ids(self, fold: int) -> list[int]:
         return sorted(self.dataset.image_ids[self.fold_of_image == fold].tolist())
@@ -69,28 +69,18 @@ def split(
         seed,
         stratify,
         fold_of_group[groups.of_image],
-        _sparse_class_notes(dataset, groups, k),
+        _groups_per_class(dataset, groups, k),
     )
 
 
-def _sparse_class_notes(dataset: Dataset, groups: Groups, k: int) -> tuple[str, ...]:
-    """Classes held by fewer groups than folds: some validation folds must go without them."""
+def _groups_per_class(dataset: Dataset, groups: Groups, k: int) -> dict[str, int]:
+    """Classes held by fewer groups than folds (some validation folds must go without them),
+    with the number of groups holding each; 0 for a class without annotations."""
     pairs = np.unique(
         groups.of_image[dataset.ann_image].astype(np.int64) * dataset.n_classes + dataset.ann_class
     )
-    groups_per_class = np.bincount(pairs % dataset.n_classes, minlength=dataset.n_classes)
-    notes = []
-    for index in np.flatnonzero(groups_per_class < k).tolist():
-        count = int(groups_per_class[index])
-        name = dataset.category_names[index]
-        if count == 0:
-            notes.append(f"class {name!r} has no annotations: it is in no fold")
-        else:
-            notes.append(
-                f"class {name!r} is in {count} group{'s' if count > 1 else ''}, fewer "
-                f"than {k} folds: {k - count} validation folds have none of it"
-            )
-    return tuple(notes)
+    counts = np.bincount(pairs % dataset.n_classes, minlength=dataset.n_classes)
+    return {dataset.category_names[c]: int(counts[c]) for c in np.flatnonzero(counts < k)}
 
 
 def check(

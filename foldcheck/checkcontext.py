@@ -7,7 +7,7 @@ but not coverage or staleness.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -134,7 +134,8 @@ def _csv_groups(fold_set: FoldSet) -> bool:
     return all(side.groups is not None for side in fold_set.val)
 
 
-def _resolver(reference: Dataset) -> Any:
+def _resolver(reference: Dataset) -> Callable[[Side], np.ndarray]:
+    """Reference rows of a side's images, by id or, for a CSV keyed so, by file name."""
     by_name: dict[str, int] = {}
     for row, name in enumerate(reference.file_names):
         by_name.setdefault(name, row)

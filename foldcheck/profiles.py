@@ -51,6 +51,14 @@ class Profiles:
         index = self.indptr[groups][rows] + offsets
         return rows, self.columns[index], self.values[index]
 
+    def compact(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct columns among ``columns`` (sorted) and each one's index among them:
+        ``np.unique(columns, return_inverse=True)`` without the sort."""
+        present = np.bincount(columns, minlength=len(self.targets)) > 0
+        used = np.flatnonzero(present)
+        position = np.cumsum(present) - 1
+        return used, position[columns]
+
     def loads(self, fold_of_group: np.ndarray, k: int) -> np.ndarray:
         """[k, columns]: the sum of each fold's profiles."""
         n_columns = len(self.targets)

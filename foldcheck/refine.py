@@ -171,7 +171,7 @@ def _best_exchange(
     ``gap`` is load(emptier fold) - load(fuller fold)."""
     give_rows, give_cols, give_vals = profiles.entries(givers)
     take_rows, take_cols, take_vals = profiles.entries(takers)
-    used, local = np.unique(np.concatenate([give_cols, take_cols]), return_inverse=True)
+    used, local = profiles.compact(np.concatenate([give_cols, take_cols]))
     give = np.zeros((len(givers), len(used)))
     take = np.zeros((len(takers), len(used)))
     give[give_rows, local[: len(give_cols)]] = give_vals

@@ -7,12 +7,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from foldcheck.balance import Balance
+import numpy as np
+
+from foldcheck.balance import Balance, Table
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 BALANCE_FORMATS = ("text", "json", "markdown")
+MAX_TABLE_ROWS = 40  # per table in the terminal; the machine formats list every row
 
 
 def render_balance(
@@ -61,6 +64,12 @@ def print_balance(console: Console, balance: Balance) -> None:
             if flagged
             else "all cells within tolerance"
         )
+        shown = _rows_to_show(table)
+        if len(shown) < len(table.rows):
+            caption += (
+                f"; the {len(shown)} rows furthest off of {len(table.rows)} shown "
+                "(--format json or markdown lists all)"
+            )
         rich_table = RichTable(
             title=f"{table.title}: count and deviation from an equal share "
             f"(1/{balance.k}), tolerance ±{balance.tolerance:.0%}",
@@ -73,7 +82,7 @@ def print_balance(console: Console, balance: Balance) -> None:
         for fold in range(balance.k):
             rich_table.add_column(f"fold {fold}", justify="right", no_wrap=True)
         rich_table.add_column("worst", justify="right", no_wrap=True)
-        for index, name in enumerate(table.rows):
+        for index in shown:
             cells = []
             for fold in range(balance.k):
                 text = f"{int(table.counts[index, fold])} {_signed(table.deviation[index, fold])}"
@@ -86,8 +95,21 @@ def print_balance(console: Console, balance: Balance) -> None:
                 )
                 cells.append(f"[{style}]{text}[/]" if style else text)
             worst = float(abs(table.deviation[index]).max())
-            rich_table.add_row(name, str(int(table.totals[index])), *cells, f"{worst:.0%}")
+            rich_table.add_row(
+                table.rows[index], str(int(table.totals[index])), *cells, f"{worst:.0%}"
+            )
         console.print(rich_table)
+
+
+def _rows_to_show(table: Table) -> list[int]:
+    """Every row of a small table; of a large one (LVIS has 1,203 classes), the rows out of
+    tolerance and then the furthest off, up to MAX_TABLE_ROWS, in their original order."""
+    if len(table.rows) <= MAX_TABLE_ROWS:
+        return list(range(len(table.rows)))
+    flagged = table.out_of_tolerance.any(axis=1)
+    worst = abs(table.deviation).max(axis=1)
+    order = np.lexsort((-worst, ~flagged))
+    return sorted(order[:MAX_TABLE_ROWS].tolist())
 
 
 def balance_markdown(balance: Balance) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
+from pathlib import Path
 from typing import TextIO
 
 from foldcheck.findings import RULES, Finding
@@ -31,9 +33,21 @@ def summary(findings: list[Finding], fold_sets: int) -> str:
     )
 
 
+def relative_to_cwd(finding: Finding) -> Finding:
+    """Paths under the working folder shown relative to it, as linters show them."""
+    path = Path(finding.path)
+    if not path.is_absolute():
+        return finding
+    try:
+        return replace(finding, path=str(path.relative_to(Path.cwd())))
+    except ValueError:
+        return finding
+
+
 def render_findings(
     findings: list[Finding], fmt: str, stream: TextIO, *, color: bool, quiet: bool, fold_sets: int
 ) -> None:
+    findings = [relative_to_cwd(f) for f in findings]
     if fmt == "json":
         stream.write(
             json.dumps(

@@ -71,7 +71,7 @@ def _greedy(profiles: Profiles, k: int, order: np.ndarray) -> np.ndarray:
     for first in range(0, len(order), _BATCH):
         batch = order[first : first + _BATCH]
         rows, columns, values = profiles.entries(batch)
-        used, local = np.unique(columns, return_inverse=True)
+        used, local = profiles.compact(columns)
         dense = np.zeros((len(batch), len(used)))
         dense[rows, local] = values
         weighted = dense * profiles.weights[used]

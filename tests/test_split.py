@@ -124,9 +124,17 @@ def test_rare_classes_are_named_in_notes(tmp_path: Path) -> None:
         annotations,
         [{"id": 1, "name": "common"}, {"id": 2, "name": "rare"}, {"id": 3, "name": "placeholder"}],
     )
-    notes = foldcheck.split(path, k=5).notes
-    assert any("'rare' is in 1 group" in n and "4 validation folds have none" in n for n in notes)
-    assert any("'placeholder' has no annotations" in n for n in notes)
+    from foldcheck.commands.split import sparse_class_notes
+
+    sparse = foldcheck.split(path, k=5).sparse_classes
+    assert sparse == {"rare": 1, "placeholder": 0}
+    assert sparse_class_notes(sparse, 5) == [
+        "class 'rare' is in 1 group, fewer than 5 folds: 4 validation folds lack it",
+        "class 'placeholder' has no annotations: it is in no fold",
+    ]
+    many = {f"c{i}": i % 4 + 1 for i in range(30)}
+    (summary,) = sparse_class_notes(many, 5)
+    assert summary.startswith("30 classes are in fewer groups than the 5 folds")
 
 
 @pytest.mark.parametrize("stratify", ["annotations", "images"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from foldcheck.commands.options import GROUP_BY_HELP
+from foldcheck.commands.options import GROUP_BY_HELP, add_color
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,12 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="text",
         help="how findings are printed (default: text)",
     )
-    parser.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour text output (auto: when a terminal; NO_COLOR is honoured)",
-    )
+    add_color(parser)
     parser.add_argument(
         "--show-table", action="store_true", help="also print each fold set's balance table"
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from foldcheck.commands.options import add_color
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -17,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="output folder (default: foldcheck-demo)",
     )
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    add_color(parser)
 
 
 def run(args: argparse.Namespace) -> int:

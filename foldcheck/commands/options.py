@@ -24,6 +24,15 @@ def add_group_by(parser: argparse.ArgumentParser, default: str | None) -> None:
     )
 
 
+def add_color(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the output (auto: when a terminal; NO_COLOR is honoured)",
+    )
+
+
 def add_balance_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
@@ -32,12 +41,7 @@ def add_balance_output(parser: argparse.ArgumentParser) -> None:
         help="balance table as a rich table (default), JSON or Markdown",
     )
     parser.add_argument("--svg", metavar="FILE", help="also save the table as an SVG picture")
-    parser.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour the table (auto: when a terminal; NO_COLOR is honoured)",
-    )
+    add_color(parser)
     parser.add_argument(
         "--tolerance",
         type=float,

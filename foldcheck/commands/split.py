@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     manifest = manifest_of(result, Path(args.out), tolerance, args.missing_group)
     with status("writing", args.quiet):
         written = write_split(result, manifest, formats, args.force)
-    for note in result.notes:
+    for note in sparse_class_notes(result.sparse_classes, result.k):
         print(f"note: {note}", file=sys.stderr)
     if not args.quiet:
         show_balance(
@@ -79,3 +79,21 @@ def run(args: argparse.Namespace) -> int:
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     print(f"wrote {shown}{more}", file=sys.stderr)
     return 0
+
+
+def sparse_class_notes(sparse: dict[str, int], k: int, most: int = 5) -> list[str]:
+    """One line per class that some folds must lack, or a summary when there are many."""
+    if len(sparse) <= most:
+        return [
+            f"class {name!r} has no annotations: it is in no fold"
+            if count == 0
+            else f"class {name!r} is in {count} group{'s' * (count > 1)}, fewer than {k} "
+            f"folds: {k - count} validation fold{'s' * (k - count > 1)} lack it"
+            for name, count in sparse.items()
+        ]
+    rarest = sorted(sparse.items(), key=lambda item: item[1])[:most]
+    named = ", ".join(f"{name!r} ({count})" for name, count in rarest)
+    return [
+        f"{len(sparse)} classes are in fewer groups than the {k} folds, so some validation "
+        f"folds lack them; the rarest (groups): {named}"
+    ]
