@@ -15,6 +15,7 @@ import numpy as np
 from foldcheck.dataset import Dataset, load_dataset
 from foldcheck.errors import InputError
 from foldcheck.groups import GroupKey, Groups, group_images
+from foldcheck.jsonio import gc_paused
 from foldcheck.profiles import STRATIFY_MODES, build_profiles
 from foldcheck.splitter import assign_folds
 
@@ -60,8 +61,10 @@ def split(
             "fold needs at least one group; lower -k or group more finely",
             dataset.path,
         )
-    profiles = build_profiles(dataset, groups, k, stratify)
-    fold_of_group = assign_folds(profiles, k, seed)
+    # The parsed dataset is millions of objects the cyclic collector would rescan to no end.
+    with gc_paused():
+        profiles = build_profiles(dataset, groups, k, stratify)
+        fold_of_group = assign_folds(profiles, k, seed)
     return Split(
         dataset,
         groups,
