@@ -45,7 +45,7 @@ class GroupKey:
             if compiled.groups < 1:
                 raise InputError(
                     f"--group-by: {text[3:]!r} has no capture group; the first "
-                    "group's text is the key, e.g. 're:^(.+)_jpg\\.rf\\.'"
+                    "group's text is the key, e.g. 're:(?i)^(.+)_jpg\\.rf\\.'"
                 )
         return cls(text)
 

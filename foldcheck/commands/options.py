@@ -10,7 +10,7 @@ T = TypeVar("T")
 GROUP_BY_HELP = (
     "what keeps images together in one fold: 'image' (default), an image field "
     "such as video_id, or 're:PATTERN' whose first capture group in file_name is "
-    "the key, e.g. 're:^(.+)_jpg\\.rf\\.' for a labelling service's augmented copies"
+    "the key, e.g. 're:(?i)^(.+)_jpg\\.rf\\.' for a labelling service's augmented copies"
 )
 
 
