@@ -16,7 +16,10 @@ import resource
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from columns import Columns
 
 MB = 1024 * 1024
 
@@ -123,18 +126,23 @@ def task_foldcheck(job: Job, watch: Stopwatch) -> Outcome:
     return Outcome(fold_of_image, memory)
 
 
-def task_sgkf(job: Job, watch: Stopwatch) -> Outcome:
-    """scikit-learn's StratifiedGroupKFold over annotations, as the community uses it."""
-    import numpy as np
-    from sklearn.model_selection import StratifiedGroupKFold
-
+def _baseline_columns(job: Job, watch: Stopwatch) -> tuple[Columns, Memory]:
+    """What a baseline user does first: json.load the file, then pull out its columns."""
     from columns import Columns
 
     watch.lap("import")
     document = json_load(job.data)
     watch.lap("load")
     memory = memory_now()
-    columns = Columns.from_document(document, job.group_by)
+    return Columns.from_document(document, job.group_by), memory
+
+
+def task_sgkf(job: Job, watch: Stopwatch) -> Outcome:
+    """scikit-learn's StratifiedGroupKFold over annotations, as the community uses it."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    columns, memory = _baseline_columns(job, watch)
     samples = np.zeros((columns.n_annotations, 1))
     groups = columns.image_group[columns.ann_image]
     watch.lap("prep")
@@ -154,13 +162,7 @@ def task_iterstrat(job: Job, watch: Stopwatch) -> Outcome:
     import numpy as np
     from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 
-    from columns import Columns
-
-    watch.lap("import")
-    document = json_load(job.data)
-    watch.lap("load")
-    memory = memory_now()
-    columns = Columns.from_document(document, job.group_by)
+    columns, memory = _baseline_columns(job, watch)
     presence = np.zeros((columns.n_images, columns.n_classes), dtype=bool)
     presence[columns.ann_image, columns.ann_class] = True
     samples = np.zeros((columns.n_images, 1))
