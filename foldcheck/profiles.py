@@ -65,9 +65,12 @@ class Profiles:
         cell = fold_of_group[self.row_of_entries()] * n_columns + self.columns
         return np.bincount(cell, weights=self.values, minlength=k * n_columns).reshape(k, -1)
 
+    def cost(self, load: np.ndarray) -> float:
+        """J of fold loads: the weighted squared deviations from an equal share."""
+        return float(((load - self.targets) ** 2 @ self.weights).sum())
+
     def objective(self, fold_of_group: np.ndarray, k: int) -> float:
-        deviation = self.loads(fold_of_group, k) - self.targets
-        return float((deviation**2 @ self.weights).sum())
+        return self.cost(self.loads(fold_of_group, k))
 
 
 def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> Profiles:

@@ -32,15 +32,11 @@ def refine(profiles: Profiles, fold_of_group: np.ndarray, k: int, rng: np.random
     _move_passes(profiles, fold_of_group, load)
     holders = _groups_by_column(profiles)
     for _ in range(_ROUNDS):
-        before = _objective(profiles, load)
+        before = profiles.cost(load)
         _targeted_round(profiles, holders, fold_of_group, load, rng)
         _fold_pair_round(profiles, fold_of_group, load, rng)
-        if before - _objective(profiles, load) <= _MIN_ROUND_GAIN * before:
+        if before - profiles.cost(load) <= _MIN_ROUND_GAIN * before:
             return
-
-
-def _objective(profiles: Profiles, load: np.ndarray) -> float:
-    return float(((load - profiles.targets) ** 2 @ profiles.weights).sum())
 
 
 def _move_passes(profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray) -> None:
