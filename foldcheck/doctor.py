@@ -108,7 +108,7 @@ def load_jsonc(path: Path) -> Any:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _git_env() -> dict[str, str]:
+def git_env() -> dict[str, str]:
     # A git hook (pre-commit) exports GIT_DIR and friends, which would aim git at another repo.
     drop = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR"}
     return {k: v for k, v in os.environ.items() if k not in drop}
@@ -119,7 +119,7 @@ def _git(repo: Path, *args: str) -> str | None:
         done = subprocess.run(
             ["git", *args],
             cwd=repo,
-            env=_git_env(),
+            env=git_env(),
             capture_output=True,
             text=True,
             timeout=30,
