@@ -16,8 +16,6 @@ import numpy as np
 from foldcheck.dataset import Dataset
 from foldcheck.errors import InputError
 
-MISSING_POLICIES = ("error", "own")
-
 
 @dataclass(frozen=True)
 class GroupKey:

@@ -14,7 +14,6 @@ from foldcheck.balance import Balance, Table
 if TYPE_CHECKING:
     from rich.console import Console
 
-BALANCE_FORMATS = ("text", "json", "markdown")
 MAX_TABLE_ROWS = 40  # per table in the terminal; the machine formats list every row
 
 

@@ -10,8 +10,6 @@ from typing import TextIO
 
 from foldcheck.findings import RULES, Finding
 
-FINDING_FORMATS = ("text", "json", "github", "markdown")
-
 
 def use_color(mode: str, stream: TextIO) -> bool:
     if mode == "always":
