@@ -72,18 +72,14 @@ def split(
         seed,
         stratify,
         fold_of_group[groups.of_image],
-        _groups_per_class(dataset, groups, k),
+        _sparse_classes(dataset, groups, k),
     )
 
 
-def _groups_per_class(dataset: Dataset, groups: Groups, k: int) -> dict[str, int]:
-    """Classes held by fewer groups than folds (some validation folds must go without them),
-    with the number of groups holding each; 0 for a class without annotations."""
-    pairs = np.unique(
-        groups.of_image[dataset.ann_image].astype(np.int64) * dataset.n_classes + dataset.ann_class
-    )
-    counts = np.bincount(pairs % dataset.n_classes, minlength=dataset.n_classes)
-    return {dataset.category_names[c]: int(counts[c]) for c in np.flatnonzero(counts < k)}
+def _sparse_classes(dataset: Dataset, groups: Groups, k: int) -> dict[str, int]:
+    """Classes held by fewer groups than folds, with that number (0: no annotations)."""
+    held = groups.classes_held(dataset)
+    return {dataset.category_names[c]: int(held[c]) for c in np.flatnonzero(held < k)}
 
 
 def check(

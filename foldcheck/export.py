@@ -15,6 +15,7 @@ import numpy as np
 
 from foldcheck.atomic import StagedFiles
 from foldcheck.dataset import Dataset
+from foldcheck.groups import Groups
 from foldcheck.jsonio import dumps
 
 EXPORT_FORMATS = ("coco", "csv")
@@ -47,8 +48,7 @@ def write_exports(
     staged: StagedFiles,
     dataset: Dataset,
     fold_of_image: np.ndarray,
-    group_labels: list[str],
-    group_of_image: np.ndarray,
+    groups: Groups,
     out: Path,
     formats: tuple[str, ...],
     k: int,
@@ -58,9 +58,7 @@ def write_exports(
             for name, in_part in (("train", fold_of_image != fold), ("val", fold_of_image == fold)):
                 staged.write(out / f"{name}_fold{fold}.json", coco_subset(dataset, in_part))
     if "csv" in formats:
-        staged.write(
-            out / "folds.csv", fold_csv(dataset, fold_of_image, group_labels, group_of_image)
-        )
+        staged.write(out / "folds.csv", fold_csv(dataset, fold_of_image, groups))
 
 
 def coco_subset(dataset: Dataset, image_mask: np.ndarray) -> bytes:
@@ -76,18 +74,16 @@ def coco_subset(dataset: Dataset, image_mask: np.ndarray) -> bytes:
     return dumps(subset)
 
 
-def fold_csv(
-    dataset: Dataset, fold_of_image: np.ndarray, group_labels: list[str], group_of_image: np.ndarray
-) -> bytes:
+def fold_csv(dataset: Dataset, fold_of_image: np.ndarray, groups: Groups) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["image_id", "file_name", "group", "fold"])
     for image_id, name, group, fold in zip(
         dataset.image_ids.tolist(),
         dataset.file_names,
-        group_of_image.tolist(),
+        groups.of_image.tolist(),
         fold_of_image.tolist(),
         strict=True,
     ):
-        writer.writerow([image_id, name, group_labels[group], fold])
+        writer.writerow([image_id, name, groups.labels[group], fold])
     return buffer.getvalue().encode("utf-8")

@@ -58,6 +58,15 @@ class Groups:
     def count(self) -> int:
         return len(self.labels)
 
+    def classes_held(self, dataset: Dataset) -> np.ndarray:
+        """[classes]: how many groups hold each class (fewer than K: some folds must lack it)."""
+        pairs = np.unique(
+            self.of_image[dataset.ann_image].astype(np.int64) * dataset.n_classes
+            + dataset.ann_class
+        )
+        held: np.ndarray = np.bincount(pairs % dataset.n_classes, minlength=dataset.n_classes)
+        return held
+
 
 def group_images(dataset: Dataset, key: GroupKey, missing: str = "error") -> Groups:
     """Group index per image. Images without a key are an error, or (``missing="own"``) a

@@ -38,21 +38,16 @@ def write_split(
     split: Split, manifest: Manifest, formats: tuple[str, ...], force: bool
 ) -> list[Path]:
     """Write the manifest and exports together, all or nothing."""
-    out = manifest.path.parent
-    refuse_overwrite([manifest.path, *export_paths(out, formats, split.k)], force)
-    with staged_files() as staged:
-        staged.write(manifest.path, manifest.to_bytes())
-        write_exports(
-            staged,
-            split.dataset,
-            split.fold_of_image,
-            split.groups.labels,
-            split.groups.of_image,
-            out,
-            formats,
-            split.k,
-        )
-        return [manifest.path, *export_paths(out, formats, split.k)]
+    return _write_fold_files(
+        split.dataset,
+        split.fold_of_image,
+        split.groups,
+        manifest.path.parent,
+        formats,
+        split.k,
+        force,
+        manifest,
+    )
 
 
 def fold_of_image_from(manifest: Manifest, dataset: Dataset) -> np.ndarray:
@@ -72,16 +67,25 @@ def write_manifest_exports(
     formats: tuple[str, ...],
     force: bool,
 ) -> list[Path]:
-    refuse_overwrite(export_paths(out, formats, manifest.k), force)
+    """Re-create a manifest's exports in ``out``, all or nothing."""
+    fold_of_image = fold_of_image_from(manifest, dataset)
+    return _write_fold_files(dataset, fold_of_image, groups, out, formats, manifest.k, force)
+
+
+def _write_fold_files(
+    dataset: Dataset,
+    fold_of_image: np.ndarray,
+    groups: Groups,
+    out: Path,
+    formats: tuple[str, ...],
+    k: int,
+    force: bool,
+    manifest: Manifest | None = None,
+) -> list[Path]:
+    paths = ([manifest.path] if manifest else []) + export_paths(out, formats, k)
+    refuse_overwrite(paths, force)
     with staged_files() as staged:
-        write_exports(
-            staged,
-            dataset,
-            fold_of_image_from(manifest, dataset),
-            groups.labels,
-            groups.of_image,
-            out,
-            formats,
-            manifest.k,
-        )
-    return export_paths(out, formats, manifest.k)
+        if manifest is not None:
+            staged.write(manifest.path, manifest.to_bytes())
+        write_exports(staged, dataset, fold_of_image, groups, out, formats, k)
+    return paths

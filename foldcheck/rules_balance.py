@@ -53,11 +53,7 @@ def _describe(table: Table, row: int, fold: int, unit: str, tolerance: float) ->
 def _absent_classes(ctx: CheckContext, balance: Balance) -> Iterator[Finding]:
     """FC403: a class spread over at least K groups could have been in every fold."""
     reference = ctx.reference
-    pairs = np.unique(
-        ctx.groups.of_image[reference.ann_image].astype(np.int64) * reference.n_classes
-        + reference.ann_class
-    )
-    groups_per_class = np.bincount(pairs % reference.n_classes, minlength=reference.n_classes)
+    groups_per_class = ctx.groups.classes_held(reference)
     counts = balance.annotations.counts
     for row, fold in zip(*np.nonzero(counts == 0), strict=True):
         if groups_per_class[row] >= ctx.k:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from foldcheck.errors import InputError
 from foldcheck.profiles import Profiles
 from foldcheck.refine import refine
 
@@ -39,12 +38,8 @@ _MAX_STARTS = 16
 
 
 def assign_folds(profiles: Profiles, k: int, seed: int) -> np.ndarray:
-    """Fold index (0..k-1) of every group."""
-    if profiles.n_groups < k:
-        raise InputError(
-            f"only {profiles.n_groups} groups for {k} folds: every fold needs at "
-            "least one group (lower -k or choose a finer --group-by)"
-        )
+    """Fold index (0..k-1) of every group; ``foldcheck.split`` has made sure that there are at
+    least k groups."""
     rng = np.random.default_rng(seed)
     starts = int(np.clip(_RESTART_GROUPS // profiles.n_groups, 1, _MAX_STARTS))
     best, best_objective = None, np.inf
