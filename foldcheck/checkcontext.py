@@ -29,19 +29,24 @@ class SideRows:
     side: Side
     rows: np.ndarray  # intp per listed image: reference row, -1 when unknown
 
-    def places(self, rows: np.ndarray) -> dict[int, int]:
-        """reference row -> index of its first listing in this side."""
+    def index_of(self, row: int) -> int:
+        """Where this side first lists a reference row (for the finding's place)."""
+        return self._first_listing[int(row)]
+
+    @cached_property
+    def _first_listing(self) -> dict[int, int]:
         listed: dict[int, int] = {}
         for index, row in enumerate(self.rows.tolist()):
             listed.setdefault(row, index)
-        return {row: listed[row] for row in rows.tolist() if row in listed}
+        return listed
 
     def finding(self, index: int, code: str, message: str) -> Finding:
         line, col = self.side.locate(index)
         return Finding(str(self.side.path), line, col, code, message)
 
-    @property
+    @cached_property
     def known(self) -> np.ndarray:
+        """The reference rows this side lists, each once, sorted."""
         return np.unique(self.rows[self.rows >= 0])
 
 

@@ -10,6 +10,7 @@ image id or file name (one row per image or per box).
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -193,22 +194,23 @@ def read_csv_set(path: Path) -> FoldSet:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as bad:
         raise InputError(f"not valid UTF-8 (byte 0x{raw[bad.start]:02x})", path) from None
-    rows = list(csv.reader(text.splitlines()))
-    if not rows or not any(rows[0]):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip().lower() for name in next(reader, [])]
+    if not any(header):
         raise InputError("empty CSV: expected a header with a fold column", path, line=1)
-    header = [name.strip().lower() for name in rows[0]]
     fold_col = _column(header, FOLD_COLUMNS, path, "fold column")
-    id_col = next((header.index(c) for c in ID_COLUMNS if c in header), None)
+    id_col = _find(header, ID_COLUMNS)
     key_col = (
         id_col
         if id_col is not None
         else _column(header, NAME_COLUMNS, path, "image_id or file_name column")
     )
-    name_col = next((header.index(c) for c in NAME_COLUMNS if c in header), None)
-    group_col = header.index("group") if "group" in header else None
+    name_col = _find(header, NAME_COLUMNS)
+    group_col = _find(header, ("group",))
 
-    folds, keys, names, groups, lines = [], [], [], [], []
-    for line, row in enumerate(rows[1:], start=2):
+    folds, keys, names, groups, places = [], [], [], [], []
+    for row in reader:
+        line = reader.line_num  # the record's last physical line: its own, bar quoted newlines
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -221,7 +223,7 @@ def read_csv_set(path: Path) -> FoldSet:
         )
         names.append(row[name_col] if name_col is not None else "")
         groups.append(row[group_col] if group_col is not None else "")
-        lines.append(line)
+        places.append((line, key_col + 1))
     fold_array = np.asarray(folds, dtype=np.int64)
     k = int(fold_array.max()) + 1 if len(fold_array) and fold_array.max() >= 0 else 0
     if k < 2:
@@ -231,22 +233,27 @@ def read_csv_set(path: Path) -> FoldSet:
 
     def side(fold: int) -> Side:
         picked = np.flatnonzero(fold_array == fold).tolist()
-        where = [lines[i] for i in picked]
+        where = [places[i] for i in picked]
         return Side(
             path,
             np.asarray([keys[i] for i in picked], dtype=np.int64) if id_col is not None else None,
             [names[i] for i in picked] if name_col is not None else None,
-            lambda i: (where[i], key_col + 1),
+            lambda i: where[i],
             groups=[groups[i] for i in picked] if group_col is not None else None,
         )
 
     return FoldSet(path, "csv", [side(f) for f in range(k)])
 
 
+def _find(header: list[str], names: tuple[str, ...]) -> int | None:
+    """Position of the first of ``names`` in the header, if any."""
+    return next((header.index(name) for name in names if name in header), None)
+
+
 def _column(header: list[str], names: tuple[str, ...], path: Path, what: str) -> int:
-    for name in names:
-        if name in header:
-            return header.index(name)
+    found = _find(header, names)
+    if found is not None:
+        return found
     raise InputError(f"no {what} in the header (looked for {', '.join(names)})", path, line=1)
 
 

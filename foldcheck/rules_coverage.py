@@ -26,10 +26,9 @@ def _in_several_val_folds(ctx: CheckContext) -> Iterator[Finding]:
     for fold, side in enumerate(ctx.val):
         known = side.known
         again = known[seen_in[known] >= 0]
-        places = side.places(again)
         for row in again.tolist():
             yield side.finding(
-                places[row],
+                side.index_of(row),
                 "FC202",
                 f"{ctx.image_label(row)} is in validation folds {int(seen_in[row])} and {fold}",
             )

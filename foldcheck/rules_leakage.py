@@ -35,9 +35,8 @@ def _groups_in_several_val_folds(ctx: CheckContext) -> Iterator[Finding]:
             continue
         side = ctx.val[folds[1]]
         rows = side.known[ctx.groups.of_image[side.known] == group]
-        index = side.places(rows[:1])[int(rows[0])]
         yield side.finding(
-            index,
+            side.index_of(rows[0]),
             "FC101",
             f"{ctx.group_label(int(rows[0]))} is in validation folds "
             f"{_and(folds)} ({ctx.image_label(int(rows[0]))} here)",
@@ -47,10 +46,9 @@ def _groups_in_several_val_folds(ctx: CheckContext) -> Iterator[Finding]:
 def _train_val_overlap(ctx: CheckContext, val: SideRows, train: SideRows) -> Iterator[Finding]:
     """FC103 for shared images, FC102 for groups shared through different images."""
     shared = np.intersect1d(val.known, train.known)
-    places = train.places(shared)
     for row in shared.tolist():
         yield train.finding(
-            places[row], "FC103", f"{ctx.image_label(row)} is also in {val.side.path.name}"
+            train.index_of(row), "FC103", f"{ctx.image_label(row)} is also in {val.side.path.name}"
         )
     if ctx.group_is_image:
         return
@@ -61,10 +59,9 @@ def _train_val_overlap(ctx: CheckContext, val: SideRows, train: SideRows) -> Ite
     first_of_group: dict[int, int] = {}
     for row in leaking.tolist():
         first_of_group.setdefault(int(group[row]), row)
-    places = train.places(np.asarray(list(first_of_group.values()), dtype=np.intp))
     for row in first_of_group.values():
         yield train.finding(
-            places[row],
+            train.index_of(row),
             "FC102",
             f"{ctx.group_label(row)} has images in "
             f"{val.side.path.name} too ({ctx.image_label(row)} here)",
@@ -93,9 +90,8 @@ def _file_names_on_both_sides(ctx: CheckContext) -> Iterator[Finding]:
                 (e for e in entries if e[2] != row and _opposite(e[:2], (fold, kind))), None
             )
             if clash is not None:
-                index = side.places(np.asarray([row]))[row]
                 yield side.finding(
-                    index,
+                    side.index_of(row),
                     "FC104",
                     f"file_name {name!r} of {ctx.image_label(row)}"
                     f" is also {ctx.image_label(clash[2])} in fold {clash[0]}'s "
@@ -133,7 +129,7 @@ def _identical_files(ctx: CheckContext, images_dir: Path) -> Iterator[Finding]:
         first = next(r for r in rows if ctx.val_fold_of_row[r] == folds[0])
         side = ctx.val[folds[1]]
         yield side.finding(
-            side.places(np.asarray([later]))[later],
+            side.index_of(later),
             "FC105",
             f"{ctx.image_label(later)} ({ctx.reference.file_names[later]}) is "
             f"byte-identical to {ctx.image_label(first)} "
