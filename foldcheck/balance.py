@@ -108,10 +108,8 @@ def compute_balance(
 ) -> Balance:
     """Balance of the images assigned to folds 0..k-1 (images with fold -1 are left out)."""
     names = dataset.category_names
-    n_classes = dataset.n_classes
     ann_fold = fold_of_image[dataset.ann_image]
-    image_class = np.unique(dataset.ann_image.astype(np.int64) * n_classes + dataset.ann_class)
-    pair_image, pair_class = image_class // n_classes, image_class % n_classes
+    pair_image, pair_class = dataset.image_class_pairs
 
     def table(
         title: str, rows: tuple[str, ...], row: np.ndarray, fold: np.ndarray, group: np.ndarray

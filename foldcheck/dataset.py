@@ -67,6 +67,12 @@ class Dataset:
         bucket[np.isnan(self.ann_area)] = -1
         return bucket
 
+    @cached_property
+    def image_class_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(image row, class row) of every distinct image holding a class, sorted by image."""
+        pairs = np.unique(self.ann_image.astype(np.int64) * self.n_classes + self.ann_class)
+        return pairs // self.n_classes, pairs % self.n_classes
+
     def class_counts(self) -> np.ndarray:
         return np.bincount(self.ann_class, minlength=self.n_classes)
 

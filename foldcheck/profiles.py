@@ -76,7 +76,7 @@ class Profiles:
 def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> Profiles:
     n_classes = dataset.n_classes
     ann_group = groups.of_image[dataset.ann_image]
-    image_class = np.unique(dataset.ann_image.astype(np.int64) * n_classes + dataset.ann_class)
+    pair_image, pair_class = dataset.image_class_pairs
     unannotated = np.bincount(dataset.ann_image, minlength=dataset.n_images) == 0
     sized = dataset.ann_size >= 0
     ann_weight, image_weight = _MODE_WEIGHTS[stratify]
@@ -84,8 +84,8 @@ def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> P
     blocks = [
         (ann_group, dataset.ann_class, n_classes, ann_weight),  # annotations per class
         (
-            groups.of_image[image_class // n_classes],
-            image_class % n_classes,
+            groups.of_image[pair_image],
+            pair_class,
             n_classes,
             image_weight,
         ),  # images containing each class
