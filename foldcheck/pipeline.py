@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from foldcheck.api import Split
 from foldcheck.atomic import refuse_overwrite, staged_files
-from foldcheck.dataset import Dataset
+from foldcheck.dataset import Dataset, load_dataset
+from foldcheck.errors import InputError
 from foldcheck.export import export_paths, write_exports
-from foldcheck.groups import Groups
-from foldcheck.manifest import Manifest, relative_path
+from foldcheck.groups import GroupKey, Groups, group_images
+from foldcheck.manifest import Manifest, read_manifest, relative_path
 
 MANIFEST_NAME = "folds.json"
 
@@ -48,6 +50,28 @@ def write_split(
         force,
         manifest,
     )
+
+
+class OpenedManifest(NamedTuple):
+    manifest: Manifest
+    dataset: Dataset
+    groups: Groups
+
+
+def open_manifest(path: Path, *, require_fresh: bool = False) -> OpenedManifest:
+    """A manifest with the dataset it names, grouped by its key; with ``require_fresh``, a
+    dataset changed since the folds were made is refused."""
+    manifest = read_manifest(path)
+    dataset = load_dataset(manifest.dataset_file)
+    if require_fresh and dataset.sha256 != manifest.dataset_sha256:
+        raise InputError(
+            f"{manifest.dataset_file} changed since these folds were made "
+            "(sha256 differs); re-run foldcheck split",
+            manifest.path,
+            json_path="$.dataset.sha256",
+        )
+    groups = group_images(dataset, GroupKey.parse(manifest.group_by), manifest.missing_group)
+    return OpenedManifest(manifest, dataset, groups)
 
 
 def fold_of_image_from(manifest: Manifest, dataset: Dataset) -> np.ndarray:

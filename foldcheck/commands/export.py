@@ -25,24 +25,11 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from foldcheck.dataset import load_dataset
-    from foldcheck.errors import InputError
     from foldcheck.export import parse_export_formats
-    from foldcheck.groups import GroupKey, group_images
-    from foldcheck.manifest import read_manifest
-    from foldcheck.pipeline import write_manifest_exports
+    from foldcheck.pipeline import open_manifest, write_manifest_exports
 
     formats = parse_export_formats(args.export)
-    manifest = read_manifest(Path(args.manifest))
-    dataset = load_dataset(manifest.dataset_file)
-    if dataset.sha256 != manifest.dataset_sha256:
-        raise InputError(
-            f"{manifest.dataset_file} changed since these folds were made "
-            "(sha256 differs); re-run foldcheck split",
-            manifest.path,
-            json_path="$.dataset.sha256",
-        )
-    groups = group_images(dataset, GroupKey.parse(manifest.group_by), manifest.missing_group)
+    manifest, dataset, groups = open_manifest(Path(args.manifest), require_fresh=True)
     out = Path(args.out) if args.out else manifest.path.parent
     written = write_manifest_exports(manifest, dataset, groups, out, formats, args.force)
     print(f"wrote {len(written)} files to {out}", file=sys.stderr)

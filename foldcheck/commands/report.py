@@ -26,16 +26,10 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foldcheck.commands.options import first_set
-    from foldcheck.config import load_config
-    from foldcheck.dataset import load_dataset
-    from foldcheck.groups import GroupKey, group_images
-    from foldcheck.manifest import read_manifest
-    from foldcheck.pipeline import fold_of_image_from
+    from foldcheck.pipeline import fold_of_image_from, open_manifest
 
-    manifest = read_manifest(Path(args.manifest))
-    dataset = load_dataset(manifest.dataset_file)
-    groups = group_images(dataset, GroupKey.parse(manifest.group_by), manifest.missing_group)
-    tolerance = first_set(args.tolerance, manifest.tolerance, load_config().tolerance)
+    manifest, dataset, groups = open_manifest(Path(args.manifest))
+    tolerance = first_set(args.tolerance, manifest.tolerance)
     show_balance(
         args, dataset, fold_of_image_from(manifest, dataset), groups.of_image, manifest.k, tolerance
     )
