@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from importlib import resources
 from typing import Any
 
 from foldcheck.doctor import SETTINGS, strip_jsonc
@@ -19,11 +18,6 @@ from foldcheck.locate import JsonText
 
 # A copy inside the repository: works offline, and for every teammate and host alike.
 SCHEMA_COPY = ".vscode/foldcheck.schema.json"
-
-
-def schema_text() -> str:
-    """foldcheck's manifest schema, as shipped, for the copy at ``SCHEMA_COPY``."""
-    return resources.files("foldcheck").joinpath("schemas/folds.schema.json").read_text("utf-8")
 
 
 def _covers(pattern: str, manifest: str) -> bool:

@@ -68,10 +68,14 @@ def relative_path(target: Path, folder: Path) -> str:
     return Path(os.path.relpath(target.resolve(), folder.resolve())).as_posix()
 
 
+def schema_text() -> str:
+    """The manifest's JSON Schema as shipped in the package."""
+    return resources.files("foldcheck").joinpath("schemas/folds.schema.json").read_text("utf-8")
+
+
 @cache
 def schema() -> dict[str, Any]:
-    text = resources.files("foldcheck").joinpath("schemas/folds.schema.json").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
+    loaded: dict[str, Any] = json.loads(schema_text())
     return loaded
 
 

@@ -24,8 +24,8 @@ from foldcheck.doctor import SETTINGS, git_env
 from foldcheck.errors import InputError
 from foldcheck.init_precommit import CONFIG, HookMode, config_with_hook, files_pattern, hook_entry
 from foldcheck.init_pyproject import PYPROJECT, Settings, add_settings
-from foldcheck.init_vscode import SCHEMA_COPY, add_schema, schema_entry, schema_text
-from foldcheck.manifest import read_manifest
+from foldcheck.init_vscode import SCHEMA_COPY, add_schema, schema_entry
+from foldcheck.manifest import read_manifest, schema_text
 from foldcheck.textedit import same_newlines
 
 # `split`'s built-in defaults, recorded when there is no manifest to take them from.
