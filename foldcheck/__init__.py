@@ -13,15 +13,15 @@ __all__ = ["Dataset", "Finding", "check", "load_dataset", "split"]
 
 if TYPE_CHECKING:
     from foldcheck.api import check, split
-    from foldcheck.dataset import Dataset, load_dataset
-    from foldcheck.findings import Finding
+    from foldcheck.core.dataset import Dataset, load_dataset
+    from foldcheck.core.findings import Finding
 
 _LAZY = {
-    "Dataset": "foldcheck.dataset",
-    "load_dataset": "foldcheck.dataset",
+    "Dataset": "foldcheck.core.dataset",
+    "load_dataset": "foldcheck.core.dataset",
     "split": "foldcheck.api",
     "check": "foldcheck.api",
-    "Finding": "foldcheck.findings",
+    "Finding": "foldcheck.core.findings",
 }
 
 

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from foldcheck.dataset import Dataset, load_dataset
+from foldcheck.core.dataset import Dataset, load_dataset
+from foldcheck.core.groups import GroupKey, Groups, group_images
 from foldcheck.errors import InputError
-from foldcheck.groups import GroupKey, Groups, group_images
-from foldcheck.jsonio import gc_paused
-from foldcheck.profiles import STRATIFY_MODES, build_profiles
-from foldcheck.splitter import assign_folds
+from foldcheck.io.jsonio import gc_paused
+from foldcheck.splitter.greedy import assign_folds
+from foldcheck.splitter.profiles import STRATIFY_MODES, build_profiles
 
 if TYPE_CHECKING:
-    from foldcheck.findings import Finding
+    from foldcheck.core.findings import Finding
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,7 +89,7 @@ def check(
     tolerance: float | None = None,
 ) -> list[Finding]:
     """Findings for the fold files at ``paths`` (see ``foldcheck check --help``)."""
-    from foldcheck.checker import run_checks
+    from foldcheck.checks.runner import run_checks
 
     result = run_checks(
         [Path(p) for p in paths],

@@ -25,7 +25,7 @@ import pytest
 import foldcheck
 from foldcheck.cli import main
 from foldcheck.config import find_pyproject
-from foldcheck.findings import RULES
+from foldcheck.core.findings import RULES
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "check"

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import foldcheck
-from foldcheck.pipeline import manifest_of, write_split
+from foldcheck.formats.fold_files import manifest_of, write_split
 
 SETTINGS = settings(
     max_examples=30,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from foldcheck.cli import main
-from foldcheck.doctor import (
+from foldcheck.repo.doctor.checks import (
     REQUIRED_MODULES,
     Result,
     find_repo,
@@ -25,7 +25,9 @@ from foldcheck.doctor import (
 # The environment of an editor whose login shell sets no PYTHONPATH (pytest's may, to find
 # foldcheck; a configured interpreter must manage without it).
 CLEAN = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-GOOD_SCHEMAS = [{"fileMatch": ["**/folds.json"], "url": "./foldcheck/schemas/folds.schema.json"}]
+GOOD_SCHEMAS = [
+    {"fileMatch": ["**/folds.json"], "url": "./foldcheck/formats/schemas/folds.schema.json"}
+]
 
 
 def write_settings(repo: Path, settings: dict[str, object] | str) -> None:
@@ -48,9 +50,11 @@ def home(tmp_path: Path) -> Path:
 def repo(tmp_path: Path) -> Path:
     """A git checkout with the schema and settings a fresh clone has."""
     repo = tmp_path / "repo"
-    (repo / "foldcheck" / "schemas").mkdir(parents=True)
+    (repo / "foldcheck" / "formats" / "schemas").mkdir(parents=True)
     (repo / "foldcheck" / "__init__.py").write_text("", encoding="utf-8")
-    (repo / "foldcheck" / "schemas" / "folds.schema.json").write_text("{}", encoding="utf-8")
+    (repo / "foldcheck" / "formats" / "schemas" / "folds.schema.json").write_text(
+        "{}", encoding="utf-8"
+    )
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     write_settings(
         repo,
@@ -159,7 +163,7 @@ def test_settings_read_as_jsonc(repo: Path, home: Path, editor_venv: Path) -> No
 {
     /* the venv */ "python.defaultInterpreterPath": "${workspaceFolder}/.venv/bin/python",
     "json.schemas": [
-        {"fileMatch": ["**/folds.json",], "url": "./foldcheck/schemas/folds.schema.json",},
+        {"fileMatch": ["**/folds.json",], "url": "./foldcheck/formats/schemas/folds.schema.json",},
     ],
 }
 """,
@@ -288,7 +292,7 @@ def test_pre_commit_outside_git_is_info(tmp_path: Path, home: Path) -> None:
             [
                 {
                     "fileMatch": ["folds.json"],
-                    "url": "${workspaceFolder}/foldcheck/schemas/folds.schema.json",
+                    "url": "${workspaceFolder}/foldcheck/formats/schemas/folds.schema.json",
                 }
             ],
             "ok",
@@ -304,7 +308,12 @@ def test_pre_commit_outside_git_is_info(tmp_path: Path, home: Path) -> None:
         ),
         ([], "warn"),
         (
-            [{"fileMatch": ["**/other.json"], "url": "./foldcheck/schemas/folds.schema.json"}],
+            [
+                {
+                    "fileMatch": ["**/other.json"],
+                    "url": "./foldcheck/formats/schemas/folds.schema.json",
+                }
+            ],
             "warn",
         ),
         ([{"fileMatch": ["**/folds.json"], "url": "./schemas/elsewhere.json"}], "warn"),
@@ -319,7 +328,7 @@ def test_schema_mapping(repo: Path, home: Path, schemas: list[object], status: s
 
 
 def test_schema_mapping_to_a_missing_file_warns(repo: Path, home: Path) -> None:
-    (repo / "foldcheck" / "schemas" / "folds.schema.json").unlink()
+    (repo / "foldcheck" / "formats" / "schemas" / "folds.schema.json").unlink()
     result = by_id(run_checks(repo, home, CLEAN))["json-schema"]
     assert result.status == "warn"
     assert "does not exist" in result.found

@@ -16,7 +16,7 @@ import pytest
 from jsonschema.validators import validator_for
 
 from foldcheck.cli import COMMANDS, build_parser
-from foldcheck.doctor import load_jsonc, run_checks
+from foldcheck.repo.doctor.checks import load_jsonc, run_checks
 
 # tomli is installed only where tomllib is missing (Python 3.10); pyright, told 3.10, then
 # cannot resolve a plain `import tomli` in a 3.11 venv.

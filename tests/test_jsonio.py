@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from foldcheck.errors import InputError
-from foldcheck.jsonio import parse_json
+from foldcheck.io.jsonio import parse_json
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_duplicate_keys_are_reported_with_the_object_place(text: str, key: str, 
 def test_large_files_parse_in_pieces_to_the_same_document(monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
-    from foldcheck import jsonio
+    from foldcheck.io import jsonio
 
     monkeypatch.setattr(jsonio, "_PIECEWISE_ABOVE", 0)
     monkeypatch.setattr(jsonio, "_PIECE_SIZE", 40)

@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from foldcheck.cli import main
-from foldcheck.manifest import SCHEMA_ID, read_manifest, schema
+from foldcheck.formats.manifest import SCHEMA_ID, read_manifest, schema
 
 
 def _split(dataset: Path, out: Path, *extra: str) -> Path:

@@ -152,7 +152,7 @@ def test_stratify_modes_favour_their_kind(sample: Path, stratify: str) -> None:
 def test_what_split_writes_passes_check(
     tmp_path: Path, sample: Path, group_by: str, k: int, seed: int
 ) -> None:
-    from foldcheck.checker import run_checks
+    from foldcheck.checks.runner import run_checks
     from foldcheck.cli import main
 
     out = tmp_path / "folds"

@@ -80,15 +80,15 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from foldcheck.findings import RULES
+    from foldcheck.core.findings import RULES
 
     if args.list_rules:
         for rule in RULES.values():
             print(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
         return 0
 
-    from foldcheck.checker import run_checks
-    from foldcheck.render_findings import render_findings, use_color
+    from foldcheck.checks.runner import run_checks
+    from foldcheck.render.findings import render_findings, use_color
 
     result = run_checks(
         [Path(p) for p in args.paths],
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         cap=not args.verbose,
     )
     if args.show_table and args.format == "text":
-        from foldcheck.render_balance import make_console, print_balance
+        from foldcheck.render.balance import make_console, print_balance
 
         console = make_console(sys.stdout, args.color)
         for fold_set, balance in result.balances:

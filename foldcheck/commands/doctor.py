@@ -36,9 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foldcheck.doctor import failed, find_repo, run_checks
-    from foldcheck.doctor_render import render_json, render_text
     from foldcheck.errors import InputError
+    from foldcheck.render.doctor import render_json, render_text
+    from foldcheck.repo.doctor.checks import failed, find_repo, run_checks
 
     start: Path = args.repo or Path.cwd()
     if not start.is_dir():

@@ -25,8 +25,8 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from foldcheck.export import parse_export_formats
-    from foldcheck.pipeline import open_manifest, write_manifest_exports
+    from foldcheck.formats.exports import parse_export_formats
+    from foldcheck.formats.fold_files import open_manifest, write_manifest_exports
 
     formats = parse_export_formats(args.export)
     manifest, dataset, groups = open_manifest(Path(args.manifest), require_fresh=True)

@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foldcheck import __version__
-    from foldcheck.init_precommit import project_url
-    from foldcheck.repo_setup import apply_plan, git_root, plan_init
+    from foldcheck.repo.init.plan import apply_plan, git_root, plan_init
+    from foldcheck.repo.init.precommit import project_url
 
     def path(value: str | None) -> Path | None:
         return None if value is None else Path(value).resolve()

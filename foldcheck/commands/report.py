@@ -14,7 +14,7 @@ from foldcheck.commands.options import add_balance_output
 if TYPE_CHECKING:
     import numpy as np
 
-    from foldcheck.dataset import Dataset
+    from foldcheck.core.dataset import Dataset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foldcheck.commands.options import first_set
-    from foldcheck.pipeline import fold_of_image_from, open_manifest
+    from foldcheck.formats.fold_files import fold_of_image_from, open_manifest
 
     manifest, dataset, groups = open_manifest(Path(args.manifest))
     tolerance = first_set(args.tolerance, manifest.tolerance)
@@ -46,8 +46,8 @@ def show_balance(
 ) -> None:
     from pathlib import Path
 
-    from foldcheck.balance import compute_balance
-    from foldcheck.render_balance import render_balance
+    from foldcheck.core.balance import compute_balance
+    from foldcheck.render.balance import render_balance
 
     balance = compute_balance(dataset, fold_of_image, group_of_image, k, tolerance)
     render_balance(balance, args.format, color=args.color, svg=Path(args.svg) if args.svg else None)

@@ -47,10 +47,10 @@ def run(args: argparse.Namespace) -> int:
     from foldcheck.commands.options import first_set
     from foldcheck.commands.report import show_balance
     from foldcheck.config import DEFAULT_TOLERANCE, load_config
-    from foldcheck.dataset import load_dataset
-    from foldcheck.export import parse_export_formats
-    from foldcheck.pipeline import manifest_of, write_split
-    from foldcheck.progress import status
+    from foldcheck.core.dataset import load_dataset
+    from foldcheck.formats.exports import parse_export_formats
+    from foldcheck.formats.fold_files import manifest_of, write_split
+    from foldcheck.render.progress import status
 
     config = load_config()
     formats = parse_export_formats(args.export)

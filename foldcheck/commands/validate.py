@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from foldcheck.dataset import load_dataset
+    from foldcheck.core.dataset import load_dataset
     from foldcheck.errors import InputError
 
     status = 0

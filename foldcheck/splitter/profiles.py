@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from foldcheck.dataset import SIZE_BUCKETS, Dataset
-from foldcheck.groups import Groups
+from foldcheck.core.dataset import SIZE_BUCKETS, Dataset
+from foldcheck.core.groups import Groups
 
 STRATIFY_MODES = ("both", "annotations", "images")
 # Weight of annotation-count and image-presence columns for each mode; "favours" means the

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from foldcheck.errors import InputError
-from foldcheck.jsonio import read_json
+from foldcheck.io.jsonio import read_json
 
 INT64_MAX = np.iinfo(np.int64).max
 # COCO's box-size buckets: (name, lowest area in pixels), by increasing area.

@@ -12,9 +12,9 @@ import fnmatch
 import json
 from typing import Any
 
-from foldcheck.doctor import SETTINGS, strip_jsonc
 from foldcheck.errors import InputError
-from foldcheck.locate import JsonText
+from foldcheck.io.locate import JsonText
+from foldcheck.repo.doctor.checks import SETTINGS, strip_jsonc
 
 # A copy inside the repository: works offline, and for every teammate and host alike.
 SCHEMA_COPY = ".vscode/foldcheck.schema.json"

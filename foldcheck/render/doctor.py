@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from foldcheck.doctor import Result
+from foldcheck.repo.doctor.checks import Result
 
 STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "info": "cyan"}
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from foldcheck.profiles import Profiles
-from foldcheck.refine import refine
+from foldcheck.splitter.profiles import Profiles
+from foldcheck.splitter.refine import refine
 
 _BATCH = 128
 # Few, coarse groups (videos, scenes) leave the search little room and many local optima, so

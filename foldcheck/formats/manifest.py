@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from foldcheck.errors import InputError
-from foldcheck.jsonio import read_json
-from foldcheck.locate import JsonText
+from foldcheck.io.jsonio import read_json
+from foldcheck.io.locate import JsonText
 
 FORMAT_VERSION = 1
 SCHEMA_ID = "https://foldcheck.dev/schemas/folds-1.json"
@@ -70,7 +70,11 @@ def relative_path(target: Path, folder: Path) -> str:
 
 def schema_text() -> str:
     """The manifest's JSON Schema as shipped in the package."""
-    return resources.files("foldcheck").joinpath("schemas/folds.schema.json").read_text("utf-8")
+    return (
+        resources.files("foldcheck")
+        .joinpath("formats/schemas/folds.schema.json")
+        .read_text("utf-8")
+    )
 
 
 @cache

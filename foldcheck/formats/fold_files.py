@@ -8,12 +8,12 @@ from typing import NamedTuple
 import numpy as np
 
 from foldcheck.api import Split
-from foldcheck.atomic import refuse_overwrite, staged_files
-from foldcheck.dataset import Dataset, load_dataset
+from foldcheck.core.dataset import Dataset, load_dataset
+from foldcheck.core.groups import GroupKey, Groups, group_images
 from foldcheck.errors import InputError
-from foldcheck.export import export_paths, write_exports
-from foldcheck.groups import GroupKey, Groups, group_images
-from foldcheck.manifest import Manifest, read_manifest, relative_path
+from foldcheck.formats.exports import export_paths, write_exports
+from foldcheck.formats.manifest import Manifest, read_manifest, relative_path
+from foldcheck.io.atomic import refuse_overwrite, staged_files
 
 MANIFEST_NAME = "folds.json"
 

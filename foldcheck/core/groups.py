@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from foldcheck.dataset import Dataset
+from foldcheck.core.dataset import Dataset
 from foldcheck.errors import InputError
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from foldcheck.profiles import Profiles
+from foldcheck.splitter.profiles import Profiles
 
 _TOLERANCE = 1e-12
 _MOVE_PASSES = 3

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from foldcheck.balance import Balance, Table
+from foldcheck.core.balance import Balance, Table
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -33,7 +33,7 @@ def render_balance(
         console = make_console(out, color, record=svg is not None)
         print_balance(console, balance)
         if svg is not None:
-            from foldcheck.atomic import write_atomic
+            from foldcheck.io.atomic import write_atomic
 
             write_atomic(svg, console.export_svg(title="foldcheck balance").encode("utf-8"))
 

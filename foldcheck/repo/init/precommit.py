@@ -15,8 +15,8 @@ from typing import Any, Literal
 import yaml
 
 from foldcheck.errors import InputError
-from foldcheck.init_pyproject import PYPROJECT, Settings
-from foldcheck.textedit import ended, line_end
+from foldcheck.io.textedit import ended, line_end
+from foldcheck.repo.init.pyproject import PYPROJECT, Settings
 
 HookMode = Literal["system", "python", "remote"]
 HOOK_ID = "foldcheck"

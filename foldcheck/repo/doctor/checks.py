@@ -36,7 +36,7 @@ EXTENSIONS = (
     ("ext-pylance", "ms-python.vscode-pylance", "Pylance"),
 )
 CONDA_ROOTS = ("miniconda3", "anaconda3", "miniforge3", "mambaforge")
-SCHEMA_PATH = "foldcheck/schemas/folds.schema.json"
+SCHEMA_PATH = "foldcheck/formats/schemas/folds.schema.json"
 SCHEMA_ID = "https://foldcheck.dev/schemas/folds-1.json"
 SETTINGS = ".vscode/settings.json"
 PROBE_TIMEOUT = 60.0  # importing numpy from a cold network home can take seconds

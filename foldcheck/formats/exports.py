@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from foldcheck.atomic import StagedFiles
-from foldcheck.dataset import Dataset
-from foldcheck.groups import Groups
-from foldcheck.jsonio import dumps
+from foldcheck.core.dataset import Dataset
+from foldcheck.core.groups import Groups
+from foldcheck.io.atomic import StagedFiles
+from foldcheck.io.jsonio import dumps
 
 EXPORT_FORMATS = ("coco", "csv")
 

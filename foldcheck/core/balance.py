@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from foldcheck.dataset import SIZE_BUCKETS, Dataset
+from foldcheck.core.dataset import SIZE_BUCKETS, Dataset
 
 
 @dataclass(frozen=True, eq=False)

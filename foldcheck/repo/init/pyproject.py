@@ -14,7 +14,7 @@ from typing import Any
 
 from foldcheck.config import tomllib
 from foldcheck.errors import InputError
-from foldcheck.textedit import line_end
+from foldcheck.io.textedit import line_end
 
 PYPROJECT = "pyproject.toml"
 

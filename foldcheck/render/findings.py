@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from foldcheck.findings import RULES, Finding
+from foldcheck.core.findings import RULES, Finding
 
 
 def use_color(mode: str, stream: TextIO) -> bool:

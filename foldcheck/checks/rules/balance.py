@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from foldcheck.balance import Balance, Table, compute_balance
-from foldcheck.checkcontext import CheckContext
-from foldcheck.findings import Finding
+from foldcheck.checks.context import CheckContext
+from foldcheck.core.balance import Balance, Table, compute_balance
+from foldcheck.core.findings import Finding
 
 _TABLE_CODES = (
     ("annotations", "FC401", "annotations"),

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from foldcheck.checkcontext import CheckContext, SideRows
-from foldcheck.findings import Finding
+from foldcheck.checks.context import CheckContext, SideRows
+from foldcheck.core.findings import Finding
 
 
 def check_leakage(ctx: CheckContext) -> Iterator[Finding]:

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from foldcheck.checkcontext import CheckContext
-from foldcheck.findings import Finding
-from foldcheck.manifest import Manifest
+from foldcheck.checks.context import CheckContext
+from foldcheck.core.findings import Finding
+from foldcheck.formats.manifest import Manifest
 
 
 def check_coverage(ctx: CheckContext) -> Iterator[Finding]:

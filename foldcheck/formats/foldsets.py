@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from foldcheck.errors import InputError
-from foldcheck.jsonio import read_bytes, read_json
-from foldcheck.locate import JsonText
-from foldcheck.manifest import Manifest, is_manifest, manifest_from_document
+from foldcheck.formats.manifest import Manifest, is_manifest, manifest_from_document
+from foldcheck.io.jsonio import read_bytes, read_json
+from foldcheck.io.locate import JsonText
 
 _FLAT_PAIR = re.compile(r"^(train|val)_(?:fold)?(\d+)\.json$")  # train_fold0.json, val_0.json
 _NESTED_PAIR = re.compile(r"^(train|val)\.json$")  # fold0/train.json
@@ -147,7 +147,7 @@ def read_pair_set(root: Path) -> FoldSet:
 
 
 def coco_side(path: Path) -> Side:
-    from foldcheck.dataset import dataset_from_document
+    from foldcheck.core.dataset import dataset_from_document
 
     document, raw = read_json(path)
     dataset = dataset_from_document(document, path, "")

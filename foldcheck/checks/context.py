@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from foldcheck.dataset import Dataset, dataset_from_document
-from foldcheck.findings import Finding
-from foldcheck.foldsources import FoldSet, Side
-from foldcheck.groups import GroupKey, Groups, group_images
-from foldcheck.locate import JsonText
+from foldcheck.core.dataset import Dataset, dataset_from_document
+from foldcheck.core.findings import Finding
+from foldcheck.core.groups import GroupKey, Groups, group_images
+from foldcheck.formats.foldsets import FoldSet, Side
+from foldcheck.io.locate import JsonText
 
 MAX_PER_RULE = 20  # findings of one rule in one fold set before the rest are summarised
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from foldcheck.balance import Balance
-from foldcheck.checkcontext import build_context, capped
+from foldcheck.checks.context import build_context, capped
+from foldcheck.checks.rules.balance import check_balance, fold_balance
+from foldcheck.checks.rules.coverage import check_coverage, check_matches_manifest, check_staleness
+from foldcheck.checks.rules.leakage import check_leakage
 from foldcheck.config import DEFAULT_TOLERANCE, ProjectConfig, load_config
-from foldcheck.dataset import Dataset, load_dataset
+from foldcheck.core.balance import Balance
+from foldcheck.core.dataset import Dataset, load_dataset
+from foldcheck.core.findings import Finding, selected
 from foldcheck.errors import InputError
-from foldcheck.findings import Finding, selected
-from foldcheck.foldsources import FoldSet, discover, explicit_pairs
-from foldcheck.manifest import Manifest
-from foldcheck.rules_balance import check_balance, fold_balance
-from foldcheck.rules_coverage import check_coverage, check_matches_manifest, check_staleness
-from foldcheck.rules_leakage import check_leakage
+from foldcheck.formats.foldsets import FoldSet, discover, explicit_pairs
+from foldcheck.formats.manifest import Manifest
 
 
 @dataclass

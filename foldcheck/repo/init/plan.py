@@ -18,15 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foldcheck.atomic import staged_files
 from foldcheck.config import DEFAULT_TOLERANCE, load_config
-from foldcheck.doctor import SETTINGS, git_env
 from foldcheck.errors import InputError
-from foldcheck.init_precommit import CONFIG, HookMode, config_with_hook, files_pattern, hook_entry
-from foldcheck.init_pyproject import PYPROJECT, Settings, add_settings
-from foldcheck.init_vscode import SCHEMA_COPY, add_schema, schema_entry
-from foldcheck.manifest import read_manifest, schema_text
-from foldcheck.textedit import same_newlines
+from foldcheck.formats.manifest import read_manifest, schema_text
+from foldcheck.io.atomic import staged_files
+from foldcheck.io.textedit import same_newlines
+from foldcheck.repo.doctor.checks import SETTINGS, git_env
+from foldcheck.repo.init.precommit import (
+    CONFIG,
+    HookMode,
+    config_with_hook,
+    files_pattern,
+    hook_entry,
+)
+from foldcheck.repo.init.pyproject import PYPROJECT, Settings, add_settings
+from foldcheck.repo.init.vscode import SCHEMA_COPY, add_schema, schema_entry
 
 # `split`'s built-in defaults, recorded when there is no manifest to take them from.
 DEFAULTS: dict[str, Any] = {
