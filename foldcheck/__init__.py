@@ -13,12 +13,13 @@ __all__ = ["Dataset", "Finding", "check", "load_dataset", "split"]
 
 if TYPE_CHECKING:
     from foldcheck.api import check, split
-    from foldcheck.core.dataset import Dataset, load_dataset
+    from foldcheck.core.dataset import Dataset
     from foldcheck.core.findings import Finding
+    from foldcheck.formats.coco import load_dataset
 
 _LAZY = {
     "Dataset": "foldcheck.core.dataset",
-    "load_dataset": "foldcheck.core.dataset",
+    "load_dataset": "foldcheck.formats.coco",
     "split": "foldcheck.api",
     "check": "foldcheck.api",
     "Finding": "foldcheck.core.findings",

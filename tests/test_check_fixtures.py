@@ -23,9 +23,11 @@ from typing import Any
 import pytest
 
 import foldcheck
+from foldcheck.checks.rules import catalogue
 from foldcheck.cli import main
 from foldcheck.config import find_pyproject
-from foldcheck.core.findings import RULES
+
+RULES = catalogue()
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "check"
@@ -493,3 +495,23 @@ def test_pyproject_in_a_parent_folder_applies(tmp_path: Path, monkeypatch, capsy
     (tmp_path / "pyproject.toml").write_text("[tool.foldcheck]\ntolerance = 0.15\n")
     monkeypatch.chdir(tmp_path / "data")
     assert _tolerances(capsys, "../folds.csv", "--dataset", "dataset.json") == {"15"}
+
+
+def test_readme_rule_table_is_the_registry() -> None:
+    """Every registered rule has its README row (code, name, severity), and no row is stale."""
+    rows = [
+        line.split("|")[1:4]
+        for line in (REPO / "README.md").read_text().splitlines()
+        if re.match(r"^\| FC\d{3} \|", line)
+    ]
+    documented = [tuple(cell.strip() for cell in row) for row in rows]
+    assert documented == [(r.code, r.name, r.severity) for r in RULES.values()]
+
+
+def test_rule_codes_are_checked_when_registered() -> None:
+    from foldcheck.core.findings import register
+
+    with pytest.raises(ValueError, match="registered twice"):
+        register("FC101", "again", "error", "a second FC101")
+    with pytest.raises(ValueError, match="not of the form"):
+        register("FC1O1", "typo", "error", "a letter O for a zero")

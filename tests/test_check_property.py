@@ -1,7 +1,7 @@
 """Property tests: clean folds of random small COCO datasets check clean; one planted leak
 of a random kind is always found, with its code.
 
-Folds are made two ways: by foldcheck itself (``split`` + ``manifest_of`` + ``write_split``,
+Folds are made two ways: by foldcheck itself (``split`` + ``manifest_of`` + ``write_fold_files``,
 with COCO and CSV exports) and by hand (a manifest and train/val pairs written here, from a
 random group-respecting assignment), so a bug shared by the writer and the checker cannot hide.
 """
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import foldcheck
-from foldcheck.formats.fold_files import manifest_of, write_split
+from foldcheck.formats.fold_files import manifest_of, write_fold_files
 
 SETTINGS = settings(
     max_examples=30,
@@ -128,8 +128,8 @@ def write_with_foldcheck(root: Path, k: int, group_by: str, seed: int) -> Path:
         root / "dataset.json", k=k, group_by=group_by, seed=seed, missing_group="own"
     )
     out = root / "folds"
-    manifest = manifest_of(result, out, 0.1, "own")
-    write_split(result, manifest, ("coco", "csv"), force=False)
+    manifest = manifest_of(result, out, 0.1)
+    write_fold_files(result, out, ("coco", "csv"), force=False, manifest=manifest)
     return out
 
 

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 
 from foldcheck.cli import main
+from foldcheck.io.jsonc import load_jsonc, strip_jsonc
 from foldcheck.repo.doctor.checks import (
     REQUIRED_MODULES,
     Result,
-    find_repo,
-    load_jsonc,
     run_checks,
-    strip_jsonc,
 )
+from foldcheck.repo.git import find_repo
 
 # The environment of an editor whose login shell sets no PYTHONPATH (pytest's may, to find
 # foldcheck; a configured interpreter must manage without it).
@@ -317,6 +316,7 @@ def test_pre_commit_outside_git_is_info(tmp_path: Path, home: Path) -> None:
             "warn",
         ),
         ([{"fileMatch": ["**/folds.json"], "url": "./schemas/elsewhere.json"}], "warn"),
+        ([{"fileMatch": ["**/folds.json"], "url": "./.vscode/foldcheck.schema.json"}], "warn"),
     ],
 )
 def test_schema_mapping(repo: Path, home: Path, schemas: list[object], status: str) -> None:
@@ -324,7 +324,31 @@ def test_schema_mapping(repo: Path, home: Path, schemas: list[object], status: s
     result = by_id(run_checks(repo, home, CLEAN))["json-schema"]
     assert result.status == status, result
     if status == "warn":
-        assert result.fix == "foldcheck init"
+        # init fixes a missing mapping or a missing copy; a mapping to another schema is
+        # left alone by init, so doctor names the entry to edit instead.
+        elsewhere = "elsewhere" in json.dumps(schemas)
+        assert ("url" in result.fix) if elsewhere else (result.fix == "foldcheck init")
+
+
+def test_doctor_accepts_what_init_writes_in_a_user_repo(tmp_path: Path, home: Path) -> None:
+    """A training repo (not this checkout): split, init, then doctor has no schema warning."""
+    repo = tmp_path / "training"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    sample = Path(__file__).parents[1] / "foldcheck" / "data" / "sample.json"
+    (repo / "data.json").write_bytes(sample.read_bytes())
+    cwd = os.getcwd()
+    os.chdir(repo)
+    try:
+        assert main(["split", "data.json", "--group-by", "video_id", "-q"]) == 0
+        assert main(["init"]) == 0
+    finally:
+        os.chdir(cwd)
+    result = by_id(run_checks(repo, home, CLEAN))["json-schema"]
+    assert (result.status, result.found) == (
+        "ok",
+        "folds.json is checked against .vscode/foldcheck.schema.json",
+    )
 
 
 def test_schema_mapping_to_a_missing_file_warns(repo: Path, home: Path) -> None:

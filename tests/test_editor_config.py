@@ -16,7 +16,8 @@ import pytest
 from jsonschema.validators import validator_for
 
 from foldcheck.cli import COMMANDS, build_parser
-from foldcheck.repo.doctor.checks import load_jsonc, run_checks
+from foldcheck.io.jsonc import load_jsonc
+from foldcheck.repo.doctor.checks import run_checks
 
 # tomli is installed only where tomllib is missing (Python 3.10); pyright, told 3.10, then
 # cannot resolve a plain `import tomli` in a 3.11 venv.

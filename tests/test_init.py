@@ -19,7 +19,7 @@ import yaml
 from foldcheck import __version__
 from foldcheck.cli import main
 from foldcheck.config import load_config
-from foldcheck.repo.doctor.checks import strip_jsonc
+from foldcheck.io.jsonc import strip_jsonc
 from foldcheck.repo.init.plan import SCHEMA_COPY, plan_init
 
 SAMPLE = Path(__file__).resolve().parents[1] / "foldcheck" / "data" / "sample.json"

@@ -7,7 +7,7 @@ but not coverage or staleness.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from foldcheck.core.dataset import Dataset, dataset_from_document
-from foldcheck.core.findings import Finding
+from foldcheck.core.assignment import FoldAssignment
+from foldcheck.core.dataset import Dataset
+from foldcheck.core.findings import Finding, Rule
 from foldcheck.core.groups import GroupKey, Groups, group_images
+from foldcheck.formats.coco import dataset_from_document
 from foldcheck.formats.foldsets import FoldSet, Side
 from foldcheck.io.locate import JsonText
-
-MAX_PER_RULE = 20  # findings of one rule in one fold set before the rest are summarised
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,9 +40,10 @@ class SideRows:
             listed.setdefault(row, index)
         return listed
 
-    def finding(self, index: int, code: str, message: str) -> Finding:
+    def finding(self, index: int, rule: Rule, message: str) -> Finding:
+        """A finding at this side's listing ``index``."""
         line, col = self.side.locate(index)
-        return Finding(str(self.side.path), line, col, code, message)
+        return Finding(str(self.side.path), line, col, rule, message)
 
     @cached_property
     def known(self) -> np.ndarray:
@@ -71,12 +72,13 @@ class CheckContext:
         return self.groups.key.is_image
 
     @cached_property
-    def val_fold_of_row(self) -> np.ndarray:
-        """The first validation fold listing each reference row; -1 for none."""
+    def assignment(self) -> FoldAssignment:
+        """The folds as an assignment of reference images: the first validation fold listing
+        each image (-1 for none)."""
         fold = np.full(self.reference.n_images, -1, dtype=np.intp)
         for index in reversed(range(self.k)):
             fold[self.val[index].known] = index
-        return fold
+        return FoldAssignment(self.reference, self.groups, self.k, fold)
 
     def image_label(self, row: int) -> str:
         if self.fold_set.val[0].image_ids is None:  # listed by file name only
@@ -86,32 +88,13 @@ class CheckContext:
     def group_label(self, row: int) -> str:
         return f"group {self.groups.labels[self.groups.of_image[row]]!r} ({self.groups.key.text})"
 
-    def dataset_finding(self, row: int, code: str, message: str) -> Finding:
+    def dataset_finding(self, row: int, rule: Rule, message: str) -> Finding:
         """A finding placed at an image's record in the dataset file."""
         if self._dataset_text is None:
             self._dataset_text = JsonText(self.reference.path.read_bytes())
         place = self._dataset_text.locate(("images", row))
         line, col = place if place else (None, None)
-        return Finding(str(self.reference.path), line, col, code, message)
-
-
-def capped(findings: Iterator[Finding], what: str) -> Iterator[Finding]:
-    """At most MAX_PER_RULE findings, then one that counts the rest."""
-    rest: list[Finding] = []
-    for count, finding in enumerate(findings):
-        if count < MAX_PER_RULE:
-            yield finding
-        else:
-            rest.append(finding)
-    if rest:
-        first = rest[0]
-        yield Finding(
-            first.path,
-            None,
-            None,
-            first.code,
-            f"... and {len(rest)} more {what} (-v shows them all)",
-        )
+        return Finding(str(self.reference.path), line, col, rule, message)
 
 
 def build_context(

@@ -5,24 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from foldcheck.checks.context import build_context, capped
+from foldcheck.checks.context import CheckContext, build_context
 from foldcheck.checks.rules.balance import check_balance, fold_balance
-from foldcheck.checks.rules.coverage import check_coverage, check_matches_manifest, check_staleness
+from foldcheck.checks.rules.coverage import check_coverage
 from foldcheck.checks.rules.leakage import check_leakage
-from foldcheck.config import DEFAULT_TOLERANCE, ProjectConfig, load_config
+from foldcheck.checks.rules.staleness import check_matches_manifest, check_staleness
+from foldcheck.config import ProjectConfig, load_config, resolve_settings
 from foldcheck.core.balance import Balance
-from foldcheck.core.dataset import Dataset, load_dataset
+from foldcheck.core.dataset import Dataset
 from foldcheck.core.findings import Finding, selected
 from foldcheck.errors import InputError
+from foldcheck.formats.coco import load_dataset
 from foldcheck.formats.foldsets import FoldSet, discover, explicit_pairs
 from foldcheck.formats.manifest import Manifest
 
 
+@dataclass(frozen=True, eq=False)
+class FoldSetReport:
+    fold_set: FoldSet
+    findings: list[Finding]  # sorted by place
+    balance: Balance | None  # None for fold files governed by a manifest (its balance is theirs)
+
+
 @dataclass
 class CheckResult:
-    findings: list[Finding] = field(default_factory=list)
-    fold_sets: list[FoldSet] = field(default_factory=list)
-    balances: list[tuple[FoldSet, Balance]] = field(default_factory=list)
+    reports: list[FoldSetReport] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [finding for report in self.reports for finding in report.findings]
 
 
 def run_checks(
@@ -35,7 +46,6 @@ def run_checks(
     val: list[Path] | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
-    cap: bool = True,
     config: ProjectConfig | None = None,
 ) -> CheckResult:
     config = load_config() if config is None else config
@@ -51,7 +61,7 @@ def run_checks(
     if train or val:
         fold_sets.append(explicit_pairs(train or [], val or []))
 
-    result = CheckResult(fold_sets=fold_sets)
+    result = CheckResult()
     datasets: dict[Path, Dataset] = {}
     # A manifest governs the fold files exported beside it: they are checked against its
     # dataset and settings, must match its folds, and its balance is theirs.
@@ -66,50 +76,31 @@ def run_checks(
             if key not in datasets:
                 datasets[key] = load_dataset(reference_path)
             reference = datasets[key]
+        settings = resolve_settings(
+            {"group_by": group_by, "tolerance": tolerance}, manifest, config
+        )
         ctx = build_context(
             fold_set,
             reference,
-            group_by or (manifest.group_by if manifest else None) or config.group_by or "image",
+            settings.group_by,
+            # Without a manifest the folds' grouping is unknown: an image without the key is a
+            # group of its own rather than an error.
             manifest.missing_group if manifest else "own",
-            _tolerance(tolerance, manifest, config),
+            settings.tolerance,
             images_dir,
         )
-        findings = [
-            *check_leakage(ctx),
-            *check_coverage(ctx),
-            *check_staleness(ctx, reference.sha256 if reference else None),
-        ]
-        if fold_set.manifest is None and manifest is not None:
-            findings += check_matches_manifest(ctx, manifest)
-        else:
-            balance = fold_balance(ctx)
-            result.balances.append((fold_set, balance))
-            findings += check_balance(ctx, balance)
-        chosen = sorted(
-            (f for f in findings if selected(f.code, select or [], ignore or [])),
-            key=Finding.sort_key,
+        findings, balance = _check(ctx, manifest)
+        chosen = [f for f in findings if selected(f.code, select or [], ignore or [])]
+        result.reports.append(
+            FoldSetReport(fold_set, sorted(chosen, key=Finding.sort_key), balance)
         )
-        result.findings += _cap_by_rule(chosen, cap)
     return result
 
 
-def _tolerance(option: float | None, manifest: Manifest | None, config: ProjectConfig) -> float:
-    if option is not None:
-        if option <= 0:
-            raise InputError(f"--tolerance must be positive, got {option}")
-        return option
-    if manifest is not None:
-        return manifest.tolerance
-    return config.tolerance if config.tolerance is not None else DEFAULT_TOLERANCE
-
-
-def _cap_by_rule(findings: list[Finding], cap: bool) -> list[Finding]:
-    if not cap:
-        return findings
-    by_code: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_code.setdefault(finding.code, []).append(finding)
-    capped_findings: list[Finding] = []
-    for code, group in by_code.items():
-        capped_findings += capped(iter(group), f"{code} findings")
-    return capped_findings
+def _check(ctx: CheckContext, manifest: Manifest | None) -> tuple[list[Finding], Balance | None]:
+    reference_sha256 = ctx.reference.sha256 if ctx.reference_given else None
+    findings = [*check_leakage(ctx), *check_coverage(ctx), *check_staleness(ctx, reference_sha256)]
+    if ctx.fold_set.manifest is None and manifest is not None:
+        return findings + list(check_matches_manifest(ctx, manifest)), None
+    balance = fold_balance(ctx)
+    return findings + list(check_balance(ctx, balance)), balance

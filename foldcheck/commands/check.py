@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 from foldcheck.commands.options import GROUP_BY_HELP, add_color
+from foldcheck.render import formats
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore", metavar="CODES", default="", help="skip these rules")
     parser.add_argument(
         "--format",
-        choices=("text", "json", "github", "markdown"),
+        choices=formats.FINDINGS,
         default="text",
         help="how findings are printed (default: text)",
     )
@@ -80,15 +81,15 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from foldcheck.core.findings import RULES
+    from foldcheck.checks.rules import catalogue
 
     if args.list_rules:
-        for rule in RULES.values():
+        for rule in catalogue().values():
             print(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
         return 0
 
     from foldcheck.checks.runner import run_checks
-    from foldcheck.render.findings import render_findings, use_color
+    from foldcheck.render.findings import capped, render_findings, use_color
 
     result = run_checks(
         [Path(p) for p in args.paths],
@@ -100,24 +101,25 @@ def run(args: argparse.Namespace) -> int:
         val=[Path(p) for p in args.val or []],
         select=_codes(args.select),
         ignore=_codes(args.ignore),
-        cap=not args.verbose,
     )
     if args.show_table and args.format == "text":
         from foldcheck.render.balance import make_console, print_balance
 
         console = make_console(sys.stdout, args.color)
-        for fold_set, balance in result.balances:
-            console.print(f"[bold]{fold_set.origin}[/]")
-            print_balance(console, balance)
+        for report in result.reports:
+            if report.balance is not None:
+                console.print(f"[bold]{report.fold_set.origin}[/]")
+                print_balance(console, report.balance)
+    findings = result.findings
     render_findings(
-        result.findings,
+        findings if args.verbose else capped(r.findings for r in result.reports),
         args.format,
         sys.stdout,
         color=use_color(args.color, sys.stdout),
         quiet=args.quiet,
-        fold_sets=len(result.fold_sets),
+        fold_sets=len(result.reports),
     )
-    return 1 if any(f.severity == "error" for f in result.findings) else 0
+    return 1 if any(f.severity == "error" for f in findings) else 0
 
 
 def _codes(text: str) -> list[str]:

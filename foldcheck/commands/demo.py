@@ -1,6 +1,6 @@
 """Split the bundled sample dataset and show the balance: foldcheck in one command.
 
-The sample (240 frames of 24 videos, 10 long-tailed classes) is split into 5 folds grouped
+The sample (240 frames of 47 videos, 10 long-tailed classes) is split into 5 folds grouped
 by video_id and written to DIR (default: foldcheck-demo), with COCO and CSV exports. The
 demo's folder is its own: running it again replaces what it wrote there.
 """

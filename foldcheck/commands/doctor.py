@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from foldcheck.errors import InputError
     from foldcheck.render.doctor import render_json, render_text
-    from foldcheck.repo.doctor.checks import failed, find_repo, run_checks
+    from foldcheck.repo.doctor.checks import failed, run_checks
+    from foldcheck.repo.git import find_repo
 
     start: Path = args.repo or Path.cwd()
     if not start.is_dir():

@@ -26,11 +26,11 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foldcheck.formats.exports import parse_export_formats
-    from foldcheck.formats.fold_files import open_manifest, write_manifest_exports
+    from foldcheck.formats.fold_files import open_manifest, write_fold_files
 
     formats = parse_export_formats(args.export)
-    manifest, dataset, groups = open_manifest(Path(args.manifest), require_fresh=True)
+    manifest, assignment = open_manifest(Path(args.manifest), require_fresh=True)
     out = Path(args.out) if args.out else manifest.path.parent
-    written = write_manifest_exports(manifest, dataset, groups, out, formats, args.force)
+    written = write_fold_files(assignment, out, formats, args.force)
     print(f"wrote {len(written)} files to {out}", file=sys.stderr)
     return 0

@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foldcheck import __version__
-    from foldcheck.repo.init.plan import apply_plan, git_root, plan_init
+    from foldcheck.repo.git import git_root
+    from foldcheck.repo.init.plan import apply_plan, plan_init
     from foldcheck.repo.init.precommit import project_url
 
     def path(value: str | None) -> Path | None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import TypeVar
 
-T = TypeVar("T")
+from foldcheck.render import formats
 
 GROUP_BY_HELP = (
     "what keeps images together in one fold: 'image' (default), an image field "
@@ -19,7 +18,7 @@ def add_group_by(parser: argparse.ArgumentParser, default: str | None) -> None:
     parser.add_argument(
         "--missing-group",
         choices=("error", "own"),
-        default="error",
+        default=None,
         help="images without the key: an error (default), or each its own group",
     )
 
@@ -36,7 +35,7 @@ def add_color(parser: argparse.ArgumentParser) -> None:
 def add_balance_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
-        choices=("text", "json", "markdown"),
+        choices=formats.BALANCE,
         default="text",
         help="balance table as a rich table (default), JSON or Markdown",
     )
@@ -50,8 +49,3 @@ def add_balance_output(parser: argparse.ArgumentParser) -> None:
         "else [tool.foldcheck], else 0.1)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print no table")
-
-
-def first_set(*values: T | None) -> T:
-    """The first value that is not None: option, then manifest or config, then default."""
-    return next(value for value in values if value is not None)

@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING
 from foldcheck.commands.options import add_balance_output
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from foldcheck.core.dataset import Dataset
+    from foldcheck.core.assignment import FoldAssignment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,29 +23,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from foldcheck.commands.options import first_set
-    from foldcheck.formats.fold_files import fold_of_image_from, open_manifest
+    from foldcheck.config import resolve_settings
+    from foldcheck.formats.fold_files import open_manifest
 
-    manifest, dataset, groups = open_manifest(Path(args.manifest))
-    tolerance = first_set(args.tolerance, manifest.tolerance)
+    manifest, assignment = open_manifest(Path(args.manifest))
     show_balance(
-        args, dataset, fold_of_image_from(manifest, dataset), groups.of_image, manifest.k, tolerance
+        args, assignment, resolve_settings({"tolerance": args.tolerance}, manifest).tolerance
     )
     return 0
 
 
-def show_balance(
-    args: argparse.Namespace,
-    dataset: Dataset,
-    fold_of_image: np.ndarray,
-    group_of_image: np.ndarray,
-    k: int,
-    tolerance: float,
-) -> None:
+def show_balance(args: argparse.Namespace, assignment: FoldAssignment, tolerance: float) -> None:
     from pathlib import Path
 
     from foldcheck.core.balance import compute_balance
     from foldcheck.render.balance import render_balance
 
-    balance = compute_balance(dataset, fold_of_image, group_of_image, k, tolerance)
+    balance = compute_balance(assignment, tolerance)
     render_balance(balance, args.format, color=args.color, svg=Path(args.svg) if args.svg else None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from foldcheck.commands.options import add_balance_output, add_group_by
+from foldcheck.config import STRATIFY_MODES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_group_by(parser, default=None)
     parser.add_argument(
         "--stratify",
-        choices=("both", "annotations", "images"),
+        choices=STRATIFY_MODES,
         default=None,
         help="balance annotation counts and image presence per class (both, default), or "
         "favour one",
@@ -43,38 +44,35 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from foldcheck.api import split
-    from foldcheck.commands.options import first_set
+    from foldcheck.api import split_dataset
     from foldcheck.commands.report import show_balance
-    from foldcheck.config import DEFAULT_TOLERANCE, load_config
-    from foldcheck.core.dataset import load_dataset
+    from foldcheck.config import load_config, resolve_settings
+    from foldcheck.formats.coco import load_dataset
     from foldcheck.formats.exports import parse_export_formats
-    from foldcheck.formats.fold_files import manifest_of, write_split
+    from foldcheck.formats.fold_files import manifest_of, write_fold_files
     from foldcheck.render.progress import status
 
-    config = load_config()
+    options = {
+        "k": args.folds,
+        "group_by": args.group_by,
+        "missing_group": args.missing_group,
+        "stratify": args.stratify,
+        "seed": args.seed,
+        "tolerance": args.tolerance,
+    }
+    settings = resolve_settings(options, project=load_config())
     formats = parse_export_formats(args.export)
-    tolerance = first_set(args.tolerance, config.tolerance, DEFAULT_TOLERANCE)
     with status(f"reading {args.dataset}", args.quiet):
         dataset = load_dataset(args.dataset)
     with status(f"splitting {dataset.n_images} images", args.quiet):
-        result = split(
-            dataset,
-            k=first_set(args.folds, config.k, 5),
-            group_by=first_set(args.group_by, config.group_by, "image"),
-            stratify=first_set(args.stratify, config.stratify, "both"),
-            seed=first_set(args.seed, config.seed, 0),
-            missing_group=args.missing_group,
-        )
-    manifest = manifest_of(result, Path(args.out), tolerance, args.missing_group)
+        assignment = split_dataset(dataset, settings)
+    manifest = manifest_of(assignment, Path(args.out), settings.tolerance)
     with status("writing", args.quiet):
-        written = write_split(result, manifest, formats, args.force)
-    for note in sparse_class_notes(result.sparse_classes, result.k):
+        written = write_fold_files(assignment, manifest.path.parent, formats, args.force, manifest)
+    for note in sparse_class_notes(assignment.sparse_classes, assignment.k):
         print(f"note: {note}", file=sys.stderr)
     if not args.quiet:
-        show_balance(
-            args, dataset, result.fold_of_image, result.groups.of_image, result.k, tolerance
-        )
+        show_balance(args, assignment, settings.tolerance)
     shown = ", ".join(str(path) for path in written[:3])
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     print(f"wrote {shown}{more}", file=sys.stderr)

@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from foldcheck.core.dataset import load_dataset
     from foldcheck.errors import InputError
+    from foldcheck.formats.coco import load_dataset
 
     status = 0
     for name in args.files:

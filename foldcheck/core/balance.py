@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from foldcheck.core.dataset import SIZE_BUCKETS, Dataset
+from foldcheck.core.assignment import FoldAssignment
+from foldcheck.core.dataset import SIZE_BUCKETS
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,14 +100,10 @@ class Balance:
         }
 
 
-def compute_balance(
-    dataset: Dataset,
-    fold_of_image: np.ndarray,
-    group_of_image: np.ndarray,
-    k: int,
-    tolerance: float,
-) -> Balance:
+def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
     """Balance of the images assigned to folds 0..k-1 (images with fold -1 are left out)."""
+    dataset, fold_of_image, k = assignment.dataset, assignment.fold_of_image, assignment.k
+    group_of_image = assignment.groups.of_image
     names = dataset.category_names
     ann_fold = fold_of_image[dataset.ann_image]
     pair_image, pair_class = dataset.image_class_pairs

@@ -1,121 +1,41 @@
-"""Findings: what ``foldcheck check`` reports, and the table of rules with their stable codes."""
+"""Findings and the rules that make them.
+
+A rule family declares its rules beside the code that emits them, with ``register``; findings
+are made from the returned ``Rule``, so a mistyped code fails when its module is imported, not
+when a finding is rendered. ``foldcheck.checks.rules.catalogue()`` imports every family and
+lists them all (``--list-rules`` and the README table come from it).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+SEVERITIES = ("error", "warning")  # "error" fails the command; "warning" is reported only
+_CODE = re.compile(r"^FC\d{3}$")
 
 
 class Rule(NamedTuple):
     code: str
     name: str
-    severity: str  # "error" fails the check; "warning" is reported only
+    severity: str
     summary: str
 
 
-RULES: dict[str, Rule] = {
-    rule.code: rule
-    for rule in (
-        Rule(
-            "FC101",
-            "group-in-several-folds",
-            "error",
-            "a group (image, video, ...) is in more than one fold's validation set",
-        ),
-        Rule(
-            "FC102",
-            "group-in-train-and-val",
-            "error",
-            "a group has images in both the train and the val file of one fold",
-        ),
-        Rule(
-            "FC103",
-            "image-in-train-and-val",
-            "error",
-            "an image id is in both the train and the val file of one fold",
-        ),
-        Rule(
-            "FC104",
-            "file-name-on-both-sides",
-            "error",
-            "the same file_name, under different ids, is on both sides of a fold",
-        ),
-        Rule(
-            "FC105",
-            "identical-image-files",
-            "error",
-            "byte-identical image files (--images-dir) are on both sides of a fold",
-        ),
-        Rule("FC201", "image-in-no-fold", "error", "a dataset image is in no validation fold"),
-        Rule(
-            "FC202",
-            "image-in-several-folds",
-            "error",
-            "an image is in more than one validation fold",
-        ),
-        Rule("FC203", "unknown-image", "error", "a fold names an image the dataset does not have"),
-        Rule(
-            "FC204",
-            "train-not-complement",
-            "warning",
-            "a fold's train set is not the rest of the dataset",
-        ),
-        Rule(
-            "FC301",
-            "dataset-changed",
-            "error",
-            "the dataset changed since the folds were made (sha256 differs)",
-        ),
-        Rule(
-            "FC302",
-            "fold-count-mismatch",
-            "error",
-            "the number of folds in file names differs from the manifest's k",
-        ),
-        Rule(
-            "FC303",
-            "export-out-of-date",
-            "error",
-            "a fold file's annotations differ from the dataset's",
-        ),
-        Rule(
-            "FC304",
-            "export-differs-from-manifest",
-            "error",
-            "fold files beside a manifest put images in other folds than the manifest does",
-        ),
-        Rule(
-            "FC401",
-            "class-share",
-            "error",
-            "a class's annotation count in a validation fold is beyond the tolerance",
-        ),
-        Rule(
-            "FC402",
-            "fold-size",
-            "error",
-            "a validation fold's image or annotation count is beyond the tolerance",
-        ),
-        Rule(
-            "FC403",
-            "class-missing-from-fold",
-            "error",
-            "a class held by at least K groups is absent from a validation fold",
-        ),
-        Rule(
-            "FC404",
-            "class-image-share",
-            "error",
-            "the number of images containing a class in a validation fold is beyond the tolerance",
-        ),
-        Rule(
-            "FC405",
-            "box-size-share",
-            "error",
-            "a COCO box-size bucket's count in a validation fold is beyond the tolerance",
-        ),
-    )
-}
+RULES: dict[str, Rule] = {}  # every registered rule, by code
+
+
+def register(code: str, name: str, severity: str, summary: str) -> Rule:
+    if not _CODE.match(code):
+        raise ValueError(f"rule code {code!r} is not of the form FC123")
+    if severity not in SEVERITIES:
+        raise ValueError(f"rule {code}: severity {severity!r} is not one of {SEVERITIES}")
+    if code in RULES:
+        raise ValueError(f"rule {code} is registered twice")
+    rule = Rule(code, name, severity, summary)
+    RULES[code] = rule
+    return rule
 
 
 @dataclass(frozen=True)
@@ -123,15 +43,24 @@ class Finding:
     path: str
     line: int | None
     col: int | None
-    code: str
+    rule: Rule
     message: str
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.path, self.line or 0, self.col or 0, self.code, self.message)
+    @classmethod
+    def at_file(cls, path: object, rule: Rule, message: str) -> Finding:
+        """A finding about a whole file (no line to point at)."""
+        return cls(str(path), None, None, rule, message)
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
 
     @property
     def severity(self) -> str:
-        return RULES[self.code].severity
+        return self.rule.severity
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line or 0, self.col or 0, self.code, self.message)
 
     def location(self) -> str:
         if self.line is None:
@@ -144,7 +73,7 @@ class Finding:
             "line": self.line,
             "column": self.col,
             "code": self.code,
-            "rule": RULES[self.code].name,
+            "rule": self.rule.name,
             "severity": self.severity,
             "message": self.message,
         }

@@ -53,6 +53,7 @@ class Groups:
     key: GroupKey
     of_image: np.ndarray  # intp [images]: group index of each image
     labels: list[str]  # [groups]: the key's value, as text
+    missing: str = "error"  # what images without the key became: "error" or "own" groups
 
     @property
     def count(self) -> int:
@@ -76,6 +77,7 @@ def group_images(dataset: Dataset, key: GroupKey, missing: str = "error") -> Gro
             key,
             np.arange(dataset.n_images, dtype=np.intp),
             [str(i) for i in dataset.image_ids.tolist()],
+            missing,
         )
     values = _key_values(dataset, key)
     index: dict[Any, int] = {}
@@ -91,7 +93,7 @@ def group_images(dataset: Dataset, key: GroupKey, missing: str = "error") -> Gro
     labels = [
         f"image {dataset.images[v[1]].get('id')}" if isinstance(v, tuple) else str(v) for v in index
     ]
-    return Groups(key, of_image, labels)
+    return Groups(key, of_image, labels, missing)
 
 
 def _key_values(dataset: Dataset, key: GroupKey) -> list[Any]:

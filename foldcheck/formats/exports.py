@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import Dataset
-from foldcheck.core.groups import Groups
 from foldcheck.io.atomic import StagedFiles
 from foldcheck.io.jsonio import dumps
 
@@ -45,20 +45,17 @@ def export_paths(out: Path, formats: tuple[str, ...], k: int) -> list[Path]:
 
 
 def write_exports(
-    staged: StagedFiles,
-    dataset: Dataset,
-    fold_of_image: np.ndarray,
-    groups: Groups,
-    out: Path,
-    formats: tuple[str, ...],
-    k: int,
+    staged: StagedFiles, assignment: FoldAssignment, out: Path, formats: tuple[str, ...]
 ) -> None:
+    fold_of_image = assignment.fold_of_image
     if "coco" in formats:
-        for fold in range(k):
+        for fold in range(assignment.k):
             for name, in_part in (("train", fold_of_image != fold), ("val", fold_of_image == fold)):
-                staged.write(out / f"{name}_fold{fold}.json", coco_subset(dataset, in_part))
+                staged.write(
+                    out / f"{name}_fold{fold}.json", coco_subset(assignment.dataset, in_part)
+                )
     if "csv" in formats:
-        staged.write(out / "folds.csv", fold_csv(dataset, fold_of_image, groups))
+        staged.write(out / "folds.csv", fold_csv(assignment))
 
 
 def coco_subset(dataset: Dataset, image_mask: np.ndarray) -> bytes:
@@ -74,7 +71,8 @@ def coco_subset(dataset: Dataset, image_mask: np.ndarray) -> bytes:
     return dumps(subset)
 
 
-def fold_csv(dataset: Dataset, fold_of_image: np.ndarray, groups: Groups) -> bytes:
+def fold_csv(assignment: FoldAssignment) -> bytes:
+    dataset, groups = assignment.dataset, assignment.groups
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["image_id", "file_name", "group", "fold"])
@@ -82,7 +80,7 @@ def fold_csv(dataset: Dataset, fold_of_image: np.ndarray, groups: Groups) -> byt
         dataset.image_ids.tolist(),
         dataset.file_names,
         groups.of_image.tolist(),
-        fold_of_image.tolist(),
+        assignment.fold_of_image.tolist(),
         strict=True,
     ):
         writer.writerow([image_id, name, groups.labels[group], fold])

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from foldcheck.errors import InputError
+from foldcheck.formats.coco import dataset_from_document
 from foldcheck.formats.manifest import Manifest, is_manifest, manifest_from_document
 from foldcheck.io.jsonio import read_bytes, read_json
 from foldcheck.io.locate import JsonText
@@ -147,8 +148,6 @@ def read_pair_set(root: Path) -> FoldSet:
 
 
 def coco_side(path: Path) -> Side:
-    from foldcheck.core.dataset import dataset_from_document
-
     document, raw = read_json(path)
     dataset = dataset_from_document(document, path, "")
     text = _lazy_text(raw)

@@ -63,11 +63,6 @@ class Manifest:
         return (json.dumps(self.to_json(), indent=2) + "\n").encode("utf-8")
 
 
-def relative_path(target: Path, folder: Path) -> str:
-    """``target`` relative to ``folder`` with forward slashes, for a portable manifest."""
-    return Path(os.path.relpath(target.resolve(), folder.resolve())).as_posix()
-
-
 def schema_text() -> str:
     """The manifest's JSON Schema as shipped in the package."""
     return (

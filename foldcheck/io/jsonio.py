@@ -10,34 +10,22 @@ as the text has such markers there cannot be a duplicate.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from foldcheck.errors import InputError
+from foldcheck.io.gcpause import gc_paused
+from foldcheck.io.locate import byte_line_col
 
 _SPACED_KEY_END = re.compile(rb'"[ \t\r\n]+:')
 _PIECEWISE_ABOVE = 64 << 20  # bytes
 _PIECE_SIZE = 8 << 20
 _ANNOTATIONS_ARRAY = re.compile(rb'"annotations"[ \t\r\n]*:[ \t\r\n]*\[')
 _RECORD_BOUNDARY = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_bytes(path: Path) -> bytes:
@@ -49,13 +37,6 @@ def read_bytes(path: Path) -> bytes:
         raise InputError("is a directory, expected a JSON file", path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
-
-
-def line_col(raw: bytes, offset: int) -> tuple[int, int]:
-    """1-based line and column (in characters) of a byte offset."""
-    line_start = raw.rfind(b"\n", 0, offset) + 1
-    column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
-    return raw.count(b"\n", 0, offset) + 1, column
 
 
 def parse_json(raw: bytes, path: Path) -> Any:
@@ -118,7 +99,7 @@ def _decode_error(raw: bytes, path: Path, message: str, pos: int) -> InputError:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as bad:
-        line, col = line_col(raw, bad.start)
+        line, col = byte_line_col(raw, bad.start)
         return InputError(
             f"not valid UTF-8 (byte 0x{raw[bad.start]:02x}); JSON must be UTF-8",
             path,
@@ -132,7 +113,7 @@ def _decode_error(raw: bytes, path: Path, message: str, pos: int) -> InputError:
         message = "NaN and Infinity are not valid JSON numbers"
     elif pos >= len(raw.rstrip()):
         message = "unexpected end of file (truncated JSON?)"
-    line, col = line_col(raw, pos)
+    line, col = byte_line_col(raw, pos)
     return InputError(f"invalid JSON: {message}", path, line=line, col=col)
 
 
@@ -186,7 +167,7 @@ def _reject_duplicate_keys(raw: bytes, path: Path) -> None:
             json.loads(raw, object_pairs_hook=unique_pairs)
     except DuplicateKey:
         key, offset = _locate_duplicate_key(raw)
-        line, col = line_col(raw, offset)
+        line, col = byte_line_col(raw, offset)
         raise InputError(f"duplicate key {key!r} in one object", path, line=line, col=col) from None
 
 

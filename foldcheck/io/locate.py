@@ -16,12 +16,23 @@ _DECODER = json.JSONDecoder()
 PathStep = str | int
 
 
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a character offset."""
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def byte_line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset into UTF-8 text."""
+    before = raw[:offset].decode("utf-8", errors="replace")
+    return line_col(before, len(before))
+
+
 class JsonText:
     def __init__(self, raw: bytes) -> None:
         self.text = raw.decode("utf-8", errors="replace")
 
     def line_col(self, offset: int) -> tuple[int, int]:
-        return self.text.count("\n", 0, offset) + 1, offset - self.text.rfind("\n", 0, offset)
+        return line_col(self.text, offset)
 
     def locate(self, path: Sequence[PathStep]) -> tuple[int, int] | None:
         """(line, column) where the value at ``path`` starts; None if it is not there."""

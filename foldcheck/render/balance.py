@@ -29,7 +29,7 @@ def render_balance(
         out.write(json.dumps(balance.to_dict(), indent=2) + "\n")
     elif fmt == "markdown":
         out.write(balance_markdown(balance))
-    else:
+    else:  # "text"
         console = make_console(out, color, record=svg is not None)
         print_balance(console, balance)
         if svg is not None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from foldcheck.core.findings import RULES, Finding
+from foldcheck.core.findings import Finding
+from foldcheck.io.paths import shown_relative
 
 
 def use_color(mode: str, stream: TextIO) -> bool:
@@ -31,56 +33,75 @@ def summary(findings: list[Finding], fold_sets: int) -> str:
     )
 
 
+MOST_PER_RULE = 20  # findings of one rule in one fold set shown before the rest are counted
+
+
+def capped(groups: Iterable[list[Finding]], most: int = MOST_PER_RULE) -> list[Finding]:
+    """Per group (a fold set's findings) and rule, the first ``most`` findings and one that
+    counts the rest; ``-v`` shows them all."""
+    shown: list[Finding] = []
+    for findings in groups:
+        by_code: dict[str, list[Finding]] = {}
+        for finding in findings:
+            by_code.setdefault(finding.code, []).append(finding)
+        for code, same in by_code.items():
+            shown += same[:most]
+            if len(same) > most:
+                rest = f"... and {len(same) - most} more {code} findings (-v shows them all)"
+                shown.append(Finding.at_file(same[most].path, same[most].rule, rest))
+    return shown
+
+
 def relative_to_cwd(finding: Finding) -> Finding:
     """Paths under the working folder shown relative to it, as linters show them."""
     path = Path(finding.path)
     if not path.is_absolute():
         return finding
-    try:
-        return replace(finding, path=str(path.relative_to(Path.cwd())))
-    except ValueError:
-        return finding
+    return replace(finding, path=shown_relative(path, Path.cwd()))
 
 
 def render_findings(
     findings: list[Finding], fmt: str, stream: TextIO, *, color: bool, quiet: bool, fold_sets: int
 ) -> None:
     findings = [relative_to_cwd(f) for f in findings]
-    if fmt == "json":
-        stream.write(
-            json.dumps(
-                {
-                    "findings": [f.to_dict() for f in findings],
-                    "summary": summary(findings, fold_sets),
-                },
-                indent=2,
-            )
-            + "\n"
-        )
-    elif fmt == "github":
-        for f in findings:
-            place = f"file={f.path}" + (f",line={f.line},col={f.col or 1}" if f.line else "")
-            stream.write(f"::{f.severity} {place},title={f.code}::{_escape(f.message)}\n")
-    elif fmt == "markdown":
-        stream.write(_markdown(findings, fold_sets))
-    else:
-        for f in findings:
-            code = f.code
-            if color:
-                code = f"\x1b[1;{31 if f.severity == 'error' else 33}m{code}\x1b[0m"
-                stream.write(f"\x1b[1m{f.location()}\x1b[0m: {code} {f.message}\n")
-            else:
-                stream.write(f"{f.location()}: {code} {f.message}\n")
-        if not quiet:
-            stream.write(summary(findings, fold_sets) + "\n")
+    stream.write(_WRITERS[fmt](findings, fold_sets, color, quiet))
 
 
-def _markdown(findings: list[Finding], fold_sets: int) -> str:
+def _text(findings: list[Finding], fold_sets: int, color: bool, quiet: bool) -> str:
+    lines = []
+    for f in findings:
+        if color:
+            code = f"\x1b[1;{31 if f.severity == 'error' else 33}m{f.code}\x1b[0m"
+            lines.append(f"\x1b[1m{f.location()}\x1b[0m: {code} {f.message}\n")
+        else:
+            lines.append(f"{f.location()}: {f.code} {f.message}\n")
+    if not quiet:
+        lines.append(summary(findings, fold_sets) + "\n")
+    return "".join(lines)
+
+
+def _json(findings: list[Finding], fold_sets: int, color: bool, quiet: bool) -> str:
+    document = {
+        "findings": [f.to_dict() for f in findings],
+        "summary": summary(findings, fold_sets),
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _github(findings: list[Finding], fold_sets: int, color: bool, quiet: bool) -> str:
+    lines = []
+    for f in findings:
+        place = f"file={f.path}" + (f",line={f.line},col={f.col or 1}" if f.line else "")
+        lines.append(f"::{f.severity} {place},title={f.code}::{_escape(f.message)}\n")
+    return "".join(lines)
+
+
+def _markdown(findings: list[Finding], fold_sets: int, color: bool, quiet: bool) -> str:
     lines = [f"### foldcheck: {summary(findings, fold_sets)}", ""]
     if findings:
         lines += ["| where | rule | message |", "|---|---|---|"]
         lines += [
-            f"| `{f.location()}` | {f.code} {RULES[f.code].name} | "
+            f"| `{f.location()}` | {f.code} {f.rule.name} | "
             f"{f.message.replace('|', chr(92) + '|')} |"
             for f in findings
         ]
@@ -91,3 +112,11 @@ def _markdown(findings: list[Finding], fold_sets: int) -> str:
 def _escape(message: str) -> str:
     """GitHub workflow commands need %, CR and LF escaped."""
     return message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+_WRITERS: dict[str, Callable[[list[Finding], int, bool, bool], str]] = {
+    "text": _text,
+    "json": _json,
+    "github": _github,
+    "markdown": _markdown,
+}

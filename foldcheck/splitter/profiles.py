@@ -15,7 +15,6 @@ import numpy as np
 from foldcheck.core.dataset import SIZE_BUCKETS, Dataset
 from foldcheck.core.groups import Groups
 
-STRATIFY_MODES = ("both", "annotations", "images")
 # Weight of annotation-count and image-presence columns for each mode; "favours" means the
 # other kind still breaks ties rather than being ignored.
 _MODE_WEIGHTS = {"both": (1.0, 1.0), "annotations": (1.0, 0.05), "images": (0.05, 1.0)}

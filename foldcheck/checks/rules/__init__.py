@@ -1,0 +1,13 @@
+"""The rule families. Each module registers its rules (``core.findings.register``) beside the
+code that emits them; ``catalogue`` imports them all."""
+
+from __future__ import annotations
+
+from foldcheck.core.findings import RULES, Rule
+
+
+def catalogue() -> dict[str, Rule]:
+    """Every rule foldcheck has, by code, in code order."""
+    from foldcheck.checks.rules import balance, coverage, leakage, staleness  # noqa: F401
+
+    return dict(sorted(RULES.items()))

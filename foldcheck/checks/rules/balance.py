@@ -8,28 +8,57 @@ import numpy as np
 
 from foldcheck.checks.context import CheckContext
 from foldcheck.core.balance import Balance, Table, compute_balance
-from foldcheck.core.findings import Finding
+from foldcheck.core.findings import Finding, Rule, register
 
-_TABLE_CODES = (
-    ("annotations", "FC401", "annotations"),
-    ("images", "FC404", "images"),
-    ("box_sizes", "FC405", "annotations"),
-    ("fold_sizes", "FC402", ""),
+CLASS_SHARE = register(
+    "FC401",
+    "class-share",
+    "error",
+    "a class's annotation count in a validation fold is beyond the tolerance",
+)
+FOLD_SIZE = register(
+    "FC402",
+    "fold-size",
+    "error",
+    "a validation fold's image or annotation count is beyond the tolerance",
+)
+CLASS_MISSING_FROM_FOLD = register(
+    "FC403",
+    "class-missing-from-fold",
+    "error",
+    "a class held by at least K groups is absent from a validation fold",
+)
+CLASS_IMAGE_SHARE = register(
+    "FC404",
+    "class-image-share",
+    "error",
+    "the number of images containing a class in a validation fold is beyond the tolerance",
+)
+BOX_SIZE_SHARE = register(
+    "FC405",
+    "box-size-share",
+    "error",
+    "a COCO box-size bucket's count in a validation fold is beyond the tolerance",
+)
+
+_TABLE_RULES = (
+    ("annotations", CLASS_SHARE, "annotations"),
+    ("images", CLASS_IMAGE_SHARE, "images"),
+    ("box_sizes", BOX_SIZE_SHARE, "annotations"),
+    ("fold_sizes", FOLD_SIZE, ""),
 )
 
 
 def fold_balance(ctx: CheckContext) -> Balance:
-    return compute_balance(
-        ctx.reference, ctx.val_fold_of_row, ctx.groups.of_image, ctx.k, ctx.tolerance
-    )
+    return compute_balance(ctx.assignment, ctx.tolerance)
 
 
 def check_balance(ctx: CheckContext, balance: Balance) -> Iterator[Finding]:
-    for attribute, code, unit in _TABLE_CODES:
+    for attribute, rule, unit in _TABLE_RULES:
         table: Table = getattr(balance, attribute)
         for row, fold in zip(*np.nonzero(table.out_of_tolerance), strict=True):
             yield _fold_finding(
-                ctx, int(fold), code, _describe(table, int(row), int(fold), unit, ctx.tolerance)
+                ctx, int(fold), rule, _describe(table, int(row), int(fold), unit, ctx.tolerance)
             )
     yield from _absent_classes(ctx, balance)
 
@@ -60,15 +89,15 @@ def _absent_classes(ctx: CheckContext, balance: Balance) -> Iterator[Finding]:
             yield _fold_finding(
                 ctx,
                 int(fold),
-                "FC403",
+                CLASS_MISSING_FROM_FOLD,
                 f"class {reference.category_names[row]!r} is in "
                 f"{int(groups_per_class[row])} groups but none in validation "
                 f"fold {int(fold)}",
             )
 
 
-def _fold_finding(ctx: CheckContext, fold: int, code: str, message: str) -> Finding:
+def _fold_finding(ctx: CheckContext, fold: int, rule: Rule, message: str) -> Finding:
     """At the fold's first id in a manifest (one id per line); else at the fold's file."""
     side = ctx.val[fold].side
     line, col = side.locate(0) if ctx.fold_set.kind == "manifest" and len(side) else (None, None)
-    return Finding(str(side.path), line, col, code, message)
+    return Finding(str(side.path), line, col, rule, message)

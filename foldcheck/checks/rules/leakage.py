@@ -10,7 +10,38 @@ from pathlib import Path
 import numpy as np
 
 from foldcheck.checks.context import CheckContext, SideRows
-from foldcheck.core.findings import Finding
+from foldcheck.core.findings import Finding, register
+
+GROUP_IN_SEVERAL_FOLDS = register(
+    "FC101",
+    "group-in-several-folds",
+    "error",
+    "a group (image, video, ...) is in more than one fold's validation set",
+)
+GROUP_IN_TRAIN_AND_VAL = register(
+    "FC102",
+    "group-in-train-and-val",
+    "error",
+    "a group has images in both the train and the val file of one fold",
+)
+IMAGE_IN_TRAIN_AND_VAL = register(
+    "FC103",
+    "image-in-train-and-val",
+    "error",
+    "an image id is in both the train and the val file of one fold",
+)
+FILE_NAME_ON_BOTH_SIDES = register(
+    "FC104",
+    "file-name-on-both-sides",
+    "error",
+    "the same file_name, under different ids, is on both sides of a fold",
+)
+IDENTICAL_FILES = register(
+    "FC105",
+    "identical-image-files",
+    "error",
+    "byte-identical image files (--images-dir) are on both sides of a fold",
+)
 
 
 def check_leakage(ctx: CheckContext) -> Iterator[Finding]:
@@ -37,7 +68,7 @@ def _groups_in_several_val_folds(ctx: CheckContext) -> Iterator[Finding]:
         rows = side.known[ctx.groups.of_image[side.known] == group]
         yield side.finding(
             side.index_of(rows[0]),
-            "FC101",
+            GROUP_IN_SEVERAL_FOLDS,
             f"{ctx.group_label(int(rows[0]))} is in validation folds "
             f"{_and(folds)} ({ctx.image_label(int(rows[0]))} here)",
         )
@@ -48,7 +79,9 @@ def _train_val_overlap(ctx: CheckContext, val: SideRows, train: SideRows) -> Ite
     shared = np.intersect1d(val.known, train.known)
     for row in shared.tolist():
         yield train.finding(
-            train.index_of(row), "FC103", f"{ctx.image_label(row)} is also in {val.side.path.name}"
+            train.index_of(row),
+            IMAGE_IN_TRAIN_AND_VAL,
+            f"{ctx.image_label(row)} is also in {val.side.path.name}",
         )
     if ctx.group_is_image:
         return
@@ -62,7 +95,7 @@ def _train_val_overlap(ctx: CheckContext, val: SideRows, train: SideRows) -> Ite
     for row in first_of_group.values():
         yield train.finding(
             train.index_of(row),
-            "FC102",
+            GROUP_IN_TRAIN_AND_VAL,
             f"{ctx.group_label(row)} has images in "
             f"{val.side.path.name} too ({ctx.image_label(row)} here)",
         )
@@ -92,7 +125,7 @@ def _file_names_on_both_sides(ctx: CheckContext) -> Iterator[Finding]:
             if clash is not None:
                 yield side.finding(
                     side.index_of(row),
-                    "FC104",
+                    FILE_NAME_ON_BOTH_SIDES,
                     f"file_name {name!r} of {ctx.image_label(row)}"
                     f" is also {ctx.image_label(clash[2])} in fold {clash[0]}'s "
                     f"{clash[1]} side",
@@ -112,25 +145,25 @@ def _opposite(a: tuple[int, str], b: tuple[int, str]) -> bool:
 def _identical_files(ctx: CheckContext, images_dir: Path) -> Iterator[Finding]:
     """FC105: hash only files whose size another file shares, then compare by content."""
     by_size: dict[int, list[int]] = defaultdict(list)
-    for row in np.flatnonzero(ctx.val_fold_of_row >= 0).tolist():
+    for row in np.flatnonzero(ctx.assignment.fold_of_image >= 0).tolist():
         path = images_dir / ctx.reference.file_names[row]
         if path.is_file():
             by_size[path.stat().st_size].append(row)
     by_digest: dict[bytes, list[int]] = defaultdict(list)
     for rows in by_size.values():
-        if len(rows) > 1 and len({ctx.val_fold_of_row[r] for r in rows}) > 1:
+        if len(rows) > 1 and len({ctx.assignment.fold_of_image[r] for r in rows}) > 1:
             for row in rows:
                 by_digest[_digest(images_dir / ctx.reference.file_names[row])].append(row)
     for rows in by_digest.values():
-        folds = sorted({int(ctx.val_fold_of_row[r]) for r in rows})
+        folds = sorted({int(ctx.assignment.fold_of_image[r]) for r in rows})
         if len(folds) < 2:
             continue
-        later = next(r for r in rows if ctx.val_fold_of_row[r] == folds[1])
-        first = next(r for r in rows if ctx.val_fold_of_row[r] == folds[0])
+        later = next(r for r in rows if ctx.assignment.fold_of_image[r] == folds[1])
+        first = next(r for r in rows if ctx.assignment.fold_of_image[r] == folds[0])
         side = ctx.val[folds[1]]
         yield side.finding(
             side.index_of(later),
-            "FC105",
+            IDENTICAL_FILES,
             f"{ctx.image_label(later)} ({ctx.reference.file_names[later]}) is "
             f"byte-identical to {ctx.image_label(first)} "
             f"({ctx.reference.file_names[first]}) in validation fold {folds[0]}",

@@ -7,10 +7,8 @@ only, so the command stays fast and works even when the project's environment is
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from foldcheck.io.jsonc import load_jsonc
+from foldcheck.repo.git import run_git
+from foldcheck.repo.vscode import SCHEMA_COPY, SCHEMA_ID, SCHEMA_SOURCE, SETTINGS, covers
 
 Status = Literal["ok", "warn", "fail", "info"]
 
@@ -36,9 +38,6 @@ EXTENSIONS = (
     ("ext-pylance", "ms-python.vscode-pylance", "Pylance"),
 )
 CONDA_ROOTS = ("miniconda3", "anaconda3", "miniforge3", "mambaforge")
-SCHEMA_PATH = "foldcheck/formats/schemas/folds.schema.json"
-SCHEMA_ID = "https://foldcheck.dev/schemas/folds-1.json"
-SETTINGS = ".vscode/settings.json"
 PROBE_TIMEOUT = 60.0  # importing numpy from a cold network home can take seconds
 
 # Run by the configured interpreter, in the checkout. `-c` puts "" (the working directory)
@@ -78,62 +77,7 @@ class Probe:
     foldcheck_file: str | None
 
 
-# --- JSON with comments -------------------------------------------------------------------
-
-# Strings come first in each alternation so that "//" or "," inside a string is left alone.
-_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
-_TRAILING_COMMA = re.compile(r'("(?:\\.|[^"\\])*")|,(?=\s*[}\]])')
-
-
-def _blank(match: re.Match[str]) -> str:
-    # Keep strings; blank out the rest but keep newlines so error line numbers stay true.
-    if match.group(1) is not None:
-        return match.group(1)
-    return re.sub(r"[^\n]", " ", match.group(0))
-
-
-def strip_jsonc(text: str) -> str:
-    """JSONC (VS Code's settings format) to JSON: drop comments, then trailing commas."""
-    return _TRAILING_COMMA.sub(_blank, _COMMENT.sub(_blank, text))
-
-
-def load_jsonc(path: Path) -> Any:
-    """Parse a JSONC file; raises ``ValueError`` naming ``path:line:col`` when invalid."""
-    try:
-        return json.loads(strip_jsonc(path.read_text(encoding="utf-8")))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: {exc.msg}") from None
-
-
 # --- helpers ------------------------------------------------------------------------------
-
-
-def git_env() -> dict[str, str]:
-    # A git hook (pre-commit) exports GIT_DIR and friends, which would aim git at another repo.
-    drop = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR"}
-    return {k: v for k, v in os.environ.items() if k not in drop}
-
-
-def _git(repo: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=repo,
-            env=git_env(),
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def find_repo(start: Path) -> Path:
-    """The git top-level containing ``start``, or ``start`` itself outside a checkout."""
-    top = _git(start, "rev-parse", "--show-toplevel")
-    return Path(top) if top else start.resolve()
 
 
 def _expand(value: str, repo: Path, home: Path) -> Path:
@@ -337,7 +281,7 @@ def check_extensions(home: Path) -> list[Result]:
 def check_pre_commit(repo: Path) -> Result:
     if not (repo / ".pre-commit-config.yaml").is_file():
         return Result("pre-commit", "info", "no .pre-commit-config.yaml: no hook to install")
-    hook_path = _git(repo, "rev-parse", "--git-path", "hooks/pre-commit")
+    hook_path = run_git(repo, "rev-parse", "--git-path", "hooks/pre-commit")
     if hook_path is None:
         return Result("pre-commit", "info", f"{repo} is not a git checkout")
     hook = Path(hook_path) if Path(hook_path).is_absolute() else repo / hook_path
@@ -349,48 +293,50 @@ def check_pre_commit(repo: Path) -> Result:
     return Result("pre-commit", "ok", f"pre-commit runs on every commit ({hook})")
 
 
-def _matches_manifest(pattern: str) -> bool:
-    # VS Code matches a pattern without "/" against the file name, others against the path.
-    pattern = pattern.lstrip("/")
-    if "/" not in pattern:
-        return fnmatch.fnmatchcase("folds.json", pattern)
-    return any(fnmatch.fnmatchcase(p, pattern) for p in ("folds/folds.json", "a/b/folds.json"))
+def _maps_manifest(entry: Any) -> bool:
+    patterns = entry.get("fileMatch") if isinstance(entry, dict) else None
+    return isinstance(patterns, list) and any(
+        isinstance(p, str) and (covers(p, "folds/folds.json") or covers(p, "a/b/folds.json"))
+        for p in patterns
+    )
 
 
 def check_schema_mapping(
     repo: Path, home: Path, settings: dict[str, Any] | None, why: str
 ) -> Result:
-    fix = "foldcheck init"
+    """folds.json mapped to foldcheck's schema: its URL, this checkout's file, or the copy
+    ``foldcheck init`` writes into a user's repository."""
     if settings is None:
-        return Result("json-schema", "warn", why, fix)
-    schema = (repo / SCHEMA_PATH).resolve()
+        return Result("json-schema", "warn", why, "foldcheck init")
     entries = settings.get("json.schemas")
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+    mapped = [e for e in entries if _maps_manifest(e)] if isinstance(entries, list) else []
+    if not mapped:
+        return Result(
+            "json-schema",
+            "warn",
+            f"{SETTINGS} json.schemas does not map folds.json to foldcheck's schema",
+            "foldcheck init",
+        )
+    url = mapped[0].get("url")
+    if url == SCHEMA_ID:
+        return Result("json-schema", "ok", f"folds.json is checked against {url}")
+    target = _expand(str(url).removeprefix("file://"), repo, home).resolve()
+    for ours, fix in (
+        (SCHEMA_SOURCE, "git checkout -- " + SCHEMA_SOURCE),
+        (SCHEMA_COPY, "foldcheck init"),
+    ):
+        if target != (repo / ours).resolve():
             continue
-        patterns = entry.get("fileMatch")
-        if not isinstance(patterns, list) or not any(
-            isinstance(p, str) and _matches_manifest(p) for p in patterns
-        ):
-            continue
-        url = entry["url"]
-        if url == SCHEMA_ID:
-            return Result("json-schema", "ok", f"folds.json is checked against {url}")
-        target = _expand(url.removeprefix("file://"), repo, home).resolve()
-        if target == schema:
-            if not target.is_file():
-                return Result(
-                    "json-schema",
-                    "warn",
-                    f"folds.json is mapped to {target}, which does not exist",
-                    "git checkout -- " + SCHEMA_PATH,
-                )
-            return Result("json-schema", "ok", f"folds.json is checked against {SCHEMA_PATH}")
+        if not target.is_file():
+            return Result(
+                "json-schema", "warn", f"folds.json is mapped to {ours}, which does not exist", fix
+            )
+        return Result("json-schema", "ok", f"folds.json is checked against {ours}")
     return Result(
         "json-schema",
         "warn",
-        f"{SETTINGS} json.schemas does not map folds.json to {SCHEMA_PATH}",
-        fix,
+        f"{SETTINGS} json.schemas maps folds.json to {url}, not foldcheck's schema",
+        f'set that entry\'s "url" to "./{SCHEMA_COPY}" (foldcheck init writes the file)',
     )
 
 

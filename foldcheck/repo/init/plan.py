@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import difflib
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from foldcheck.config import DEFAULT_TOLERANCE, load_config
+from foldcheck.config import load_config, resolve_settings
 from foldcheck.errors import InputError
 from foldcheck.formats.manifest import read_manifest, schema_text
 from foldcheck.io.atomic import staged_files
+from foldcheck.io.paths import shown_relative
 from foldcheck.io.textedit import same_newlines
-from foldcheck.repo.doctor.checks import SETTINGS, git_env
 from foldcheck.repo.init.precommit import (
     CONFIG,
     HookMode,
@@ -32,16 +30,11 @@ from foldcheck.repo.init.precommit import (
     hook_entry,
 )
 from foldcheck.repo.init.pyproject import PYPROJECT, Settings, add_settings
-from foldcheck.repo.init.vscode import SCHEMA_COPY, add_schema, schema_entry
+from foldcheck.repo.init.vscode import add_schema, schema_entry
+from foldcheck.repo.vscode import SCHEMA_COPY, SETTINGS
 
-# `split`'s built-in defaults, recorded when there is no manifest to take them from.
-DEFAULTS: dict[str, Any] = {
-    "k": 5,
-    "seed": 0,
-    "group_by": "image",
-    "stratify": "both",
-    "tolerance": DEFAULT_TOLERANCE,
-}
+# The settings init records: the manifest's, or split's defaults when there is none yet.
+RECORDED = ("k", "seed", "group_by", "stratify", "tolerance")
 _SKIP_DIRS = {"node_modules", "__pycache__", "site-packages"}
 
 
@@ -79,28 +72,9 @@ class Plan:
 # --- finding the repository and its fold set ------------------------------------------------
 
 
-def git_root(cwd: Path) -> Path:
-    # Inside a git hook GIT_DIR and friends are set and would aim git at another repository.
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=cwd,
-            env=git_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise InputError(f"cannot run git: {exc}", cwd) from None
-    if done.returncode != 0:
-        raise InputError("not inside a git repository (pre-commit needs one: run git init)", cwd)
-    return Path(done.stdout.strip()).resolve()
-
-
 def rel(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` with forward slashes, or absolute when outside it."""
-    resolved = path.resolve()
-    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
+    return shown_relative(path.resolve(), root)
 
 
 def find_manifests(root: Path) -> list[Path]:
@@ -132,23 +106,17 @@ def locate_manifest(root: Path, manifest: Path | None, named: Path | None) -> Pa
     return found[0] if found else None
 
 
-def resolve_settings(
+def plan_settings(
     root: Path, manifest: Path | None, dataset: Path | None, folds: Path | None
 ) -> tuple[Settings, str | None]:
     config = load_config(root)
     configured = config if config.root == root else None
     named = folds or (configured.folds if configured else None)
     found = locate_manifest(root, manifest, named)
-    values = dict(DEFAULTS)
-    if found is not None:
-        read = read_manifest(found)
-        values.update(
-            k=read.k,
-            seed=read.seed,
-            group_by=read.group_by,
-            stratify=read.stratify,
-            tolerance=read.tolerance,
-        )
+    read = None if found is None else read_manifest(found)
+    resolved = resolve_settings(manifest=read)
+    values = {name: getattr(resolved, name) for name in RECORDED}
+    if read is not None:
         dataset = dataset or read.dataset_file
     if dataset is None and configured is not None:
         dataset = configured.dataset
@@ -186,7 +154,7 @@ def plan_init(
 ) -> Plan:
     """Every change ``foldcheck init`` would make; raises ``InputError`` before any write."""
     root = root.resolve()
-    settings, found = resolve_settings(root, manifest, dataset, folds)
+    settings, found = plan_settings(root, manifest, dataset, folds)
     entry = hook_entry(mode, files_pattern(settings, found), version, url)
     edits: list[Edit] = []
     kept: list[str] = []

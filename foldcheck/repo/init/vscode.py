@@ -8,29 +8,18 @@ repository.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from typing import Any
 
 from foldcheck.errors import InputError
+from foldcheck.io.jsonc import strip_jsonc
 from foldcheck.io.locate import JsonText
-from foldcheck.repo.doctor.checks import SETTINGS, strip_jsonc
-
-# A copy inside the repository: works offline, and for every teammate and host alike.
-SCHEMA_COPY = ".vscode/foldcheck.schema.json"
-
-
-def _covers(pattern: str, manifest: str) -> bool:
-    # VS Code: a pattern without "/" matches the file name, "**/" also matches no folder.
-    if "/" not in pattern:
-        return fnmatch.fnmatchcase(manifest.rpartition("/")[2], pattern)
-    pattern = pattern.lstrip("/")
-    return any(fnmatch.fnmatchcase(p, pattern) for p in (manifest, "_/" + manifest))
+from foldcheck.repo.vscode import SCHEMA_COPY, SETTINGS, covers
 
 
 def schema_entry(manifest: str | None) -> dict[str, Any]:
     matches = ["**/folds.json"]
-    if manifest is not None and not _covers(matches[0], manifest):
+    if manifest is not None and not covers(matches[0], manifest):
         matches.append("/" + manifest)
     return {"fileMatch": matches, "url": "./" + SCHEMA_COPY}
 
@@ -69,7 +58,7 @@ def add_schema(text: str | None, entry: dict[str, Any], manifest: str) -> tuple[
     for old in schemas or []:
         patterns = old.get("fileMatch") if isinstance(old, dict) else None
         if isinstance(patterns, list) and any(
-            isinstance(p, str) and _covers(p, manifest) for p in patterns
+            isinstance(p, str) and covers(p, manifest) for p in patterns
         ):
             return None, old.get("url") == entry["url"]
     # JSONC's comments were blanked, not removed: offsets in `stripped` hold in `text`.

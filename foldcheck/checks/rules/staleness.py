@@ -1,0 +1,117 @@
+"""FC3xx: staleness, fold files that no longer match the dataset or their manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from foldcheck.checks.context import CheckContext
+from foldcheck.core.findings import Finding, register
+from foldcheck.formats.manifest import Manifest
+
+DATASET_CHANGED = register(
+    "FC301",
+    "dataset-changed",
+    "error",
+    "the dataset changed since the folds were made (sha256 differs)",
+)
+FOLD_COUNT_MISMATCH = register(
+    "FC302",
+    "fold-count-mismatch",
+    "error",
+    "the number of folds in file names differs from the manifest's k",
+)
+EXPORT_OUT_OF_DATE = register(
+    "FC303",
+    "export-out-of-date",
+    "error",
+    "a fold file's annotations differ from the dataset's",
+)
+EXPORT_DIFFERS_FROM_MANIFEST = register(
+    "FC304",
+    "export-differs-from-manifest",
+    "error",
+    "fold files beside a manifest put images in other folds than the manifest does",
+)
+
+
+def check_staleness(ctx: CheckContext, dataset_sha256: str | None) -> Iterator[Finding]:
+    manifest = ctx.fold_set.manifest
+    if (
+        manifest is not None
+        and dataset_sha256 is not None
+        and manifest.dataset_sha256 != dataset_sha256
+    ):
+        yield Finding.at_file(
+            manifest.path,
+            DATASET_CHANGED,
+            f"{manifest.dataset_file} changed since these folds were made; regenerate "
+            f"them: {regenerate_command(ctx)}",
+        )
+    if ctx.reference_given and ctx.train is not None:
+        yield from _exports_out_of_date(ctx)
+
+
+def regenerate_command(ctx: CheckContext) -> str:
+    manifest = ctx.fold_set.manifest
+    assert manifest is not None
+    return (
+        f"foldcheck split {manifest.dataset_file} -k {manifest.k} --group-by "
+        f"'{manifest.group_by}' --stratify {manifest.stratify} --seed {manifest.seed} "
+        f"--out {manifest.path.parent} --force"
+    )
+
+
+def check_matches_manifest(ctx: CheckContext, manifest: Manifest) -> Iterator[Finding]:
+    """FC302 and FC304: fold files beside a manifest must be its folds, as exported."""
+    if ctx.k != manifest.k:
+        yield Finding.at_file(
+            ctx.fold_set.origin,
+            FOLD_COUNT_MISMATCH,
+            f"{ctx.k} folds here but {manifest.path.name} says k = {manifest.k}",
+        )
+    for fold, side in enumerate(ctx.val[: manifest.k]):
+        listed = (
+            set(side.side.image_ids.tolist())
+            if side.side.image_ids is not None
+            else {int(ctx.reference.image_ids[row]) for row in side.known.tolist()}
+        )
+        expected = set(manifest.folds[fold])
+        if listed == expected:
+            continue
+        extra, missing = sorted(listed - expected), sorted(expected - listed)
+        first = f"image {extra[0]} is not in" if extra else f"image {missing[0]} is missing from"
+        yield Finding.at_file(
+            side.side.path,
+            EXPORT_DIFFERS_FROM_MANIFEST,
+            f"validation fold {fold} differs from {manifest.path.name} "
+            f"({len(extra)} extra, {len(missing)} missing; {first} its fold {fold}); "
+            "re-export with foldcheck export --force",
+        )
+
+
+def _exports_out_of_date(ctx: CheckContext) -> Iterator[Finding]:
+    """FC303: a COCO side whose images carry other annotations than the dataset's."""
+    expected = np.bincount(ctx.reference.ann_image, minlength=ctx.reference.n_images)
+    for side in [*ctx.val, *(ctx.train or [])]:
+        coco = side.side.coco
+        if coco is None:
+            continue
+        ids = side.side.image_ids
+        assert ids is not None
+        row_of_id = dict(zip(ids.tolist(), side.rows.tolist(), strict=True))
+        rows = np.asarray(
+            [row_of_id.get(a.get("image_id"), -1) for a in coco["annotations"]], dtype=np.intp
+        )
+        have = np.bincount(rows[rows >= 0], minlength=ctx.reference.n_images)
+        differ = side.known[have[side.known] != expected[side.known]]
+        if len(differ):
+            row = int(differ[0])
+            yield Finding.at_file(
+                side.side.path,
+                EXPORT_OUT_OF_DATE,
+                f"{len(differ)} image(s) have other annotations than in the dataset "
+                f"(first: {ctx.image_label(row)}: {int(have[row])} here, "
+                f"{int(expected[row])} there); re-export with foldcheck export",
+            )

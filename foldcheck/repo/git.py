@@ -1,0 +1,47 @@
+"""The user's git checkout: where it is, and git run so that a hook's environment cannot aim
+it at another repository."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from foldcheck.errors import InputError
+
+
+def git_env() -> dict[str, str]:
+    # A git hook (pre-commit) exports GIT_DIR and friends, which would aim git at another repo.
+    drop = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR"}
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
+def run_git(repo: Path, *args: str) -> str | None:
+    """git's stdout, stripped; None when git is missing, fails or hangs."""
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=repo,
+            env=git_env(),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def find_repo(start: Path) -> Path:
+    """The git top level containing ``start``, or ``start`` itself outside a checkout."""
+    top = run_git(start, "rev-parse", "--show-toplevel")
+    return Path(top) if top else start.resolve()
+
+
+def git_root(cwd: Path) -> Path:
+    """The git top level containing ``cwd``; outside a checkout, an InputError."""
+    top = run_git(cwd, "rev-parse", "--show-toplevel")
+    if top is None:
+        raise InputError("not inside a git repository (pre-commit needs one: run git init)", cwd)
+    return Path(top).resolve()
