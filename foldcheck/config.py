@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from foldcheck.choices import MISSING_GROUP_MODES, STRATIFY_MODES
 from foldcheck.errors import InputError
 
 if sys.version_info >= (3, 11):
@@ -34,9 +35,6 @@ __all__ = [
     "resolve_settings",
     "tomllib",
 ]
-
-STRATIFY_MODES = ("both", "annotations", "images")
-MISSING_GROUP_MODES = ("error", "own")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from foldcheck.choices import MISSING_GROUP_MODES
 from foldcheck.render import formats
 
 GROUP_BY_HELP = (
@@ -17,7 +18,7 @@ def add_group_by(parser: argparse.ArgumentParser, default: str | None) -> None:
     parser.add_argument("--group-by", metavar="KEY", default=default, help=GROUP_BY_HELP)
     parser.add_argument(
         "--missing-group",
-        choices=("error", "own"),
+        choices=MISSING_GROUP_MODES,
         default=None,
         help="images without the key: an error (default), or each its own group",
     )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from foldcheck.choices import STRATIFY_MODES
 from foldcheck.commands.options import add_balance_output, add_group_by
-from foldcheck.config import STRATIFY_MODES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
