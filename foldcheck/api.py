@@ -10,12 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from foldcheck.config import DEFAULTS, Settings, resolve_settings
 from foldcheck.core.assignment import FoldAssignment
-from foldcheck.core.dataset import Dataset
+from foldcheck.core.dataset import Dataset, take_images
 from foldcheck.core.groups import GroupKey, group_images
 from foldcheck.errors import InputError
-from foldcheck.formats.coco import load_dataset
+from foldcheck.formats.datasets import read_dataset
 from foldcheck.io.gcpause import gc_paused
 from foldcheck.splitter.greedy import assign_folds
 from foldcheck.splitter.profiles import build_profiles
@@ -31,8 +33,13 @@ def split(
     stratify: str = DEFAULTS.stratify,
     seed: int = DEFAULTS.seed,
     missing_group: str = DEFAULTS.missing_group,
+    holdout: float | None = None,
+    holdout_from: str | Path | None = None,
 ) -> FoldAssignment:
-    """K folds in which every group sits in one fold and classes are spread evenly."""
+    """K folds in which every group sits in one fold and classes are spread evenly. The
+    dataset is a COCO file, a YOLO data.yaml or a loaded Dataset. With ``holdout`` (a
+    fraction) or ``holdout_from`` (a file listing images) a group-respecting, class-balanced
+    test set is set aside first: its images are in no fold (``assignment.holdout``)."""
     settings = resolve_settings(
         {
             "k": k,
@@ -43,12 +50,19 @@ def split(
         }
     )
     if not isinstance(dataset, Dataset):
-        dataset = load_dataset(dataset)
-    return split_dataset(dataset, settings)
+        dataset = read_dataset(dataset)
+    return split_dataset(dataset, settings, holdout, holdout_from)
 
 
-def split_dataset(dataset: Dataset, settings: Settings) -> FoldAssignment:
+def split_dataset(
+    dataset: Dataset,
+    settings: Settings,
+    holdout: float | None = None,
+    holdout_from: str | Path | None = None,
+) -> FoldAssignment:
     """``split`` with settings already resolved (the command line's entry)."""
+    if holdout is not None or holdout_from is not None:
+        return _split_with_holdout(dataset, settings, holdout, holdout_from)
     k = settings.k
     if dataset.n_images == 0:
         raise InputError("the dataset has no images to split", dataset.path, json_path="$.images")
@@ -65,6 +79,31 @@ def split_dataset(dataset: Dataset, settings: Settings) -> FoldAssignment:
         fold_of_group = assign_folds(profiles, k, settings.seed)
     return FoldAssignment(
         dataset, groups, k, fold_of_group[groups.of_image], settings.seed, settings.stratify
+    )
+
+
+def _split_with_holdout(
+    dataset: Dataset, settings: Settings, fraction: float | None, listed: str | Path | None
+) -> FoldAssignment:
+    from foldcheck.splitter.holdout import holdout_by_fraction, holdout_from_file
+
+    if fraction is not None and listed is not None:
+        raise InputError("--holdout and --holdout-from cannot be used together")
+    if dataset.n_images == 0:
+        raise InputError("the dataset has no images to split", dataset.path, json_path="$.images")
+    groups = group_images(dataset, GroupKey.parse(settings.group_by), settings.missing_group)
+    held = (
+        holdout_by_fraction(dataset, groups, fraction, settings.stratify, settings.seed)
+        if fraction is not None
+        else holdout_from_file(dataset, groups, Path(str(listed)))
+    )
+    if held.mask.all():
+        raise InputError("the held-out set would take every image: none are left for the folds")
+    rest = split_dataset(take_images(dataset, ~held.mask), settings)
+    fold_of_image = np.full(dataset.n_images, -1, dtype=np.intp)
+    fold_of_image[~held.mask] = rest.fold_of_image
+    return FoldAssignment(
+        dataset, groups, rest.k, fold_of_image, settings.seed, settings.stratify, held
     )
 
 

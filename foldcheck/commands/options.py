@@ -8,9 +8,11 @@ from foldcheck.choices import MISSING_GROUP_MODES
 from foldcheck.render import formats
 
 GROUP_BY_HELP = (
-    "what keeps images together in one fold: 'image' (default), an image field "
-    "such as video_id, or 're:PATTERN' whose first capture group in file_name is "
-    "the key, e.g. 're:(?i)^(.+)_jpg\\.rf\\.' for a labelling service's augmented copies"
+    "what keeps images together in one fold: 'image' (default); a preset: 'roboflow' "
+    "(a labelling service's copies <stem>_jpg.rf.<hash>.jpg of one photo, any case), "
+    "'sahi' (tiles <stem>_<x0>_<y0>_<x1>_<y1>.jpg of one image), 'folder' (the image's "
+    "parent folder: one video or sequence per folder); an image field such as video_id; "
+    "or 're:PATTERN' whose first capture group in file_name is the key"
 )
 
 

@@ -1,20 +1,32 @@
-"""Split a COCO dataset into K leakage-free, class-balanced folds.
+"""Split a COCO dataset or a YOLO data.yaml into K leakage-free, class-balanced folds.
 
-Writes OUT/folds.json (the manifest: validation image ids per fold), and with --export the
+Writes OUT/folds.json (the manifest: validation images per fold), and with --export the
 per-fold COCO files OUT/train_fold{i}.json, OUT/val_fold{i}.json and OUT/folds.csv; prints
-the per-fold balance. Every group sits wholly in one fold. Same input and seed, same bytes.
+the per-fold balance. A YOLO data.yaml (the images of its train: and val:) always gets
+OUT/fold{i}.yaml with OUT/fold{i}_train.txt and OUT/fold{i}_val.txt, which Ultralytics trains
+from directly, from any folder and with no image copied:
+    for i in range(k): YOLO("yolo11n.pt").train(data=f"OUT/fold{i}.yaml")
+--holdout sets a group-respecting, class-balanced test set aside first (OUT/test.json with
+--export coco, OUT/test.txt and test: in every fold YAML for YOLO). Every group sits wholly
+in one fold. Same input and seed, same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from foldcheck.choices import STRATIFY_MODES
 from foldcheck.commands.options import add_balance_output, add_group_by
 
+if TYPE_CHECKING:
+    from foldcheck.core.assignment import FoldAssignment
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dataset", metavar="DATASET.json", help="COCO annotation file")
+    parser.add_argument(
+        "dataset", metavar="DATASET", help="a COCO annotation file, or a YOLO data.yaml"
+    )
     parser.add_argument(
         "-k", "--folds", type=int, default=None, metavar="K", help="number of folds (default 5)"
     )
@@ -34,9 +46,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--export",
         default="",
         metavar="FORMATS",
-        help="also write 'coco' (train/val per fold) and/or 'csv', comma-separated",
+        help="also write 'coco' (train/val per fold) and/or 'csv', comma-separated (a YOLO "
+        "data.yaml always gets its fold YAMLs)",
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
+    held = parser.add_mutually_exclusive_group()
+    held.add_argument(
+        "--holdout",
+        type=float,
+        metavar="FRACTION",
+        help="first set this fraction (e.g. 0.1) aside as a group-respecting, class-balanced "
+        "test set, kept out of every fold",
+    )
+    held.add_argument(
+        "--holdout-from",
+        metavar="FILE",
+        help="hold out the images a file lists (ids, file names or YOLO image paths, one per "
+        "line, or a COCO file), with the rest of their groups",
+    )
     add_balance_output(parser)
 
 
@@ -47,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from foldcheck.api import split_dataset
     from foldcheck.commands.report import show_balance
     from foldcheck.config import load_config, resolve_settings
-    from foldcheck.formats.coco import load_dataset
+    from foldcheck.formats.datasets import read_dataset
     from foldcheck.formats.exports import parse_export_formats
     from foldcheck.formats.fold_files import manifest_of, write_fold_files
     from foldcheck.render.progress import status
@@ -63,20 +90,61 @@ def run(args: argparse.Namespace) -> int:
     settings = resolve_settings(options, project=load_config())
     formats = parse_export_formats(args.export)
     with status(f"reading {args.dataset}", args.quiet):
-        dataset = load_dataset(args.dataset)
+        dataset = read_dataset(args.dataset)
     with status(f"splitting {dataset.n_images} images", args.quiet):
-        assignment = split_dataset(dataset, settings)
+        assignment = split_dataset(dataset, settings, args.holdout, args.holdout_from)
     manifest = manifest_of(assignment, Path(args.out), settings.tolerance)
     with status("writing", args.quiet):
         written = write_fold_files(assignment, manifest.path.parent, formats, args.force, manifest)
     for note in sparse_class_notes(assignment.sparse_classes, assignment.k):
         print(f"note: {note}", file=sys.stderr)
+    for note in dataset_notes(assignment):
+        print(note, file=sys.stderr)
     if not args.quiet:
         show_balance(args, assignment, settings.tolerance)
     shown = ", ".join(str(path) for path in written[:3])
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     print(f"wrote {shown}{more}", file=sys.stderr)
     return 0
+
+
+def dataset_notes(assignment: FoldAssignment) -> list[str]:
+    """Warnings and notes about the data that the split itself cannot fix."""
+    import numpy as np
+
+    from foldcheck.core.group_presets import preset_hint
+
+    dataset, notes = assignment.dataset, []
+    if assignment.groups.key.is_image:
+        hint = preset_hint(dataset.file_names)
+        if hint is not None:
+            notes.append(f"warning: {hint}")
+    yolo = getattr(dataset, "yolo", None)
+    if yolo is not None:
+        if yolo.rejected:
+            notes.append(
+                f"warning: {yolo.rejected} image(s) have box values outside [0, 1], which "
+                "Ultralytics rejects (it drops those images): foldcheck validate names them"
+            )
+        unsized = int(np.isnan(dataset.ann_area).sum())
+        if unsized:
+            notes.append(
+                f"note: {unsized} box(es) are on images whose header gave no size: they are "
+                "left out of the box-size balance"
+            )
+        if yolo.test_keys and assignment.holdout is None:
+            notes.append(
+                f"note: the {len(yolo.test_keys)} images of the YAML's test: are not split, "
+                "and the fold YAMLs do not name them"
+            )
+    held = assignment.holdout
+    if held is not None:
+        pulled = f", {held.pulled_in} of them for sharing a group with a listed one"
+        notes.append(
+            f"note: held out {int(held.mask.sum())} images ({held.mask.mean():.1%}) as the "
+            f"test set{pulled if held.pulled_in else ''}"
+        )
+    return notes
 
 
 def sparse_class_notes(sparse: dict[str, int], k: int, most: int = 5) -> list[str]:

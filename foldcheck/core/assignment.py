@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from foldcheck.core.dataset import Dataset
 from foldcheck.core.groups import Groups
+
+
+@dataclass(frozen=True, eq=False)
+class Holdout:
+    """A held-out test set: in no fold, neither side (``split --holdout``)."""
+
+    mask: np.ndarray  # bool [images]
+    fraction: float | None = None  # as asked (--holdout)
+    source: str | None = None  # the file that listed it (--holdout-from)
+    pulled_in: int = 0  # images added because a listed image's group holds them
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,16 +34,34 @@ class FoldAssignment:
     fold_of_image: np.ndarray  # intp [images]: validation fold of each image, -1 for none
     seed: int | None = None  # how a split made it; None when read from files
     stratify: str | None = None
+    holdout: Holdout | None = None  # its images have fold -1
 
     @classmethod
-    def from_folds(cls, dataset: Dataset, groups: Groups, folds: list[list[int]]) -> FoldAssignment:
-        """From lists of validation image ids (a manifest's); unknown ids are left out and an
-        image listed twice keeps its first fold."""
+    def from_folds(
+        cls,
+        dataset: Dataset,
+        groups: Groups,
+        folds: list[list[Any]],
+        holdout: list[Any] | None = None,
+    ) -> FoldAssignment:
+        """From lists of validation image keys (a manifest's: ids, or YOLO paths); unknown
+        keys are left out and an image listed twice keeps its first fold."""
         fold = np.full(dataset.n_images, -1, dtype=np.intp)
+        index_of = dataset.key_index
         for index in reversed(range(len(folds))):
-            rows = [dataset.image_index.get(i) for i in folds[index]]
+            rows = [index_of.get(key) for key in folds[index]]
             fold[[r for r in rows if r is not None]] = index
-        return cls(dataset, groups, len(folds), fold)
+        held = None
+        if holdout is not None:
+            mask = np.zeros(dataset.n_images, bool)
+            rows = [index_of.get(key) for key in holdout]
+            mask[[r for r in rows if r is not None]] = True
+            held = Holdout(mask)
+        return cls(dataset, groups, len(folds), fold, holdout=held)
+
+    def image_keys(self, fold: int) -> list[Any]:
+        """Fold ``fold``'s validation images as the manifest records them."""
+        return self.dataset.image_keys(self.fold_of_image == fold)
 
     def val_image_ids(self, fold: int) -> list[int]:
         """Sorted ids of fold ``fold``'s validation images."""

@@ -57,6 +57,27 @@ class Dataset:
         """image id -> row, for the few places that look ids up one by one."""
         return {int(i): row for row, i in enumerate(self.image_ids.tolist())}
 
+    @property
+    def keys_are_names(self) -> bool:
+        """Whether images are keyed by path (a YOLO dataset) rather than by integer id."""
+        return False
+
+    @cached_property
+    def key_index(self) -> dict[Any, int]:
+        """image key (id, or path for a YOLO dataset) -> row; the first of repeats wins."""
+        if not self.keys_are_names:
+            return self.image_index
+        index: dict[Any, int] = {}
+        for row, name in enumerate(self.file_names):
+            index.setdefault(name, row)
+        return index
+
+    def image_keys(self, mask: np.ndarray) -> list[Any]:
+        """The masked images' keys as a manifest records them: sorted ids, or sorted paths."""
+        if self.keys_are_names:
+            return sorted(self.file_names[i] for i in np.flatnonzero(mask).tolist())
+        return sorted(self.image_ids[mask].tolist())
+
     @cached_property
     def ann_size(self) -> np.ndarray:
         """COCO size bucket of each annotation (index into SIZE_BUCKETS); -1 if no area."""
@@ -72,3 +93,27 @@ class Dataset:
 
     def class_counts(self) -> np.ndarray:
         return np.bincount(self.ann_class, minlength=self.n_classes)
+
+
+def take_images(dataset: Dataset, keep: np.ndarray) -> Dataset:
+    """The dataset restricted to the images ``keep`` (bool per image) marks, with their
+    annotations; its type and other fields are kept (the rest beside a held-out set)."""
+    import dataclasses
+
+    rows = np.flatnonzero(keep)
+    new_row = np.full(dataset.n_images, -1, dtype=np.intp)
+    new_row[rows] = np.arange(len(rows))
+    kept_ann = keep[dataset.ann_image]
+    document = dict(dataset.document)
+    document["images"] = [dataset.images[i] for i in rows.tolist()]
+    annotations = document.get("annotations", [])
+    if len(annotations) == dataset.n_annotations:
+        document["annotations"] = [annotations[i] for i in np.flatnonzero(kept_ann).tolist()]
+    return dataclasses.replace(
+        dataset,
+        document=document,
+        image_ids=dataset.image_ids[rows],
+        ann_image=new_row[dataset.ann_image[kept_ann]],
+        ann_class=dataset.ann_class[kept_ann],
+        ann_area=dataset.ann_area[kept_ann],
+    )

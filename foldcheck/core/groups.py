@@ -1,8 +1,8 @@
 """Group keys: which images must stay together in one fold.
 
-``image`` (each image alone), an image-record field such as ``video_id``, or ``re:PATTERN``
-whose first capture group, searched in ``file_name``, is the key (for instance the photo stem
-shared by a labelling service's augmented copies ``<stem>_jpg.rf.<hash>.jpg``).
+``image`` (each image alone), a preset (``roboflow``, ``sahi``, ``folder``: see
+``group_presets``), an image-record field such as ``video_id``, or ``re:PATTERN`` whose first
+capture group, searched in ``file_name``, is the key.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from foldcheck.core.dataset import Dataset
+from foldcheck.core.group_presets import PRESETS
 from foldcheck.errors import InputError
 
 
@@ -24,6 +25,10 @@ class GroupKey:
     @property
     def is_image(self) -> bool:
         return self.text == "image"
+
+    @property
+    def preset(self) -> str | None:
+        return self.text if self.text in PRESETS else None
 
     @property
     def pattern(self) -> re.Pattern[str] | None:
@@ -97,6 +102,8 @@ def group_images(dataset: Dataset, key: GroupKey, missing: str = "error") -> Gro
 
 
 def _key_values(dataset: Dataset, key: GroupKey) -> list[Any]:
+    if key.preset is not None:
+        return [PRESETS[key.preset].key(name) for name in dataset.file_names]
     pattern = key.pattern
     if pattern is not None:
         matches = [pattern.search(name) for name in dataset.file_names]
@@ -116,6 +123,9 @@ def _missing_message(dataset: Dataset, key: GroupKey, row: int) -> str:
     what = (
         f"file_name {dataset.file_names[row]!r} does not match {key.text[3:]!r}"
         if key.pattern is not None
+        else f"file_name {dataset.file_names[row]!r} is not named like the {key.text} preset's "
+        f"{PRESETS[key.text].help}"
+        if key.preset is not None
         else f'no "{key.text}" field'
     )
     return f"{what}; pass --missing-group=own to make such images groups of their own"

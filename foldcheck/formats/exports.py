@@ -1,4 +1,4 @@
-"""Per-fold COCO train/val files and the fold CSV.
+"""Per-fold COCO train/val files, YOLO fold YAMLs with their image lists, and the fold CSV.
 
 COCO exports keep every top-level key and every field of the original records, in file
 order, so MMDetection, Detectron2 (``register_coco_instances``) and pycocotools read them as
@@ -18,7 +18,8 @@ from foldcheck.core.dataset import Dataset
 from foldcheck.io.atomic import StagedFiles
 from foldcheck.io.jsonio import dumps
 
-EXPORT_FORMATS = ("coco", "csv")
+EXPORT_FORMATS = ("coco", "csv", "yolo")
+HOLDOUT_COCO = "test.json"
 
 
 def parse_export_formats(text: str) -> tuple[str, ...]:
@@ -34,11 +35,31 @@ def parse_export_formats(text: str) -> tuple[str, ...]:
     return formats
 
 
-def export_paths(out: Path, formats: tuple[str, ...], k: int) -> list[Path]:
+def native_formats(dataset: Dataset, formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The formats to write: a YOLO dataset always gets its fold YAMLs (what Ultralytics
+    trains on) and cannot be exported as COCO, nor a COCO file as YOLO."""
+    from foldcheck.errors import InputError
+
+    wrong = "coco" if dataset.keys_are_names else "yolo"
+    if wrong in formats:
+        kind = "a YOLO data.yaml" if wrong == "coco" else "a COCO file"
+        raise InputError(f"--export {wrong}: {dataset.path} is {kind}")
+    if dataset.keys_are_names and "yolo" not in formats:
+        return ("yolo", *formats)
+    return formats
+
+
+def export_paths(out: Path, formats: tuple[str, ...], k: int, holdout: bool = False) -> list[Path]:
     paths = []
     if "coco" in formats:
         for fold in range(k):
             paths += [out / f"train_fold{fold}.json", out / f"val_fold{fold}.json"]
+        if holdout:
+            paths.append(out / HOLDOUT_COCO)
+    if "yolo" in formats:
+        from foldcheck.formats.yolo_folds import yolo_paths
+
+        paths += yolo_paths(out, k, holdout)
     if "csv" in formats:
         paths.append(out / "folds.csv")
     return paths
@@ -47,13 +68,26 @@ def export_paths(out: Path, formats: tuple[str, ...], k: int) -> list[Path]:
 def write_exports(
     staged: StagedFiles, assignment: FoldAssignment, out: Path, formats: tuple[str, ...]
 ) -> None:
-    fold_of_image = assignment.fold_of_image
+    fold_of_image, dataset = assignment.fold_of_image, assignment.dataset
+    held = assignment.holdout.mask if assignment.holdout else np.zeros(dataset.n_images, bool)
     if "coco" in formats:
         for fold in range(assignment.k):
-            for name, in_part in (("train", fold_of_image != fold), ("val", fold_of_image == fold)):
-                staged.write(
-                    out / f"{name}_fold{fold}.json", coco_subset(assignment.dataset, in_part)
-                )
+            train, val = (fold_of_image != fold) & ~held, fold_of_image == fold
+            for name, in_part in (("train", train), ("val", val)):
+                staged.write(out / f"{name}_fold{fold}.json", coco_subset(dataset, in_part))
+        if assignment.holdout is not None:
+            staged.write(out / HOLDOUT_COCO, coco_subset(dataset, held))
+    if "yolo" in formats:
+        from foldcheck.formats.yolo_folds import yolo_files
+
+        yolo = getattr(dataset, "yolo", None)
+        assert yolo is not None, "native_formats lets only YOLO datasets export yolo"
+        paths = yolo.paths
+        test = [paths[i] for i in np.flatnonzero(held)] if assignment.holdout else None
+        for path, payload in yolo_files(
+            yolo.data, paths, fold_of_image, out, assignment.k, test
+        ).items():
+            staged.write(path, payload)
     if "csv" in formats:
         staged.write(out / "folds.csv", fold_csv(assignment))
 
@@ -75,7 +109,11 @@ def fold_csv(assignment: FoldAssignment) -> bytes:
     dataset, groups = assignment.dataset, assignment.groups
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["image_id", "file_name", "group", "fold"])
+    # A YOLO image has no id: its path (relative to the root) is its key. Held out: fold -1.
+    by_name = dataset.keys_are_names
+    writer.writerow(
+        ["file_name", "group", "fold"] if by_name else ["image_id", "file_name", "group", "fold"]
+    )
     for image_id, name, group, fold in zip(
         dataset.image_ids.tolist(),
         dataset.file_names,
@@ -83,5 +121,6 @@ def fold_csv(assignment: FoldAssignment) -> bytes:
         assignment.fold_of_image.tolist(),
         strict=True,
     ):
-        writer.writerow([image_id, name, groups.labels[group], fold])
+        row = [name, groups.labels[group], fold]
+        writer.writerow(row if by_name else [image_id, *row])
     return buffer.getvalue().encode("utf-8")

@@ -4,12 +4,13 @@ and a manifest read back into the assignment it records."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.groups import GroupKey, group_images
 from foldcheck.errors import InputError
-from foldcheck.formats.coco import load_dataset
-from foldcheck.formats.exports import export_paths, write_exports
+from foldcheck.formats.datasets import read_dataset
+from foldcheck.formats.exports import export_paths, native_formats, write_exports
 from foldcheck.formats.manifest import Manifest, read_manifest
 from foldcheck.io.atomic import refuse_overwrite, staged_files
 from foldcheck.io.paths import relative_path
@@ -33,15 +34,25 @@ def manifest_of(assignment: FoldAssignment, out: Path, tolerance: float) -> Mani
         missing_group=assignment.groups.missing,
         stratify=assignment.stratify,
         tolerance=tolerance,
-        folds=[assignment.val_image_ids(fold) for fold in range(assignment.k)],
+        folds=[assignment.image_keys(fold) for fold in range(assignment.k)],
+        holdout=_holdout_record(assignment, out),
     )
+
+
+def _holdout_record(assignment: FoldAssignment, out: Path) -> dict[str, Any] | None:
+    held = assignment.holdout
+    if held is None:
+        return None
+    source = relative_path(Path(held.source), out) if held.source is not None else None
+    images = assignment.dataset.image_keys(held.mask)
+    return {"images": images, "fraction": held.fraction, "from": source}
 
 
 def open_manifest(path: Path, *, require_fresh: bool = False) -> tuple[Manifest, FoldAssignment]:
     """A manifest and the assignment it records over its dataset, grouped by its key; with
     ``require_fresh``, a dataset changed since the folds were made is refused."""
     manifest = read_manifest(path)
-    dataset = load_dataset(manifest.dataset_file)
+    dataset = read_dataset(manifest.dataset_file)
     if require_fresh and dataset.sha256 != manifest.dataset_sha256:
         raise InputError(
             f"{manifest.dataset_file} changed since these folds were made "
@@ -50,7 +61,8 @@ def open_manifest(path: Path, *, require_fresh: bool = False) -> tuple[Manifest,
             json_path="$.dataset.sha256",
         )
     groups = group_images(dataset, GroupKey.parse(manifest.group_by), manifest.missing_group)
-    return manifest, FoldAssignment.from_folds(dataset, groups, manifest.folds)
+    holdout = manifest.holdout["images"] if manifest.holdout is not None else None
+    return manifest, FoldAssignment.from_folds(dataset, groups, manifest.folds, holdout)
 
 
 def write_fold_files(
@@ -61,7 +73,9 @@ def write_fold_files(
     manifest: Manifest | None = None,
 ) -> list[Path]:
     """The exports of ``assignment`` (and the manifest, when given) in ``out``, all or none."""
-    paths = ([manifest.path] if manifest else []) + export_paths(out, formats, assignment.k)
+    formats = native_formats(assignment.dataset, formats)
+    held = assignment.holdout is not None
+    paths = ([manifest.path] if manifest else []) + export_paths(out, formats, assignment.k, held)
     refuse_overwrite(paths, force)
     with staged_files() as staged:
         if manifest is not None:

@@ -35,7 +35,8 @@ class Manifest:
     missing_group: str
     stratify: str
     tolerance: float
-    folds: list[list[int]]
+    folds: list[list[Any]]  # image ids (COCO) or image paths relative to the root (YOLO)
+    holdout: dict[str, Any] | None = None  # {"images": [...], "fraction": f, "from": file}
 
     @property
     def dataset_file(self) -> Path:
@@ -57,6 +58,7 @@ class Manifest:
             "stratify": self.stratify,
             "tolerance": self.tolerance,
             "folds": self.folds,
+            **({"holdout": self.holdout} if self.holdout is not None else {}),
         }
 
     def to_bytes(self) -> bytes:
@@ -122,4 +124,5 @@ def manifest_from_document(document: Any, raw: bytes, path: Path) -> Manifest:
         document["stratify"],
         float(document["tolerance"]),
         document["folds"],
+        document.get("holdout"),
     )

@@ -1,0 +1,189 @@
+"""A YOLO detection dataset (``data.yaml``) read into numpy columns.
+
+The images to split are those of ``train`` and ``val`` (an image both name is one image);
+``test`` is kept apart, as the dataset's own held-out set. Each image is keyed by its path
+relative to the root, so fold files, manifests and findings name it the same way on every
+machine. Box areas in pixels (for COCO's size buckets) need the image's size, read from its
+header; where that fails the area is NaN and the box is in no bucket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from foldcheck.core.dataset import Dataset
+from foldcheck.errors import InputError
+from foldcheck.formats.image_size import image_size
+from foldcheck.formats.yolo_images import Listed, label_path, list_images
+from foldcheck.formats.yolo_labels import LabelFile, read_label_file
+from foldcheck.formats.yolo_yaml import DataYaml, read_data_yaml
+
+POOL = ("train", "val")
+
+
+@dataclass(frozen=True, eq=False)
+class YoloColumns:
+    data: DataYaml
+    sha256: str  # of the YAML, every list file and every label file, in key order
+    keys: list[str]  # [images] path relative to the root, '/'-separated, sorted
+    paths: list[str]  # [images] the path Ultralytics opens
+    width: np.ndarray  # float64 [images], NaN where the header gave none
+    height: np.ndarray
+    ann_image: np.ndarray  # intp [boxes]
+    ann_class: np.ndarray  # intp [boxes]
+    ann_xywh: np.ndarray  # float32 [boxes, 4], normalised
+    test_keys: list[str]  # the YAML's own test images (not split)
+    rejected: int  # images whose labels Ultralytics would drop (see foldcheck validate)
+
+    @property
+    def ann_area(self) -> np.ndarray:
+        w = self.ann_xywh[:, 2].astype(np.float64) * self.width[self.ann_image]
+        area: np.ndarray = w * self.ann_xywh[:, 3] * self.height[self.ann_image]
+        return area
+
+
+def image_key(path: str, root: Path) -> str:
+    return Path(os.path.relpath(os.path.abspath(path), root)).as_posix()
+
+
+def pool_images(data: DataYaml, splits: tuple[str, ...] = POOL) -> list[Listed]:
+    listed: list[Listed] = []
+    for split in splits:
+        listed += list_images(data.sources.get(split, []))
+    return listed
+
+
+def read_yolo(path: str | Path, *, sizes: bool = True) -> YoloColumns:
+    data = read_data_yaml(path)
+    digest = hashlib.sha256(data.path.read_bytes())
+    first: dict[str, Listed] = {}
+    for item in pool_images(data):
+        first.setdefault(image_key(item.path, data.root), item)
+    test_keys = sorted(
+        {image_key(item.path, data.root) for item in pool_images(data, ("test",))} - set(first)
+    )
+    keys = sorted(first)
+    if not keys:
+        raise data.error("train and val name no images", "train")
+    listed = [first[key] for key in keys]
+    for item in listed:
+        if item.line is not None and not os.path.isfile(item.path):
+            raise InputError(f"no such image {item.path!r}", item.origin, line=item.line, col=1)
+
+    nc = len(data.names)
+    boxes_image, boxes_class, boxes_xywh = [], [], []
+    rejected = 0
+    for row, item in enumerate(listed):
+        labels_at = label_path(item.path)
+        labels = read_label_file(labels_at)
+        digest.update(keys[row].encode() + b"\0")
+        if labels is None:
+            continue
+        _refuse_unreadable(labels, labels_at)
+        digest.update(labels.cls.tobytes() + labels.xywh.tobytes())
+        kept = labels.unique_rows()
+        classes = labels.cls[kept]
+        _refuse_bad_classes(labels, kept, classes, nc, labels_at)
+        if _out_of_range(labels.xywh[kept]):
+            rejected += 1
+        boxes_image.append(np.full(len(kept), row, np.intp))
+        boxes_class.append(classes.astype(np.intp))
+        boxes_xywh.append(labels.xywh[kept])
+
+    ann_image = np.concatenate(boxes_image) if boxes_image else np.zeros(0, np.intp)
+    width = np.full(len(keys), np.nan)
+    height = np.full(len(keys), np.nan)
+    if sizes:
+        for row in np.unique(ann_image).tolist():
+            size = image_size(listed[row].path)
+            if size is not None:
+                width[row], height[row] = size
+    return YoloColumns(
+        data,
+        digest.hexdigest(),
+        keys,
+        [item.path for item in listed],
+        width,
+        height,
+        ann_image,
+        np.concatenate(boxes_class) if boxes_class else np.zeros(0, np.intp),
+        np.concatenate(boxes_xywh) if boxes_xywh else np.zeros((0, 4), np.float32),
+        test_keys,
+        rejected,
+    )
+
+
+def _refuse_unreadable(labels: LabelFile, where: str) -> None:
+    if labels.problem is not None:
+        p = labels.problem
+        raise InputError(
+            f"{p.message} (Ultralytics drops this image; foldcheck validate lists every such line)",
+            where,
+            line=p.line,
+            col=p.col,
+        )
+
+
+def _refuse_bad_classes(
+    labels: LabelFile, kept: np.ndarray, classes: np.ndarray, nc: int, where: str
+) -> None:
+    bad = np.flatnonzero((classes < 0) | (classes >= nc) | (classes != np.floor(classes)))
+    if len(bad):
+        row = int(kept[bad[0]])
+        raise InputError(
+            f"class {labels.cls[row]:g} is not a class id 0..{nc - 1} of the YAML's names",
+            where,
+            line=int(labels.lines[row]),
+            col=labels.cols[row][0],
+        )
+
+
+def _out_of_range(xywh: np.ndarray) -> bool:
+    return bool(len(xywh)) and bool((xywh.max() > 1.01) or (xywh.min() < -0.01))
+
+
+@dataclass(frozen=True, eq=False)
+class YoloDataset(Dataset):
+    """A core Dataset whose images are keyed by path (``file_names``), with the YOLO side."""
+
+    yolo: YoloColumns | None = field(default=None, repr=False)
+
+    @property
+    def keys_are_names(self) -> bool:
+        return True
+
+    @property
+    def root(self) -> Path:
+        assert self.yolo is not None
+        return self.yolo.data.root
+
+
+def load_yolo_dataset(path: str | Path) -> YoloDataset:
+    columns = read_yolo(path)
+    return yolo_dataset(columns)
+
+
+def yolo_dataset(columns: YoloColumns) -> YoloDataset:
+    n = len(columns.keys)
+    document = {
+        "images": [{"id": row, "file_name": key} for row, key in enumerate(columns.keys)],
+        "annotations": [],
+        "categories": [{"id": i, "name": name} for i, name in enumerate(columns.data.names)],
+    }
+    return YoloDataset(
+        columns.data.path,
+        columns.sha256,
+        document,
+        np.arange(n, dtype=np.int64),
+        np.arange(len(columns.data.names), dtype=np.int64),
+        columns.data.names,
+        columns.ann_image,
+        columns.ann_class,
+        columns.ann_area,
+        columns,
+    )

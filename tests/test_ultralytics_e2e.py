@@ -1,0 +1,101 @@
+"""Ultralytics itself loads every fold YAML foldcheck writes and sees what foldcheck counted.
+
+Runs only when FOLDCHECK_ULTRALYTICS_PYTHON names an interpreter with ultralytics installed
+(``.ci/run``'s Ultralytics job makes one outside the clone); the loader runs in that
+interpreter, from another working folder, through ``tests/ultralytics_probe.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from foldcheck.cli import main
+from foldcheck.formats.yolo import read_yolo
+from tests.yolo_tree import make_tree
+
+PYTHON = os.environ.get("FOLDCHECK_ULTRALYTICS_PYTHON")
+pytestmark = pytest.mark.skipif(
+    not PYTHON, reason="set FOLDCHECK_ULTRALYTICS_PYTHON to an interpreter with ultralytics"
+)
+PROBE = Path(__file__).with_name("ultralytics_probe.py")
+
+
+def _probe(tmp_path: Path, yamls: list[Path]) -> dict[str, Any]:
+    out = tmp_path / "probe.json"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert PYTHON is not None
+    done = subprocess.run(
+        [PYTHON, str(PROBE), str(tmp_path / "ultralytics-config"), str(out), *map(str, yamls)],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "YOLO_OFFLINE": "1"},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
+
+
+def _sorted(boxes: object) -> np.ndarray:
+    """Boxes (cx, cy, w, h) in a fixed order; Ultralytics' float32 passes differ by ~1e-5."""
+    table = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    return table[np.lexsort(np.round(table, 3).T[::-1])]
+
+
+@pytest.mark.parametrize("holdout", [False, True])
+def test_ultralytics_loads_every_fold_as_foldcheck_counted(tmp_path, monkeypatch, holdout):
+    data = make_tree(tmp_path / "ds", videos=15, frames=4, roboflow=True)
+    out = tmp_path / "folds"
+    monkeypatch.chdir(tmp_path)
+    args = ["split", str(data), "-k", "3", "--group-by", "roboflow", "--out", str(out), "-q"]
+    assert main(args + (["--holdout", "0.2"] if holdout else [])) == 0
+    yamls = sorted(out.glob("fold*.yaml"))
+    assert len(yamls) == 3
+    report = _probe(tmp_path, yamls)
+
+    columns = read_yolo(data)
+    path_of = {
+        str(Path(p).resolve()): key for p, key in zip(columns.paths, columns.keys, strict=True)
+    }
+    boxes_of: Counter[str] = Counter(columns.keys[i] for i in columns.ann_image.tolist())
+    val_seen: Counter[str] = Counter()
+    test_keys: set[str] = set()
+    for yaml_path in yamls:
+        sides = report[str(yaml_path)]
+        names = {int(k): v for k, v in sides["names"].items()}  # JSON keys are strings
+        assert names == dict(enumerate(columns.data.names))
+        keys = {}
+        for split in ("train", "val") + (("test",) if holdout else ()):
+            seen = sides[split]
+            keys[split] = [path_of[str(Path(str(im)).resolve())] for im, _, _ in seen]
+            assert len(set(keys[split])) == len(keys[split])
+            for (_, classes, boxes), key in zip(seen, keys[split], strict=True):
+                assert len(classes) == boxes_of[key], key
+                rows = np.flatnonzero(np.asarray(columns.keys)[columns.ann_image] == key)
+                assert np.allclose(_sorted(boxes), _sorted(columns.ann_xywh[rows]), atol=1e-4)
+        assert not set(keys["train"]) & set(keys["val"])
+        val_seen.update(keys["val"])
+        if holdout:
+            test_keys = set(keys["test"])
+            assert not test_keys & (set(keys["train"]) | set(keys["val"]))
+        assert len(keys["train"]) + len(keys["val"]) + len(test_keys) == len(columns.keys)
+    # Every image is validated exactly once, bar the held-out ones, validated never.
+    assert set(val_seen.values()) == {1}
+    assert set(val_seen) | test_keys == set(columns.keys)
+    # Groups (one photo's Roboflow copies) never straddle train and val.
+    stem = {key: Path(key).name.split(".rf.")[0] for key in columns.keys}
+    for yaml_path in yamls:
+        sides = report[str(yaml_path)]
+        val_stems = {stem[path_of[str(Path(str(im)).resolve())]] for im, _, _ in sides["val"]}
+        train_stems = {stem[path_of[str(Path(str(im)).resolve())]] for im, _, _ in sides["train"]}
+        assert not val_stems & train_stems
