@@ -130,7 +130,7 @@ def test_validate_reports_each_file(
     bad.write_text('{"images": [], "annotations": []}')
     assert main(["validate", str(sample), str(bad)]) == 2
     captured = capsys.readouterr()
-    assert "240 images, 1430 annotations, 10 classes" in captured.out
+    assert captured.out == "All checks passed (1 file).\n"  # the sample; bad.json is on stderr
     assert captured.err == f'{bad}: error: $: missing "categories": not a COCO detection file\n'
 
 

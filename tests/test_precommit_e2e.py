@@ -285,6 +285,9 @@ def coco_bad(repo: Path, env: dict[str, str]) -> None:
     coco = json.loads(SAMPLE.read_text(encoding="utf-8"))
     coco["annotations"][0]["image_id"] = 10**9  # refers to no image
     (repo / "annotations" / "instances_val.json").write_text(json.dumps(coco), encoding="utf-8")
+    coco["annotations"][0]["image_id"] = coco["images"][0]["id"]
+    del coco["annotations"][0]["area"]  # a lint error: COCOeval raises KeyError('area')
+    (repo / "annotations" / "instances_test.json").write_text(json.dumps(coco), encoding="utf-8")
 
 
 EXAMPLES: dict[str, tuple[Callable[[Path, dict[str, str]], None], ...]] = {
@@ -314,3 +317,4 @@ def test_published_hook_on_examples(
         assert "FC202" in done.stdout
     if hook == "foldcheck-validate-coco" and not good:
         assert "instances_val.json" in done.stdout and "instances_train.json" not in done.stdout
+        assert "instances_test.json:1:" in done.stdout and " FC505 " in done.stdout

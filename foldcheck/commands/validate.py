@@ -1,36 +1,151 @@
-"""Validate the structure of COCO annotation files.
+"""Lint COCO annotation files for what training and evaluation code crashes on or miscounts.
 
-Each file must parse as strict JSON and hold images, annotations and categories with unique
-integer ids that the annotations refer to. Prints one line per file; exit 2 if any is bad.
+Each file must parse as strict JSON with images, annotations and categories whose ids are
+unique integers the annotations refer to (else one line, exit 2). Then the lint rules
+(FC5xx, --list-rules) report each defective record as path:line:col, naming its id: error
+for what crashes or silently miscounts in pycocotools, MMDetection, Detectron2, torchvision
+or Ultralytics, warning for what is suspicious. --fix OUT.json writes a corrected copy for the
+defects with one mechanical fix (--in-place: over the input), one line per change.
+
+Exit codes: 0 no errors (warnings may be printed), 1 errors found, 2 usage or unreadable
+input, 3 internal error.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from foldcheck.commands.options import add_color
+from foldcheck.render import formats
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="DATASET.json")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    parser.add_argument("files", nargs="*", metavar="DATASET.json")
+    parser.add_argument(
+        "--images-dir",
+        metavar="DIR",
+        help="also check the image files: missing, unreadable, or another size than the "
+        "record (read from the header, EXIF orientation applied; needs Pillow)",
+    )
+    parser.add_argument(
+        "--box-tolerance",
+        type=float,
+        default=1.0,
+        metavar="PX",
+        help="pixels a box may reach past its image before FC511 (default: 1)",
+    )
+    parser.add_argument(
+        "--select",
+        metavar="CODES",
+        default="",
+        help="only these rules (comma-separated codes or prefixes: FC51,FC522)",
+    )
+    parser.add_argument("--ignore", metavar="CODES", default="", help="skip these rules")
+    fixing = parser.add_mutually_exclusive_group()
+    fixing.add_argument(
+        "--fix", metavar="OUT.json", help="write a corrected copy of the (one) file to OUT.json"
+    )
+    fixing.add_argument(
+        "--in-place", action="store_true", help="write the corrected files over the inputs"
+    )
+    parser.add_argument("--force", action="store_true", help="let --fix overwrite OUT.json")
+    parser.add_argument(
+        "--format",
+        choices=formats.FINDINGS,
+        default="text",
+        help="how findings are printed (default: text)",
+    )
+    add_color(parser)
+    parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="every finding (default: at most 20 per rule and file)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     import sys
+    from pathlib import Path
 
     from foldcheck.errors import InputError
-    from foldcheck.formats.coco import load_dataset
 
-    status = 0
+    if args.list_rules:
+        from foldcheck.checks.lint import LINT_CHECKS
+        from foldcheck.checks.validate import LOADERS  # noqa: F401  (registers the rules)
+
+        for check in sorted(LINT_CHECKS, key=lambda check: check.rule.code):
+            rule = check.rule
+            print(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
+        return 0
+    if not args.files:
+        raise InputError("name the annotation files to validate (or --list-rules)")
+    if args.fix and len(args.files) > 1:
+        raise InputError("--fix OUT.json takes one file; use --in-place for several")
+    if args.fix and Path(args.fix).resolve() == Path(args.files[0]).resolve():
+        raise InputError("--fix names the input itself; use --in-place to overwrite it")
+    if args.box_tolerance < 0:
+        raise InputError(f"--box-tolerance must be >= 0, got {args.box_tolerance:g}")
+
+    from foldcheck.checks.lint import LintSettings
+    from foldcheck.checks.validate import fix, lint_file
+    from foldcheck.io.atomic import refuse_overwrite, write_atomic
+    from foldcheck.render.findings import MOST_PER_RULE, render_findings, use_color
+
+    settings = LintSettings(
+        box_tolerance=args.box_tolerance,
+        images_dir=Path(args.images_dir) if args.images_dir else None,
+    )
+    select, ignore = _codes(args.select), _codes(args.ignore)
+    most = None if args.verbose else MOST_PER_RULE
+    if args.fix:
+        refuse_overwrite([Path(args.fix)], args.force)
+    # Change lines go to stdout with text output, else to stderr (stdout stays parseable).
+    notes = sys.stdout if args.format == "text" else sys.stderr
+    findings, status, linted_files = [], 0, 0
     for name in args.files:
         try:
-            dataset = load_dataset(name)
+            linted = lint_file(Path(name), settings, select, ignore)
+            if args.fix or args.in_place:
+                out = Path(args.fix) if args.fix else Path(name)
+                fixed = fix(linted)
+                for change, place in fixed.changes:
+                    where = f"{name}:{place[0]}:{place[1]}" if place else name
+                    print(f"{where}: {change.code} {change.what}", file=notes)
+                if fixed.changes or args.fix:
+                    write_atomic(out, fixed.payload)
+                count = len(fixed.changes)
+                print(
+                    f"{count} fix{'es' if count != 1 else ''} applied; wrote {out}"
+                    if count or args.fix
+                    else f"{name}: nothing to fix",
+                    file=notes,
+                )
+                linted = lint_file(out, settings, select, ignore)  # what remains, in the output
         except InputError as exc:
             print(exc, file=sys.stderr)
             status = 2
             continue
-        if not args.quiet:
-            print(
-                f"{name}: ok ({dataset.n_images} images, {dataset.n_annotations} annotations,"
-                f" {dataset.n_classes} classes)"
-            )
-    return status
+        findings += linted.findings(most)
+        linted_files += 1
+    if not linted_files:
+        return status  # every file was unusable: its error line says so, nothing else
+    render_findings(
+        findings,
+        args.format,
+        sys.stdout,
+        color=use_color(args.color, sys.stdout),
+        quiet=args.quiet,
+        fold_sets=linted_files,
+        noun="file",
+    )
+    if status:
+        return status
+    return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def _codes(text: str) -> list[str]:
+    return [code.strip().upper() for code in text.split(",") if code.strip()]

@@ -6,6 +6,7 @@ Every structural problem is an ``InputError`` naming the file and the JSON path.
 from __future__ import annotations
 
 import hashlib
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,35 @@ def load_dataset(path: str | Path) -> Dataset:
     """Read and validate a COCO file; every structural problem is an InputError."""
     path = Path(path)
     document, raw = read_json(path)
-    return dataset_from_document(document, path, hashlib.sha256(raw).hexdigest())
+    dataset = dataset_from_document(document, path, hashlib.sha256(raw).hexdigest())
+    reject_duplicate_annotation_ids(document["annotations"], path)
+    return dataset
+
+
+def reject_duplicate_annotation_ids(annotations: list[dict[str, Any]], path: Path) -> None:
+    """pycocotools' COCO() indexes annotations by id and keeps one of a repeated id: what
+    split balances and check counts would not be what is evaluated. (``validate`` reports
+    them as FC501 instead, with every place.)"""
+    ids = list(map(methodcaller("get", "id"), annotations))
+    rows = np.arange(len(ids))
+    if not set(map(type, ids)) <= {int}:  # ids that are not integers are validate's FC502
+        rows = np.array([row for row, i in enumerate(ids) if type(i) is int], np.intp)
+        ids = [ids[row] for row in rows.tolist()]
+    try:
+        column = np.array(ids, np.int64).reshape(len(ids))
+    except OverflowError:
+        return
+    order = np.argsort(column, kind="stable")
+    repeated = np.flatnonzero(column[order][1:] == column[order][:-1])
+    if len(repeated):
+        first, second = (int(rows[order[repeated[0] + k]]) for k in (0, 1))
+        raise InputError(
+            f"duplicate annotation id {int(column[order[repeated[0]]])} (first at"
+            f" $.annotations[{first}]); pycocotools' COCO() keeps only one of them:"
+            " foldcheck validate --fix renumbers them",
+            path,
+            json_path=f"$.annotations[{second}].id",
+        )
 
 
 def dataset_from_document(document: Any, path: Path, sha256: str) -> Dataset:

@@ -21,15 +21,16 @@ def use_color(mode: str, stream: TextIO) -> bool:
     return stream.isatty()
 
 
-def summary(findings: list[Finding], fold_sets: int) -> str:
+def summary(findings: list[Finding], fold_sets: int, noun: str = "fold set") -> str:
+    """The closing line; ``noun`` is what was checked (validate counts files)."""
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
+    checked = f"{fold_sets} {noun}{'s' if fold_sets != 1 else ''}"
     if not findings:
-        return f"All checks passed ({fold_sets} fold set{'s' if fold_sets != 1 else ''})."
+        return f"All checks passed ({checked})."
     return (
         f"Found {errors} error{'s' if errors != 1 else ''} and {warnings} "
-        f"warning{'s' if warnings != 1 else ''} in {fold_sets} fold "
-        f"set{'s' if fold_sets != 1 else ''}."
+        f"warning{'s' if warnings != 1 else ''} in {checked}."
     )
 
 
@@ -61,13 +62,20 @@ def relative_to_cwd(finding: Finding) -> Finding:
 
 
 def render_findings(
-    findings: list[Finding], fmt: str, stream: TextIO, *, color: bool, quiet: bool, fold_sets: int
+    findings: list[Finding],
+    fmt: str,
+    stream: TextIO,
+    *,
+    color: bool,
+    quiet: bool,
+    fold_sets: int,
+    noun: str = "fold set",
 ) -> None:
     findings = [relative_to_cwd(f) for f in findings]
-    stream.write(_WRITERS[fmt](findings, fold_sets, color, quiet))
+    stream.write(_WRITERS[fmt](findings, summary(findings, fold_sets, noun), color, quiet))
 
 
-def _text(findings: list[Finding], fold_sets: int, color: bool, quiet: bool) -> str:
+def _text(findings: list[Finding], total: str, color: bool, quiet: bool) -> str:
     lines = []
     for f in findings:
         if color:
@@ -76,19 +84,19 @@ def _text(findings: list[Finding], fold_sets: int, color: bool, quiet: bool) -> 
         else:
             lines.append(f"{f.location()}: {f.code} {f.message}\n")
     if not quiet:
-        lines.append(summary(findings, fold_sets) + "\n")
+        lines.append(total + "\n")
     return "".join(lines)
 
 
-def _json(findings: list[Finding], fold_sets: int, color: bool, quiet: bool) -> str:
+def _json(findings: list[Finding], total: str, color: bool, quiet: bool) -> str:
     document = {
         "findings": [f.to_dict() for f in findings],
-        "summary": summary(findings, fold_sets),
+        "summary": total,
     }
     return json.dumps(document, indent=2) + "\n"
 
 
-def _github(findings: list[Finding], fold_sets: int, color: bool, quiet: bool) -> str:
+def _github(findings: list[Finding], total: str, color: bool, quiet: bool) -> str:
     lines = []
     for f in findings:
         place = f"file={f.path}" + (f",line={f.line},col={f.col or 1}" if f.line else "")
@@ -96,8 +104,8 @@ def _github(findings: list[Finding], fold_sets: int, color: bool, quiet: bool) -
     return "".join(lines)
 
 
-def _markdown(findings: list[Finding], fold_sets: int, color: bool, quiet: bool) -> str:
-    lines = [f"### foldcheck: {summary(findings, fold_sets)}", ""]
+def _markdown(findings: list[Finding], total: str, color: bool, quiet: bool) -> str:
+    lines = [f"### foldcheck: {total}", ""]
     if findings:
         lines += ["| where | rule | message |", "|---|---|---|"]
         lines += [
@@ -114,7 +122,7 @@ def _escape(message: str) -> str:
     return message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-_WRITERS: dict[str, Callable[[list[Finding], int, bool, bool], str]] = {
+_WRITERS: dict[str, Callable[[list[Finding], str, bool, bool], str]] = {
     "text": _text,
     "json": _json,
     "github": _github,

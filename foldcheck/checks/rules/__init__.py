@@ -8,6 +8,14 @@ from foldcheck.core.findings import RULES, Rule
 
 def catalogue() -> dict[str, Rule]:
     """Every rule foldcheck has, by code, in code order."""
-    from foldcheck.checks.rules import balance, coverage, leakage, staleness  # noqa: F401
+    from foldcheck.checks.rules import (  # noqa: F401  # noqa: F401
+        balance,
+        coverage,
+        leakage,
+        lint_annotations,
+        lint_images,
+        lint_records,
+        staleness,
+    )
 
     return dict(sorted(RULES.items()))
