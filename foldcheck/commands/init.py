@@ -37,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--folds", metavar="DIR", help="where the folds are or will be written (default: folds)"
     )
+    parser.add_argument(
+        "--validate-hook",
+        action="store_true",
+        help="also add the foldcheck-validate-coco hook on the dataset: its lint rules "
+        "(FC5xx) run whenever the dataset changes",
+    )
     parser.add_argument("--no-vscode", action="store_true", help="leave .vscode/ alone")
     parser.add_argument(
         "--dry-run",
@@ -73,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         dataset=path(args.dataset),
         folds=path(args.folds),
         vscode=not args.no_vscode,
+        validate=args.validate_hook,
     )
     if args.dry_run:
         diff = plan.diff()

@@ -28,6 +28,7 @@ from foldcheck.repo.init.precommit import (
     config_with_hook,
     files_pattern,
     hook_entry,
+    validate_hook_entry,
 )
 from foldcheck.repo.init.pyproject import PYPROJECT, Settings, add_settings
 from foldcheck.repo.init.vscode import add_schema, schema_entry
@@ -151,11 +152,24 @@ def plan_init(
     dataset: Path | None = None,
     folds: Path | None = None,
     vscode: bool = True,
+    validate: bool = False,
 ) -> Plan:
     """Every change ``foldcheck init`` would make; raises ``InputError`` before any write."""
     root = root.resolve()
     settings, found = plan_settings(root, manifest, dataset, folds)
     entry = hook_entry(mode, files_pattern(settings, found), version, url)
+    config = config_with_hook(_read(root / CONFIG), entry)
+    hooks = "the foldcheck hook"
+    if validate:
+        if not settings.dataset or Path(settings.dataset).is_absolute():
+            raise InputError(
+                "--validate-hook needs a dataset inside the repository: name it with --dataset"
+                " (or a manifest that does)"
+            )
+        checked = validate_hook_entry(mode, settings.dataset, version, url)
+        with_validate = config_with_hook(config or _read(root / CONFIG), checked)
+        config = with_validate or config
+        hooks = "the foldcheck and foldcheck-validate-coco hooks"
     edits: list[Edit] = []
     kept: list[str] = []
 
@@ -166,12 +180,7 @@ def plan_init(
         else:
             edits.append(Edit(name, old, same_newlines(new, old), summary))
 
-    consider(
-        CONFIG,
-        config_with_hook(_read(root / CONFIG), entry),
-        f"added the foldcheck hook ({mode})",
-        "the foldcheck hook is already there",
-    )
+    consider(CONFIG, config, f"added {hooks} ({mode})", f"{hooks} already there")
     consider(
         PYPROJECT,
         add_settings(_read(root / PYPROJECT), settings),

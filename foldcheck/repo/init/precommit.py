@@ -20,6 +20,7 @@ from foldcheck.repo.init.pyproject import PYPROJECT, Settings
 
 HookMode = Literal["system", "python", "remote"]
 HOOK_ID = "foldcheck"
+VALIDATE_HOOK_ID = "foldcheck-validate-coco"
 CONFIG = ".pre-commit-config.yaml"
 NEW_CONFIG_HEADER = "# https://pre-commit.com: `pre-commit install` runs these on every commit.\n"
 
@@ -73,6 +74,28 @@ def hook_entry(mode: HookMode, files: str, version: str, url: str | None) -> dic
     return {"repo": "local", "hooks": [hook]}
 
 
+def validate_hook_entry(
+    mode: HookMode, dataset: str, version: str, url: str | None
+) -> dict[str, Any]:
+    """The ``repos:`` item for ``foldcheck validate`` on the dataset (its lint rules FC5xx):
+    run when the dataset changes, on that file only."""
+    files = "^" + re.escape(dataset) + "$"
+    if mode == "remote":
+        entry = hook_entry(mode, files, version, url)
+        entry["hooks"] = [{"id": VALIDATE_HOOK_ID, "files": files}]
+        return entry
+    hook: dict[str, Any] = {
+        "id": VALIDATE_HOOK_ID,
+        "name": "foldcheck validate (COCO lint)",
+        "entry": "foldcheck validate --quiet",
+        "language": mode,
+        "files": files,
+    }
+    if mode == "python":
+        hook["additional_dependencies"] = [f"foldcheck=={version}"]
+    return {"repo": "local", "hooks": [hook]}
+
+
 class _Dumper(yaml.SafeDumper):
     # Indent nested lists under their key, as pre-commit's own sample config does.
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
@@ -84,11 +107,11 @@ def render_entry(entry: dict[str, Any], dash: int) -> str:
     return "".join(" " * dash + line for line in text.splitlines(keepends=True))
 
 
-def _has_hook(repos: list[Any]) -> bool:
+def _has_hook(repos: list[Any], hook_id: str) -> bool:
     return any(
         isinstance(repo, dict)
         and isinstance(repo.get("hooks"), list)
-        and any(isinstance(h, dict) and h.get("id") == HOOK_ID for h in repo["hooks"])
+        and any(isinstance(h, dict) and h.get("id") == hook_id for h in repo["hooks"])
         for repo in repos
     )
 
@@ -122,7 +145,7 @@ def add_hook(text: str, entry: dict[str, Any]) -> str | None:
     repos = data.get("repos")
     if repos is not None and not isinstance(repos, list):
         raise InputError("repos is not a list; nothing written", CONFIG)
-    if repos and _has_hook(repos):
+    if repos and _has_hook(repos, entry["hooks"][0]["id"]):
         return None
     node = next((v for k, v in root.value if k.value == "repos"), None) if root else None
     if isinstance(node, yaml.SequenceNode) and not node.flow_style:

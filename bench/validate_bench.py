@@ -1,0 +1,149 @@
+"""Time ``foldcheck validate`` (load + lint) against what ``split`` takes to load the same file.
+
+    python bench/validate_bench.py [--presets coco] [--runs 3] [--out bench/out]
+
+Per preset, in fresh interpreters taking turns (``--runs`` of each): split's load
+(``formats.coco.load_dataset``, the "load" column of bench/run.py) and validate's whole
+pipeline as the command runs it (read and check the file, build the lint columns, run every
+COCO lint rule, make the findings), each phase timed inside the child with the garbage
+collector paused as the CLI pauses it; and the whole ``foldcheck validate FILE`` command, from
+spawn to exit. Medians; the ratio is validate's pipeline over split's load. Writes
+--out/validate_results.md and --out/validate_results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from procs import REPO, foldcheck_command, git_revision, run_timed
+from report import seconds, times
+from run import Preset, Settings, log, prepare
+
+LOAD = """
+import gc, json, sys, time
+gc.disable()
+from foldcheck.formats.coco import load_dataset
+start = time.perf_counter()
+dataset = load_dataset(sys.argv[1])
+print(json.dumps({"load": time.perf_counter() - start, "annotations": dataset.n_annotations}))
+"""
+
+VALIDATE = """
+import gc, hashlib, json, sys, time
+from pathlib import Path
+gc.disable()
+from foldcheck.checks.lint import LintSettings, lint_findings, run_lint
+from foldcheck.checks.validate import _load_coco
+from foldcheck.render.findings import MOST_PER_RULE
+path = Path(sys.argv[1])
+t0 = time.perf_counter()
+table, raw, locate = _load_coco(path)
+t1 = time.perf_counter()
+table.lint  # the lint columns (built in the reader's parse once it builds them)
+t2 = time.perf_counter()
+result = run_lint(table, LintSettings(), "coco")
+t3 = time.perf_counter()
+findings = lint_findings(str(path), result, locate, most=MOST_PER_RULE)
+t4 = time.perf_counter()
+print(json.dumps({"read": t1 - t0, "columns": t2 - t1, "rules": t3 - t2, "findings": t4 - t3,
+                  "validate": t4 - t0, "found": len(findings)}))
+"""
+
+
+def child(script: str, data: Path, timeout_s: float) -> dict[str, Any]:
+    done = run_timed([sys.executable, "-c", script, str(data)], timeout_s)
+    if not done.ok:
+        raise RuntimeError(done.failure())
+    record: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    record["wall"] = done.wall_s
+    record["peak_rss_mb"] = done.peak_rss_mb
+    return record
+
+
+def time_preset(preset: Preset, runs: int, timeout_s: float) -> dict[str, Any]:
+    loads, validates, commands = [], [], []
+    for _ in range(runs):
+        loads.append(child(LOAD, preset.data, timeout_s))
+        validates.append(child(VALIDATE, preset.data, timeout_s))
+        command = run_timed([*foldcheck_command(), "validate", str(preset.data)], timeout_s)
+        if command.returncode not in (0, 1):
+            raise RuntimeError(f"foldcheck validate: {command.failure()}")
+        commands.append({"wall": command.wall_s, "peak_rss_mb": command.peak_rss_mb})
+
+    def median(rows: list[dict[str, Any]], key: str) -> float:
+        return statistics.median(row[key] for row in rows)
+
+    load, validate = median(loads, "load"), median(validates, "validate")
+    return {
+        "annotations": loads[0]["annotations"],
+        "runs": runs,
+        "load_s": load,
+        "validate_s": validate,
+        "ratio": validate / load,
+        "phases_s": {k: median(validates, k) for k in ("read", "columns", "rules", "findings")},
+        "command_s": median(commands, "wall"),
+        "command_peak_rss_mb": median(commands, "peak_rss_mb"),
+        "load_peak_rss_mb": median(loads, "peak_rss_mb"),
+        "raw": {"load": loads, "validate": validates, "command": commands},
+    }
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = [
+        f"## foldcheck validate at {results['commit']}",
+        "",
+        "| preset | split's load | validate: read | lint columns | rules | findings "
+        "| validate (all) | validate / load | whole `foldcheck validate` |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in results["presets"].items():
+        if "error" in row:
+            lines.append(f"| {name} | failed: {row['error']} |||||||")
+            continue
+        p = row["phases_s"]
+        lines.append(
+            f"| {name} | {seconds(row['load_s'])} | {seconds(p['read'])} | "
+            f"{seconds(p['columns'])} | {seconds(p['rules'])} | {seconds(p['findings'])} | "
+            f"{seconds(row['validate_s'])} | {times(row['ratio'])} | {seconds(row['command_s'])} |"
+        )
+    lines += ["", f"Medians of {results['runs']} runs of each, taking turns, on {results['host']}."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presets", default="coco")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+    args = parser.parse_args(argv)
+    settings = Settings(args.out.resolve(), 5, 0, args.timeout)
+    presets: dict[str, dict[str, Any]] = {}
+    for name in args.presets.split(","):
+        preset = Preset(name, settings.out / name)
+        error = prepare(preset, settings)
+        try:
+            row = {"error": error} if error else time_preset(preset, args.runs, args.timeout)
+            presets[name] = row
+        except RuntimeError as exc:
+            presets[name] = {"error": str(exc)}
+        log(f"[{name}] {json.dumps({k: v for k, v in presets[name].items() if k != 'raw'})}")
+    import platform
+
+    host = f"{platform.node()} ({platform.processor() or platform.machine()})"
+    results = {"commit": git_revision(), "runs": args.runs, "host": host, "presets": presets}
+    text = render(results)
+    print(text)
+    (settings.out / "validate_results.md").write_text(text)
+    (settings.out / "validate_results.json").write_text(json.dumps(results, indent=1) + "\n")
+    return 1 if any("error" in row for row in presets.values()) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
