@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
-from operator import methodcaller
+from operator import itemgetter, methodcaller
 from typing import Any
 
 import numpy as np
@@ -89,10 +89,15 @@ def lint_table(dataset: Dataset) -> LintTable:
 def lint_columns(document: dict[str, Any]) -> LintColumns:
     anns: list[dict[str, Any]] = document["annotations"]
     images: list[dict[str, Any]] = document["images"]
-    ann_id, ann_id_state = _int_field(anns, "id")
-    bbox, bbox_state = _boxes(list(map(methodcaller("get", "bbox", _ABSENT), anns)))
-    area, area_state = _number_field(anns, "area", NOT_NUMBER)
-    iscrowd, iscrowd_state = _number_field(anns, "iscrowd", OTHER, booleans=True)
+    clean = _clean_columns(anns)
+    if clean is not None:
+        ann_id, bbox, area, iscrowd = clean
+        ann_id_state = bbox_state = area_state = iscrowd_state = np.zeros(len(anns), np.int8)
+    else:
+        ann_id, ann_id_state = _int_field(anns, "id")
+        bbox, bbox_state = _boxes(list(map(methodcaller("get", "bbox", _ABSENT), anns)))
+        area, area_state = _number_field(anns, "area", NOT_NUMBER)
+        iscrowd, iscrowd_state = _number_field(anns, "iscrowd", OTHER, booleans=True)
     segs = list(map(methodcaller("get", "segmentation", _ABSENT), anns))
     seg_kind, rle_size = _segmentation_kinds(segs)
     count, fewest, odd, poly_area = _polygon_summary(segs, seg_kind)
@@ -117,6 +122,40 @@ def lint_columns(document: dict[str, Any]) -> LintColumns:
         height,
         np.maximum(width_state, height_state),
         "info" in document,
+    )
+
+
+def _clean_columns(
+    anns: list[dict[str, Any]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """id, bbox, area, iscrowd of every annotation in one C-level pass, when all are there
+    and well typed (the common case); None sends the file to the field-by-field path."""
+    try:
+        rows = list(map(itemgetter("id", "bbox", "area", "iscrowd"), anns))
+    except (KeyError, TypeError):
+        return None
+    if not rows:
+        return None
+    ids, boxes, areas, crowds = zip(*rows, strict=True)
+    if not (
+        set(map(type, ids)) <= {int}
+        and set(map(type, areas)) <= _NUMBER
+        and set(map(type, crowds)) <= {int}
+        and set(map(type, boxes)) <= {list}
+    ):
+        return None
+    try:
+        bbox = np.array(boxes)  # no dtype: strings or None would be converted silently
+        column = np.array(ids, np.int64)
+    except (ValueError, OverflowError):  # ragged boxes, ids beyond 64 bits
+        return None
+    if bbox.shape != (len(rows), 4) or bbox.dtype.kind not in "iuf":
+        return None
+    return (
+        column,
+        bbox.astype(np.float64),
+        np.array(areas, np.float64),
+        np.array(crowds, np.float64),
     )
 
 
