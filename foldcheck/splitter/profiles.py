@@ -4,11 +4,16 @@ Columns, for C classes: the annotation count of each class, the number of the gr
 containing each class, the group's image count, annotation count, images without annotations
 (so those are spread evenly too) and annotations per COCO box-size bucket. Targets are an
 equal share per fold; weights make deviations relative.
+
+Built in a few whole-column passes: one sort of (group, class) keys (a second for groupings
+coarser than the image), bincounts for the narrow columns, and the rows assembled by scattering
+each block into place, so the cost is a sort of the annotations and no work per group.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,10 +49,13 @@ class Profiles:
 
     def entries(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(position of the group in ``groups``, column, value) of the groups' entries."""
-        lengths = np.diff(self.indptr)[groups]
+        starts = self.indptr[groups]
+        lengths = self.indptr[groups + 1] - starts  # O(len(groups)), not O(all groups)
         rows = np.repeat(np.arange(len(groups)), lengths)
-        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        index = self.indptr[groups][rows] + offsets
+        ends = np.cumsum(lengths)
+        index = np.arange(ends[-1] if len(ends) else 0) + np.repeat(
+            starts - ends + lengths, lengths
+        )
         return rows, self.columns[index], self.values[index]
 
     def compact(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,6 +72,12 @@ class Profiles:
         cell = fold_of_group[self.row_of_entries()] * n_columns + self.columns
         return np.bincount(cell, weights=self.values, minlength=k * n_columns).reshape(k, -1)
 
+    def shift(self, load: np.ndarray, group: int, source: int, target: int) -> None:
+        """Move one group's profile from fold ``source`` to fold ``target`` of ``load``."""
+        start, stop = self.indptr[group], self.indptr[group + 1]
+        load[source, self.columns[start:stop]] -= self.values[start:stop]
+        load[target, self.columns[start:stop]] += self.values[start:stop]
+
     def cost(self, load: np.ndarray) -> float:
         """J of fold loads: the weighted squared deviations from an equal share."""
         return float(((load - self.targets) ** 2 @ self.weights).sum())
@@ -72,46 +86,77 @@ class Profiles:
         return self.cost(self.loads(fold_of_group, k))
 
 
+class _Block(NamedTuple):
+    """Entries of one column block, sorted by group."""
+
+    group: np.ndarray
+    column: np.ndarray
+    value: np.ndarray
+    per_group: np.ndarray  # [groups]: entries of each group in this block
+
+
+def _block(group: np.ndarray, column: np.ndarray, value: np.ndarray, n_groups: int) -> _Block:
+    return _Block(group, column, value, np.bincount(group, minlength=n_groups))
+
+
+def _cells(group: np.ndarray, column: np.ndarray, width: int, n_groups: int) -> _Block:
+    """The distinct (group, column) cells of the items and how many items each holds."""
+    cells, counts = np.unique(group.astype(np.int64) * width + column, return_counts=True)
+    cell_group, cell_column = np.divmod(cells, width)
+    return _block(cell_group, cell_column, counts.astype(np.float64), n_groups)
+
+
 def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> Profiles:
-    n_classes = dataset.n_classes
+    n_classes, n_groups = dataset.n_classes, groups.count
     ann_group = groups.of_image[dataset.ann_image]
-    pair_image, pair_class = dataset.image_class_pairs
+    ann_weight, image_weight = _MODE_WEIGHTS[stratify]
+    per_class = _cells(ann_group, dataset.ann_class, n_classes, n_groups)
+    if groups.key.is_image:
+        # One image per group: it holds a class exactly when it has an annotation of it.
+        presence = per_class._replace(value=np.ones(len(per_class.value)))
+    else:
+        pair_image, pair_class = dataset.image_class_pairs
+        presence = _cells(groups.of_image[pair_image], pair_class, n_classes, n_groups)
+    # The narrow columns as a dense [groups, 3 + buckets] table: images, annotations, images
+    # without annotations, annotations per box-size bucket; zeros are dropped.
+    n_buckets = len(SIZE_BUCKETS)
     unannotated = np.bincount(dataset.ann_image, minlength=dataset.n_images) == 0
     sized = dataset.ann_size >= 0
-    ann_weight, image_weight = _MODE_WEIGHTS[stratify]
-    # Column blocks: (group of each counted item, its column in the block, width, weight).
-    blocks = [
-        (ann_group, dataset.ann_class, n_classes, ann_weight),  # annotations per class
-        (
-            groups.of_image[pair_image],
-            pair_class,
-            n_classes,
-            image_weight,
-        ),  # images containing each class
-        (groups.of_image, 0, 1, 1.0),  # images
-        (ann_group, 0, 1, 1.0),  # annotations
-        (groups.of_image[unannotated], 0, 1, 1.0),  # images without annotations
-        (ann_group[sized], dataset.ann_size[sized], len(SIZE_BUCKETS), 1.0),  # box sizes
-    ]
-    n_columns = sum(width for _, _, width, _ in blocks)
-    keys, mode, offset = [], [], 0
-    for group, column, width, weight in blocks:
-        keys.append(group.astype(np.int64) * n_columns + offset + column)
-        mode.append(np.full(width, weight))
-        offset += width
-    # One sort gives each group's entries in column order: compressed sparse rows.
-    cells, counts = np.unique(np.concatenate(keys), return_counts=True)
-    group, column = cells // n_columns, cells % n_columns
-    value = counts.astype(np.float64)
+    dense = np.empty((n_groups, 3 + n_buckets))
+    dense[:, 0] = np.bincount(groups.of_image, minlength=n_groups)
+    dense[:, 1] = np.bincount(ann_group, minlength=n_groups)
+    dense[:, 2] = np.bincount(groups.of_image[unannotated], minlength=n_groups)
+    dense[:, 3:] = np.bincount(
+        ann_group[sized] * n_buckets + dataset.ann_size[sized], minlength=n_groups * n_buckets
+    ).reshape(n_groups, n_buckets)
+    dense_group, dense_column = np.nonzero(dense)
+    narrow = _block(
+        dense_group, dense_column + 2 * n_classes, dense[dense_group, dense_column], n_groups
+    )
 
-    targets = np.bincount(column, weights=value, minlength=n_columns) / k
+    # Each group's row holds its class block, then its presence block, then its narrow columns.
+    blocks = [(per_class, 0), (presence, n_classes), (narrow, 0)]
+    indptr = np.zeros(n_groups + 1, dtype=np.intp)
+    np.cumsum(sum(block.per_group for block, _ in blocks), out=indptr[1:])
+    columns = np.empty(indptr[-1], dtype=np.intp)
+    values = np.empty(indptr[-1])
+    next_free = indptr[:-1].copy()
+    for block, offset in blocks:
+        run_start = np.cumsum(block.per_group) - block.per_group
+        place = next_free[block.group] + np.arange(len(block.group)) - run_start[block.group]
+        columns[place] = block.column + offset
+        values[place] = block.value
+        next_free += block.per_group
+
+    n_columns = 2 * n_classes + 3 + n_buckets
+    targets = np.bincount(columns, weights=values, minlength=n_columns) / k
     largest = np.zeros(n_columns)
-    np.maximum.at(largest, column, value)
+    np.maximum.at(largest, columns, values)
+    mode = np.concatenate(
+        [np.full(n_classes, ann_weight), np.full(n_classes, image_weight), np.ones(3 + n_buckets)]
+    )
     # Deviations are relative to what a group-respecting split can reach: a column whose
     # largest group alone exceeds an equal share cannot do better than that group, and must
     # not drown the columns that can be balanced.
-    weights = np.concatenate(mode) / np.maximum.reduce([targets, largest, np.ones(n_columns)]) ** 2
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=groups.count))])
-    return Profiles(
-        indptr.astype(np.intp), column.astype(np.intp), value, weights, targets, largest
-    )
+    weights = mode / np.maximum.reduce([targets, largest, np.ones(n_columns)]) ** 2
+    return Profiles(indptr, columns, values, weights, targets, largest)

@@ -92,11 +92,7 @@ def _targeted_round(
     integer counts; more when one group holds more than the other folds' share), so columns
     already as even as they can be do not take the slots.
     """
-    k = len(load)
-    rest_share = (profiles.targets * k - profiles.largest) / (k - 1)
-    unavoidable = np.maximum(profiles.largest - rest_share, 1.0)
-    excess = np.maximum(load.max(axis=0) - load.min(axis=0) - unavoidable, 0.0)
-    priority = profiles.weights * excess**2
+    priority = excess(profiles, load)
     worst = np.argsort(-priority, kind="stable")[:_SWAP_COLUMNS]
     for column in worst[priority[worst] > _TOLERANCE].tolist():
         full, empty = int(load[:, column].argmax()), int(load[:, column].argmin())
@@ -109,6 +105,18 @@ def _targeted_round(
         _exchange(
             profiles, fold_of_group, load, full, empty, _sample(in_full, rng), np.unique(takers)
         )
+
+
+def excess(profiles: Profiles, load: np.ndarray) -> np.ndarray:
+    """[columns]: w times the square of how far a column's fold spread exceeds what no split
+    can avoid (one unit for integer counts; more when one group holds more than the other
+    folds' share)."""
+    k = len(load)
+    rest_share = (profiles.targets * k - profiles.largest) / (k - 1)
+    unavoidable = np.maximum(profiles.largest - rest_share, 1.0)
+    spread = np.maximum(load.max(axis=0) - load.min(axis=0) - unavoidable, 0.0)
+    result: np.ndarray = profiles.weights * spread**2
+    return result
 
 
 def _fold_pair_round(
@@ -147,17 +155,11 @@ def _exchange(
     give, take = _best_exchange(profiles, givers, takers, load[empty] - load[full], allow_move)
     if give < 0:
         return
-    _shift(profiles, load, give, full, empty)
+    profiles.shift(load, give, full, empty)
     fold_of_group[give] = empty
     if take >= 0:
-        _shift(profiles, load, take, empty, full)
+        profiles.shift(load, take, empty, full)
         fold_of_group[take] = full
-
-
-def _shift(profiles: Profiles, load: np.ndarray, group: int, source: int, target: int) -> None:
-    start, stop = profiles.indptr[group], profiles.indptr[group + 1]
-    load[source, profiles.columns[start:stop]] -= profiles.values[start:stop]
-    load[target, profiles.columns[start:stop]] += profiles.values[start:stop]
 
 
 def _best_exchange(
