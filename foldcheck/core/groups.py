@@ -85,20 +85,52 @@ def group_images(dataset: Dataset, key: GroupKey, missing: str = "error") -> Gro
             missing,
         )
     values = _key_values(dataset, key)
-    index: dict[Any, int] = {}
-    of_image = np.empty(dataset.n_images, dtype=np.intp)
-    for row, value in enumerate(values):
-        if value is None:
-            if missing != "own":
-                raise InputError(
-                    _missing_message(dataset, key, row), dataset.path, json_path=f"$.images[{row}]"
-                )
-            value = ("own image", row)
-        of_image[row] = index.setdefault(value, len(index))
+    absent = np.fromiter((value is None for value in values), bool, len(values))
+    if absent.any() and missing != "own":
+        row = int(absent.argmax())
+        raise InputError(
+            _missing_message(dataset, key, row), dataset.path, json_path=f"$.images[{row}]"
+        )
+    # Groups are numbered in order of first appearance; an image without a key is its own.
+    first_row = _first_rows(values, absent)
+    group_rows, of_image = np.unique(first_row, return_inverse=True)
     labels = [
-        f"image {dataset.images[v[1]].get('id')}" if isinstance(v, tuple) else str(v) for v in index
+        f"image {dataset.image_ids[row]}" if absent[row] else str(values[row])
+        for row in group_rows.tolist()
     ]
-    return Groups(key, of_image, labels, missing)
+    return Groups(key, of_image.astype(np.intp), labels, missing)
+
+
+def _first_rows(values: list[Any], absent: np.ndarray) -> np.ndarray:
+    """[images]: the first row holding each image's key value (its own row if it has none)."""
+    present = np.flatnonzero(~absent)
+    kept = [values[row] for row in present.tolist()]
+    first_row = np.arange(len(values))
+    column = _as_column(kept)
+    if column is None:
+        seen: dict[Any, int] = {}
+        first_row[present] = [
+            seen.setdefault(v, row) for row, v in zip(present.tolist(), kept, strict=True)
+        ]
+    else:
+        _, first, inverse = np.unique(column, return_index=True, return_inverse=True)
+        first_row[present] = present[first][inverse]
+    return first_row
+
+
+def _as_column(values: list[Any]) -> np.ndarray | None:
+    """The values as one numpy column if they are all strings or all 64-bit integers; None
+    for anything else (a mix, booleans, larger integers), where only Python's equality is right
+    (1 and "1" differ, True equals 1)."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return np.array(values, dtype=str)
+    if kinds == {int}:
+        try:
+            return np.array(values, dtype=np.int64)
+        except OverflowError:
+            return None
+    return None
 
 
 def _key_values(dataset: Dataset, key: GroupKey) -> list[Any]:
