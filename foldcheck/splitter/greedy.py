@@ -21,36 +21,66 @@ same in a rare class as in a common one.
    StratifiedGroupKFold, whose idea (greedy by label spread, credited there to a public
    Kaggle kernel) this refines.
 2. Refinement (``refine``): single-group moves and pair swaps while J falls.
+
+With many groups (over BULK_GROUPS) the exact greedy's loop per group would dominate, so only
+the heaviest EXACT_HEAD groups are placed that way; the light rest is dealt in blocks
+(``deal``) and refined by chains of exchanges whose work is bounded by sample sizes
+(``refine_bulk``): no step's Python-level work grows with the number of groups.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from foldcheck.splitter.deal import deal
 from foldcheck.splitter.profiles import Profiles
 from foldcheck.splitter.refine import refine
+from foldcheck.splitter.refine_bulk import refine_bulk
 
 _BATCH = 128
 # Few, coarse groups (videos, scenes) leave the search little room and many local optima, so
 # such problems are searched from several seeded starts and the lowest J wins.
 _RESTART_GROUPS = 2_000  # starts = this / number of groups, within 1.._MAX_STARTS
 _MAX_STARTS = 16
+BULK_GROUPS = 50_000  # more groups than this: the bulk path
+EXACT_HEAD = 16_384  # groups the bulk path still places one at a time
 
 
-def assign_folds(profiles: Profiles, k: int, seed: int) -> np.ndarray:
+def assign_folds(profiles: Profiles, k: int, seed: int, bulk: bool | None = None) -> np.ndarray:
     """Fold index (0..k-1) of every group; ``foldcheck.split`` has made sure that there are at
-    least k groups."""
+    least k groups. ``bulk`` forces the path (default: by the number of groups)."""
     rng = np.random.default_rng(seed)
+    if profiles.n_groups > BULK_GROUPS if bulk is None else bulk:
+        return _assign_bulk(profiles, k, rng)
     starts = int(np.clip(_RESTART_GROUPS // profiles.n_groups, 1, _MAX_STARTS))
     best, best_objective = None, np.inf
     for _ in range(starts):
-        fold_of_group = _greedy(profiles, k, _placement_order(profiles, rng))
+        fold_of_group = np.empty(profiles.n_groups, dtype=np.intp)
+        place_exactly(
+            profiles, _placement_order(profiles, rng), _zero_load(profiles, k), fold_of_group
+        )
         refine(profiles, fold_of_group, k, rng)
         objective = profiles.objective(fold_of_group, k)
         if objective < best_objective:
             best, best_objective = fold_of_group, objective
     assert best is not None
     return best
+
+
+def _assign_bulk(profiles: Profiles, k: int, rng: np.random.Generator) -> np.ndarray:
+    order = _placement_order(profiles, rng)
+    load = _zero_load(profiles, k)
+    fold_of_group = np.empty(profiles.n_groups, dtype=np.intp)
+    head, tail = order[:EXACT_HEAD], order[EXACT_HEAD:]
+    place_exactly(profiles, head, load, fold_of_group)
+    dealt = deal(profiles, tail, load, fold_of_group, placed=len(head))
+    place_exactly(profiles, tail[dealt:], load, fold_of_group)
+    refine_bulk(profiles, fold_of_group, k, rng)
+    return fold_of_group
+
+
+def _zero_load(profiles: Profiles, k: int) -> np.ndarray:
+    return np.zeros((k, len(profiles.targets)))
 
 
 def _placement_order(profiles: Profiles, rng: np.random.Generator) -> np.ndarray:
@@ -60,9 +90,10 @@ def _placement_order(profiles: Profiles, rng: np.random.Generator) -> np.ndarray
     return np.lexsort((rng.random(profiles.n_groups), -bucket))
 
 
-def _greedy(profiles: Profiles, k: int, order: np.ndarray) -> np.ndarray:
-    load = np.zeros((k, len(profiles.targets)))
-    fold_of_group = np.empty(profiles.n_groups, dtype=np.intp)
+def place_exactly(
+    profiles: Profiles, order: np.ndarray, load: np.ndarray, fold_of_group: np.ndarray
+) -> None:
+    """Greedy placement of the groups of ``order``, one at a time, onto ``load`` (updated)."""
     for first in range(0, len(order), _BATCH):
         batch = order[first : first + _BATCH]
         rows, columns, values = profiles.entries(batch)
@@ -77,4 +108,3 @@ def _greedy(profiles: Profiles, k: int, order: np.ndarray) -> np.ndarray:
             fold_of_group[batch[i]] = fold
             score[fold, i + 1 :] += gram[i, i + 1 :]
         np.add.at(load, (fold_of_group[batch][rows], columns), values)
-    return fold_of_group
