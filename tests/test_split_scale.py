@@ -67,11 +67,18 @@ def test_profiles_equal_the_one_sort_formulation(
         assert np.array_equal(getattr(ours, name), getattr(reference, name)), name
 
 
+@pytest.fixture
+def bulk_scale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk path's thresholds scaled down 5x, so that a test-sized problem takes it."""
+    monkeypatch.setattr(greedy, "BULK_GROUPS", 10_000)
+    monkeypatch.setattr(greedy, "EXACT_HEAD", 2_048)
+
+
 @pytest.fixture(scope="module")
 def many_images(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
-    """60,000 images (more than the bulk threshold), 40 long-tailed classes, 1 % empty."""
+    """12,000 images (more than the scaled bulk threshold), 40 long-tailed classes, 1 % empty."""
     rng = np.random.default_rng(11)
-    n_images, n_classes = 60_000, 40
+    n_images, n_classes = 12_000, 40
     popularity = 1.0 / np.arange(1, n_classes + 1)
     counts = rng.poisson(2.5, n_images)
     counts[rng.random(n_images) < 0.01] = 0
@@ -91,6 +98,7 @@ def many_images(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     return foldcheck.load_dataset(path)
 
 
+@pytest.mark.usefixtures("bulk_scale")
 def test_bulk_path_balances_many_groups_as_well_as_the_exact_path(many_images: Dataset) -> None:
     groups = group_images(many_images, GroupKey.parse("image"))
     profiles = build_profiles(many_images, groups, 5, "both")
@@ -102,6 +110,7 @@ def test_bulk_path_balances_many_groups_as_well_as_the_exact_path(many_images: D
     assert sizes.max() - sizes.min() <= 0.001 * sizes.mean()
 
 
+@pytest.mark.usefixtures("bulk_scale")
 def test_bulk_path_is_deterministic_per_seed(many_images: Dataset) -> None:
     first = foldcheck.split(many_images, k=5, seed=3).fold_of_image
     again = foldcheck.split(many_images, k=5, seed=3).fold_of_image
