@@ -21,12 +21,14 @@ from foldcheck.splitter.refine import excess
 
 _TOLERANCE = 1e-12
 _ROUNDS = 40
-# Stop when a round lowers J by less than this share of the J beyond what is unavoidable,
-# so an unreachable remainder (a class one group holds most of) does not end the search.
+# Stop when a round lowers J by less than this share of the J beyond what is unavoidable
+# (so an unreachable remainder, a class one group holds most of, does not end the search), or
+# by less than _MIN_RELATIVE_GAIN of J itself (what is left is then rounding noise).
 _MIN_ROUND_GAIN = 2.5e-3
-_COLUMNS = 64  # worst columns targeted per round
-_CANDIDATES = 128  # groups sampled on each side of an exchange
-_CHAIN = 64  # at most this many moves or swaps per scored sample
+_MIN_RELATIVE_GAIN = 2e-4
+_COLUMNS = 256  # worst columns targeted per round
+_CANDIDATES = 64  # groups sampled on each side of an exchange
+_CHAIN = 16  # at most this many moves or swaps per scored sample
 
 
 def refine_bulk(
@@ -38,7 +40,8 @@ def refine_bulk(
         before = profiles.cost(search.load)
         priority = excess(profiles, search.load)
         search.round(priority)
-        if before - profiles.cost(search.load) <= _MIN_ROUND_GAIN * min(before, priority.sum()):
+        gain = before - profiles.cost(search.load)
+        if gain <= max(_MIN_ROUND_GAIN * min(before, priority.sum()), _MIN_RELATIVE_GAIN * before):
             return
 
 
@@ -112,9 +115,11 @@ class _Search:
             i, j = divmod(int(delta.argmin()), n_takers + 1)
             if delta[i, j] >= -_TOLERANCE:
                 return
-            wd = w * (give[i] - take[j] if j < n_takers else give[i])
-            giver_term = give @ wd
-            delta[:, :-1] += 4 * (giver_term[:, None] - (take @ wd)[None, :])
+            d = give[i] - take[j] if j < n_takers else give[i]
+            changed = np.flatnonzero(d)  # the swapped groups' few columns, not the sample's
+            wd = w[changed] * d[changed]
+            giver_term = give[:, changed] @ wd
+            delta[:, :-1] += 4 * (giver_term[:, None] - (take[:, changed] @ wd)[None, :])
             delta[:, -1] += 4 * giver_term
             self._move(int(givers[i]), full, empty)
             delta[i, :] = np.inf
