@@ -25,7 +25,7 @@ def _per_fold(dataset: foldcheck.Dataset, fold_of_image: np.ndarray, k: int) -> 
 
 def test_every_video_sits_in_one_fold_and_every_image_in_a_fold(sample: Path) -> None:
     result = foldcheck.split(sample, k=5, group_by="video_id")
-    videos = np.array([record["video_id"] for record in result.dataset.images])
+    videos = np.array(result.dataset.image_field("video_id"))
     for video in np.unique(videos):
         assert len(np.unique(result.fold_of_image[videos == video])) == 1
     assert set(result.fold_of_image.tolist()) == set(range(5))
@@ -58,7 +58,7 @@ def test_balances_far_better_than_a_random_group_assignment(sample: Path) -> Non
     ours = _worst_deviation(
         _per_fold(dataset, result.fold_of_image, 5)[dataset.class_counts() >= 100]
     )
-    videos = np.array([record["video_id"] for record in dataset.images])
+    videos = np.array(dataset.image_field("video_id"))
     _, video_index = np.unique(videos, return_inverse=True)
     random_worst = []
     for seed in range(20):

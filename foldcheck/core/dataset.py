@@ -1,8 +1,10 @@
 """A detection dataset as columns: numpy arrays of ids and per-annotation indices.
 
 The readers in ``foldcheck.formats`` make one; the splitter, the balance tables and the
-checks read nothing else. The parsed document is kept so that exports can write every
-original record and field unchanged.
+checks read nothing else. The records themselves stay where they are, behind ``source``: in
+the mapped file (``formats.coco_text.TextSource``: exports copy each record's bytes, image
+fields are decoded on demand) or, for a dataset made from parsed records, in those records
+(``RecordsSource``).
 """
 
 from __future__ import annotations
@@ -10,26 +12,56 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 INT64_MAX = np.iinfo(np.int64).max
 # COCO's box-size buckets: (name, lowest area in pixels), by increasing area.
 SIZE_BUCKETS = (("small", 0.0), ("medium", 32.0**2), ("large", 96.0**2))
+ABSENT: Any = object()  # an image field the record does not have (unlike JSON null: None)
+
+
+class ImageSource(Protocol):
+    def image_field(self, name: str) -> list[Any]:
+        """The field of every image record in file order; ABSENT where a record lacks it."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class RecordsSource:
+    images: list[dict[str, Any]] = field(repr=False)
+
+    def image_field(self, name: str) -> list[Any]:
+        return [
+            record.get(name, ABSENT) if isinstance(record, dict) else ABSENT
+            for record in self.images
+        ]
+
+
+@dataclass(frozen=True, eq=False)
+class RowsSource:
+    """Some of another source's images (a dataset restricted with ``take_images``)."""
+
+    source: ImageSource = field(repr=False)
+    rows: np.ndarray  # intp: the rows of ``source`` kept, in order
+
+    def image_field(self, name: str) -> list[Any]:
+        values = self.source.image_field(name)
+        return [values[row] for row in self.rows.tolist()]
 
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
     path: Path
     sha256: str
-    document: dict[str, Any] = field(repr=False)
     image_ids: np.ndarray  # int64 [images], in file order
     category_ids: np.ndarray  # int64 [classes], in file order
     category_names: tuple[str, ...]
     ann_image: np.ndarray  # intp [annotations]: index into image_ids
     ann_class: np.ndarray  # intp [annotations]: index into category_ids
     ann_area: np.ndarray  # float64 [annotations]: "area", else bbox w*h, else NaN
+    source: ImageSource = field(repr=False)
 
     @property
     def n_images(self) -> int:
@@ -43,14 +75,14 @@ class Dataset:
     def n_classes(self) -> int:
         return len(self.category_ids)
 
-    @property
-    def images(self) -> list[dict[str, Any]]:
-        images: list[dict[str, Any]] = self.document["images"]
-        return images
+    def image_field(self, name: str) -> list[Any]:
+        """One value per image, in file order: None where the record lacks the field (or holds
+        null). Decoded from the file when asked, not kept."""
+        return [None if v is ABSENT else v for v in self.source.image_field(name)]
 
     @cached_property
     def file_names(self) -> list[str]:
-        return [str(record.get("file_name", "")) for record in self.images]
+        return ["" if v is ABSENT else str(v) for v in self.source.image_field("file_name")]
 
     @cached_property
     def image_index(self) -> dict[int, int]:
@@ -104,14 +136,9 @@ def take_images(dataset: Dataset, keep: np.ndarray) -> Dataset:
     new_row = np.full(dataset.n_images, -1, dtype=np.intp)
     new_row[rows] = np.arange(len(rows))
     kept_ann = keep[dataset.ann_image]
-    document = dict(dataset.document)
-    document["images"] = [dataset.images[i] for i in rows.tolist()]
-    annotations = document.get("annotations", [])
-    if len(annotations) == dataset.n_annotations:
-        document["annotations"] = [annotations[i] for i in np.flatnonzero(kept_ann).tolist()]
     return dataclasses.replace(
         dataset,
-        document=document,
+        source=RowsSource(dataset.source, rows),
         image_ids=dataset.image_ids[rows],
         ann_image=new_row[dataset.ann_image[kept_ann]],
         ann_class=dataset.ann_class[kept_ann],

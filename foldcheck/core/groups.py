@@ -140,7 +140,7 @@ def _key_values(dataset: Dataset, key: GroupKey) -> list[Any]:
     if pattern is not None:
         matches = [pattern.search(name) for name in dataset.file_names]
         return [m.group(1) if m is not None and m.group(1) is not None else None for m in matches]
-    values = [record.get(key.text) for record in dataset.images]
+    values = dataset.image_field(key.text)
     for row, value in enumerate(values):
         if isinstance(value, (list, dict, float)):
             raise InputError(

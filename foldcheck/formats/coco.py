@@ -1,58 +1,106 @@
 """COCO detection files: read into a ``Dataset``, checking every id and reference.
 
-Every structural problem is an ``InputError`` naming the file and the JSON path.
+The file is mapped and validated once (``io.jsontext``); the ``images`` and ``annotations``
+arrays are then decoded a run of records at a time into the few typed fields split and check
+need (``coco_records``), straight into numpy columns, so no Python object per record is kept
+and none is made for the fields (polygons, captions) nobody reads. Other image fields are
+decoded on demand (``Dataset.image_field``), and exports copy records from the mapped text.
+
+A run whose values do not fit the types falls back to the ordinary parse of that run, whose
+checks name the culprit: every structural problem is an ``InputError`` naming the file and the
+JSON path (or line and column, for JSON syntax).
 """
 
 from __future__ import annotations
 
 import hashlib
-from operator import methodcaller
+from collections.abc import Callable
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
+import orjson
 
 from foldcheck.core.dataset import INT64_MAX, Dataset
 from foldcheck.errors import InputError
-from foldcheck.io.jsonio import read_json
+from foldcheck.formats.coco_records import ArrayRuns, DuplicateKey, Field, Run
+from foldcheck.formats.coco_text import TextSource
+from foldcheck.io import jsontext
+from foldcheck.io.structure import scan_records
+
+SECTIONS = ("images", "annotations", "categories")
+INT64_MIN = np.iinfo(np.int64).min
+_NAN = float("nan")
+IMAGE_FIELDS = (Field("id", int),)
+ANNOTATION_FIELDS = (
+    Field("image_id", int),
+    Field("category_id", int),
+    Field("area", float, _NAN),
+    Field("id", int, INT64_MIN),  # missing: validate's FC502, not a duplicate
+)
 
 
 def load_dataset(path: str | Path) -> Dataset:
     """Read and validate a COCO file; every structural problem is an InputError."""
     path = Path(path)
-    document, raw = read_json(path)
-    dataset = dataset_from_document(document, path, hashlib.sha256(raw).hexdigest())
-    reject_duplicate_annotation_ids(document["annotations"], path)
-    return dataset
-
-
-def reject_duplicate_annotation_ids(annotations: list[dict[str, Any]], path: Path) -> None:
-    """pycocotools' COCO() indexes annotations by id and keeps one of a repeated id: what
-    split balances and check counts would not be what is evaluated. (``validate`` reports
-    them as FC501 instead, with every place.)"""
-    ids = list(map(methodcaller("get", "id"), annotations))
-    rows = np.arange(len(ids))
-    if not set(map(type, ids)) <= {int}:  # ids that are not integers are validate's FC502
-        rows = np.array([row for row, i in enumerate(ids) if type(i) is int], np.intp)
-        ids = [ids[row] for row in rows.tolist()]
+    text = jsontext.map_file(path)
+    jsontext.check_encoding(text, path)
+    arrays = _ArrayColumns(text, path)
     try:
-        column = np.array(ids, np.int64).reshape(len(ids))
-    except OverflowError:
-        return
-    order = np.argsort(column, kind="stable")
-    repeated = np.flatnonzero(column[order][1:] == column[order][:-1])
-    if len(repeated):
-        first, second = (int(rows[order[repeated[0] + k]]) for k in (0, 1))
+        try:
+            members = jsontext.top_level_members(text, path, arrays.read)
+        except jsontext.NotAnObject as other:
+            raise InputError(
+                f"expected a COCO object at the top level, found {_kind(other.value)}",
+                path,
+                json_path="$",
+            ) from None
+        by_key = {m.key: m for m in members}
+        for key in SECTIONS:
+            _require_array(text, by_key, key, path)
+        for member in members:
+            if member.key not in arrays.read_keys:
+                _check_keys(text, member)
+    except DuplicateKey as dup:
+        line, col = jsontext.line_col(text, dup.offset)
         raise InputError(
-            f"duplicate annotation id {int(column[order[repeated[0]]])} (first at"
-            f" $.annotations[{first}]); pycocotools' COCO() keeps only one of them:"
-            " foldcheck validate --fix renumbers them",
-            path,
-            json_path=f"$.annotations[{second}].id",
-        )
+            f"duplicate key {dup.key!r} in one object", path, line=line, col=col
+        ) from None
+    except msgspec.DecodeError:
+        raise jsontext.syntax_error(text, path) from None
+    image_ids = arrays.image_ids()
+    categories = orjson.loads(text[by_key["categories"].start : by_key["categories"].end])
+    category_ids = _int_column(categories, "categories", "id", path)
+    image_row = _index_of(image_ids, "images", path)
+    class_row = _index_of(category_ids, "categories", path)
+    ann_image_id, ann_category_id, ann_area, ann_id = arrays.annotation_columns()
+    ann_image = _lookup(
+        ann_image_id, image_ids, image_row, "annotations", "image_id", "image", path
+    )
+    ann_class = _lookup(
+        ann_category_id, category_ids, class_row, "annotations", "category_id", "category", path
+    )
+    names = tuple(str(c.get("name", c["id"])) for c in categories)
+    reject_duplicate_annotation_ids(ann_id, path)
+    return Dataset(
+        path,
+        hashlib.sha256(text).hexdigest(),
+        image_ids,
+        category_ids,
+        names,
+        ann_image,
+        ann_class,
+        ann_area,
+        TextSource(text, tuple((m.key, m.start, m.end) for m in members)),
+    )
 
 
 def dataset_from_document(document: Any, path: Path, sha256: str) -> Dataset:
+    """A Dataset of an already parsed document (small fold files, unions of them)."""
+    from foldcheck.core.dataset import RecordsSource
+
     if not isinstance(document, dict):
         raise InputError(
             f"expected a COCO object at the top level, found {_kind(document)}", path, json_path="$"
@@ -87,14 +135,151 @@ def dataset_from_document(document: Any, path: Path, sha256: str) -> Dataset:
     return Dataset(
         path,
         sha256,
-        document,
         image_ids,
         category_ids,
         names,
         ann_image,
         ann_class,
         _areas(annotations),
+        RecordsSource(images),
     )
+
+
+# --- the mapped-text reader -------------------------------------------------------------
+
+
+def _require_array(text: Any, by_key: dict[str, jsontext.Member], key: str, path: Path) -> None:
+    if key not in by_key:
+        raise InputError(f'missing "{key}": not a COCO detection file', path, json_path="$")
+    member = by_key[key]
+    if text[member.start : member.start + 1] != b"[":
+        value = msgspec.json.decode(text[member.start : member.end])
+        raise InputError(f"expected an array, found {_kind(value)}", path, json_path=f"$.{key}")
+
+
+def _check_keys(text: Any, member: jsontext.Member) -> None:
+    """Duplicate keys in a member read whole (categories, info, licenses, ...)."""
+    if text[member.start : member.start + 1] not in (b"{", b"["):
+        return
+    found = scan_records(memoryview(text)[member.start : member.end])
+    if found.duplicate_at >= 0:
+        raise DuplicateKey(member.start + found.duplicate_at, found.duplicate_key)
+
+
+class _ArrayColumns:
+    """Columns of the ``images`` and ``annotations`` arrays, decoded as the walk of the top
+    level reaches them (whichever comes first in the file)."""
+
+    def __init__(self, text: Any, path: Path) -> None:
+        self.text, self.path = text, path
+        self.read_keys: set[str] = set()
+        self._images: list[np.ndarray] = []
+        self._annotations: list[tuple[np.ndarray, ...]] = []
+
+    def read(self, key: str, start: int) -> int | None:
+        if key not in ("images", "annotations") or key in self.read_keys:
+            return None
+        self.read_keys.add(key)
+        fields = IMAGE_FIELDS if key == "images" else ANNOTATION_FIELDS
+        runs = ArrayRuns(self.text, start, fields, key.title())
+        for run in runs:
+            if key == "images":
+                self._images.append(
+                    _run_column(run, "images", "id", self.path, lambda r: _ints(r, "id"))
+                )
+            else:
+                self._annotations.append(_annotation_run(run, self.path))
+        return runs.end
+
+    def image_ids(self) -> np.ndarray:
+        return np.concatenate(self._images) if self._images else np.zeros(0, np.int64)
+
+    def annotation_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """image_id, category_id, area and id (INT64_MIN where not an integer) per annotation."""
+        if not self._annotations:
+            ints = np.zeros(0, np.int64)
+            return ints, ints, np.zeros(0, np.float64), ints
+        image_ids, category_ids, areas, ids = zip(*self._annotations, strict=True)
+        return (
+            np.concatenate(image_ids),
+            np.concatenate(category_ids),
+            np.concatenate(areas),
+            np.concatenate(ids),
+        )
+
+
+def _annotation_run(run: Run, path: Path) -> tuple[np.ndarray, ...]:
+    if run.records is not None:
+        try:
+            columns = (
+                _ints(run.records, "image_id"),
+                _ints(run.records, "category_id"),
+                np.fromiter(map(attrgetter("area"), run.records), np.float64, len(run.records)),
+                np.fromiter(map(attrgetter("id"), run.records), np.int64, len(run.records)),
+            )
+        except (OverflowError, ValueError):
+            pass
+        else:
+            if not np.isnan(columns[2]).any():
+                return columns
+            # Areas missing (or not numbers): the boxes decide, read the slow way below.
+    records = orjson.loads(run.text)
+    return (
+        _int_column(records, "annotations", "image_id", path, run.first),
+        _int_column(records, "annotations", "category_id", path, run.first),
+        _areas(records),
+        _optional_ids(records),
+    )
+
+
+def _optional_ids(records: list[dict[str, Any]]) -> np.ndarray:
+    """Each record's integer "id" (INT64_MIN where it has none, or one of another type)."""
+    ids = [r.get("id") if isinstance(r, dict) else None for r in records]
+    return np.array(
+        [i if type(i) is int and -INT64_MAX <= i <= INT64_MAX else INT64_MIN for i in ids],
+        np.int64,
+    ).reshape(len(ids))
+
+
+def reject_duplicate_annotation_ids(ids: np.ndarray, path: Path) -> None:
+    """pycocotools' COCO() indexes annotations by id and keeps one of a repeated id: what
+    split balances and check counts would not be what is evaluated. (``validate`` reports
+    them as FC501 instead, with every place; ids that are not integers are its FC502.)"""
+    rows = np.flatnonzero(ids != INT64_MIN)
+    column = ids[rows]
+    order = np.argsort(column, kind="stable")
+    repeated = np.flatnonzero(column[order][1:] == column[order][:-1])
+    if len(repeated):
+        first, second = (int(rows[order[repeated[0] + k]]) for k in (0, 1))
+        raise InputError(
+            f"duplicate annotation id {int(column[order[repeated[0]]])} (first at"
+            f" $.annotations[{first}]); pycocotools' COCO() keeps only one of them:"
+            " foldcheck validate --fix renumbers them",
+            path,
+            json_path=f"$.annotations[{second}].id",
+        )
+
+
+def _run_column(
+    run: Run, key: str, name: str, path: Path, fast: Callable[[list[Any]], np.ndarray]
+) -> np.ndarray:
+    if run.records is not None:
+        try:
+            return fast(run.records)
+        except (OverflowError, ValueError):
+            pass
+    return _int_column(orjson.loads(run.text), key, name, path, run.first)
+
+
+def _ints(records: list[Any], name: str) -> np.ndarray:
+    """An int field of typed records; ValueError if one is beyond what the checks allow."""
+    values = np.fromiter(map(attrgetter(name), records), np.int64, len(records))
+    if len(values) and values.min() == INT64_MIN:
+        raise ValueError(name)
+    return values
+
+
+# --- checks shared with the parsed-document reader ----------------------------------------
 
 
 def _kind(value: Any) -> str:
@@ -118,8 +303,11 @@ def _record_list(document: dict[str, Any], key: str, path: Path) -> list[dict[st
     return records
 
 
-def _int_column(records: list[dict[str, Any]], key: str, name: str, path: Path) -> np.ndarray:
-    """One integer field of every record, as int64; the slow scan runs only to name a culprit."""
+def _int_column(
+    records: list[dict[str, Any]], key: str, name: str, path: Path, first: int = 0
+) -> np.ndarray:
+    """One integer field of every record, as int64; the slow scan runs only to name a culprit.
+    ``first`` is the index of ``records[0]`` in the file's array (for the JSON path)."""
     try:
         values = [record[name] for record in records]
         # numpy would quietly take True for 1 and 2.0 for 2: only true ints pass.
@@ -127,7 +315,7 @@ def _int_column(records: list[dict[str, Any]], key: str, name: str, path: Path) 
             return np.array(values, dtype=np.int64) if values else np.zeros(0, np.int64)
     except (KeyError, TypeError, OverflowError):
         pass
-    for index, record in enumerate(records):
+    for index, record in enumerate(records, first):
         where = f"$.{key}[{index}]"
         if not isinstance(record, dict):
             raise InputError(f"expected an object, found {_kind(record)}", path, json_path=where)
@@ -182,6 +370,11 @@ def _lookup(
                 json_path=f"$.{key}[0].{name}",
             )
         return np.zeros(0, np.intp)
+    rows = _dense_lookup(values, ids)
+    if rows is not None:
+        unknown = np.flatnonzero(rows < 0)
+        if not len(unknown):
+            return rows
     sorted_ids = ids[order]
     position = np.minimum(np.searchsorted(sorted_ids, values), len(ids) - 1)
     unknown = np.flatnonzero(sorted_ids[position] != values)
@@ -194,6 +387,20 @@ def _lookup(
             json_path=f"$.{key}[{index}].{name}",
         )
     return order[position].astype(np.intp, copy=False)
+
+
+def _dense_lookup(values: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
+    """Rows by a table indexed by id, when ids are dense (COCO's usually run 1..n): a gather
+    instead of a binary search per value. -1 for a value that is no id; None if not dense."""
+    low, high = int(ids.min()), int(ids.max())
+    if high - low > 4 * len(ids) + 1024:
+        return None
+    table = np.full(high - low + 1, -1, np.intp)
+    table[ids - low] = np.arange(len(ids))
+    inside = (values >= low) & (values <= high)
+    rows = np.full(len(values), -1, np.intp)
+    rows[inside] = table[values[inside] - low]
+    return rows
 
 
 def _areas(annotations: list[dict[str, Any]]) -> np.ndarray:

@@ -15,8 +15,8 @@ import numpy as np
 
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import Dataset
+from foldcheck.formats.coco_writer import coco_subset_pieces
 from foldcheck.io.atomic import StagedFiles
-from foldcheck.io.jsonio import dumps
 
 EXPORT_FORMATS = ("coco", "csv", "yolo")
 HOLDOUT_COCO = "test.json"
@@ -74,9 +74,11 @@ def write_exports(
         for fold in range(assignment.k):
             train, val = (fold_of_image != fold) & ~held, fold_of_image == fold
             for name, in_part in (("train", train), ("val", val)):
-                staged.write(out / f"{name}_fold{fold}.json", coco_subset(dataset, in_part))
+                staged.write_pieces(
+                    out / f"{name}_fold{fold}.json", coco_subset_pieces(dataset, in_part)
+                )
         if assignment.holdout is not None:
-            staged.write(out / HOLDOUT_COCO, coco_subset(dataset, held))
+            staged.write_pieces(out / HOLDOUT_COCO, coco_subset_pieces(dataset, held))
     if "yolo" in formats:
         from foldcheck.formats.yolo_folds import yolo_files
 
@@ -94,15 +96,7 @@ def write_exports(
 
 def coco_subset(dataset: Dataset, image_mask: np.ndarray) -> bytes:
     """The dataset restricted to the masked images and their annotations."""
-    document = dataset.document
-    images = document["images"]
-    annotations = document["annotations"]
-    subset = dict(document)
-    subset["images"] = [images[i] for i in np.flatnonzero(image_mask).tolist()]
-    subset["annotations"] = [
-        annotations[i] for i in np.flatnonzero(image_mask[dataset.ann_image]).tolist()
-    ]
-    return dumps(subset)
+    return b"".join(coco_subset_pieces(dataset, image_mask))
 
 
 def fold_csv(assignment: FoldAssignment) -> bytes:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foldcheck.core.dataset import Dataset
+from foldcheck.core.dataset import Dataset, RecordsSource
 from foldcheck.errors import InputError
 from foldcheck.formats.image_size import image_size
 from foldcheck.formats.yolo_images import Listed, label_path, list_images
@@ -170,20 +170,16 @@ def load_yolo_dataset(path: str | Path) -> YoloDataset:
 
 def yolo_dataset(columns: YoloColumns) -> YoloDataset:
     n = len(columns.keys)
-    document = {
-        "images": [{"id": row, "file_name": key} for row, key in enumerate(columns.keys)],
-        "annotations": [],
-        "categories": [{"id": i, "name": name} for i, name in enumerate(columns.data.names)],
-    }
+    images = [{"id": row, "file_name": key} for row, key in enumerate(columns.keys)]
     return YoloDataset(
         columns.data.path,
         columns.sha256,
-        document,
         np.arange(n, dtype=np.int64),
         np.arange(len(columns.data.names), dtype=np.int64),
         columns.data.names,
         columns.ann_image,
         columns.ann_class,
         columns.ann_area,
+        RecordsSource(images),
         columns,
     )

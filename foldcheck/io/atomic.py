@@ -36,14 +36,19 @@ class StagedFiles:
         self._staged: list[tuple[Path, Path]] = []
 
     def write(self, path: Path, payload: bytes) -> None:
+        self.write_pieces(path, (payload,))
+
+    def write_pieces(self, path: Path, pieces: Iterable[bytes | memoryview]) -> None:
+        """Like ``write``, with the bytes streamed in pieces (a large export is never held
+        in memory whole)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         self._staged.append((Path(tmp), path))
         # mkstemp makes the file private (0600); give it the mode a plain open() would, or the
         # replaced file's, so teammates on a shared server can still read what is written.
         os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+            handle.writelines(pieces)
 
     def commit(self) -> list[Path]:
         # Renames cannot fail half-way for a reason we can foresee; check that one first.

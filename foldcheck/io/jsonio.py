@@ -166,13 +166,14 @@ def _reject_duplicate_keys(raw: bytes, path: Path) -> None:
         with gc_paused():
             json.loads(raw, object_pairs_hook=unique_pairs)
     except DuplicateKey:
-        key, offset = _locate_duplicate_key(raw)
+        key, offset = locate_duplicate_key(raw) or ("?", 0)
         line, col = byte_line_col(raw, offset)
         raise InputError(f"duplicate key {key!r} in one object", path, line=line, col=col) from None
 
 
-def _locate_duplicate_key(raw: bytes) -> tuple[str, int]:
-    """Find the first repeated key with the pure-Python scanner, which knows positions."""
+def locate_duplicate_key(raw: bytes) -> tuple[str, int] | None:
+    """The first repeated key and the byte offset of the object holding it, found with the
+    pure-Python scanner, which knows positions; None when no object repeats a key."""
     text = raw.decode("utf-8")
     found: list[tuple[str, int]] = []
     original = json.decoder.JSONObject  # type: ignore[attr-defined]  # private, but stable
@@ -191,7 +192,7 @@ def _locate_duplicate_key(raw: bytes) -> tuple[str, int]:
     decoder.parse_object = checking_object  # type: ignore[attr-defined]
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     decoder.decode(text)
-    return found[0] if found else ("?", 0)
+    return found[0] if found else None
 
 
 def dumps(data: Any) -> bytes:

@@ -1,0 +1,222 @@
+"""One array of COCO records (``images``, ``annotations``), decoded a run of records at a time
+into typed objects that hold only the fields asked for.
+
+msgspec's typed decoding skips every other field in C, polygons included, so no Python object
+is made for them; a run is a few MB of text, so its transient objects stay few. A run ends at a
+``}`` followed by ``,`` and ``{``; should that guess fall inside a string or a nested list,
+the run does not parse and is extended to the next guess.
+
+msgspec keeps the last of duplicate keys, so each run is checked for them. The fast gate: when
+every record of the run has exactly the keys of the array's first record (decoded against a
+type that declares all of them, required, and forbids any other), the run has no backslash, and
+it holds as many ``":`` key ends as records times keys, then no key can repeat (every key ends
+in ``":`` unless written with white space before its colon, which a count of colons rules
+out). Runs that miss the gate get the exact structural scan of ``foldcheck.io.structure``.
+
+A run whose values do not fit the types (a string id, an id beyond 64 bits, a record that is
+not an object) comes without records, for the caller to read its text the slow way (and to
+report the culprit); its keys are checked all the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from foldcheck.io.structure import scan_records
+
+RUN_BYTES = 4 << 20
+_BOUNDARY = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
+_SPACED_KEY_END = re.compile(rb'"[ \t\r\n]+:')
+_SPACE = b" \t\r\n"
+_TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: Any
+    default: Any = msgspec.NODEFAULT  # NODEFAULT: the field is required
+
+
+@dataclass(frozen=True)
+class Run:
+    first: int  # index in the array of the run's first record
+    start: int  # byte offset of the run's first "{" in the file
+    end: int  # byte offset just past its last "}"
+    records: list[Any] | None  # typed records; None: they do not fit the types
+    text: bytes  # "[" + the run's records + "]", for the slow way when ``records`` is None
+
+
+class DuplicateKey(Exception):
+    def __init__(self, offset: int, key: str) -> None:
+        super().__init__(key)
+        self.offset, self.key = offset, key
+
+
+def record_type(name: str, fields: Sequence[Field], learned: Sequence[str] = ()) -> Any:
+    """A Struct with ``fields``; with ``learned`` keys, every one is required, the rest of them
+    kept undecoded (``Raw``), wanted fields missing from them optional, and any other key is
+    refused."""
+    wanted = {f.name: f for f in fields}
+    if learned:
+        if any(f.default is msgspec.NODEFAULT and f.name not in learned for f in fields):
+            return None  # a required field is missing from the first record: no strict type
+        specs: list[Any] = [
+            (key, wanted[key].type) if key in wanted else (key, msgspec.Raw) for key in learned
+        ]
+        specs += [(f.name, f.type, f.default) for f in fields if f.name not in learned]
+        return msgspec.defstruct(name, specs, gc=False, forbid_unknown_fields=True)
+    specs = [
+        (f.name, f.type) if f.default is msgspec.NODEFAULT else (f.name, f.type, f.default)
+        for f in sorted(fields, key=lambda f: f.default is not msgspec.NODEFAULT)
+    ]
+    return msgspec.defstruct(name, specs, gc=False)
+
+
+Decoder = msgspec.json.Decoder[list[Any]]
+
+
+class ArrayRuns:
+    """The runs of the array whose ``[`` is at ``start``; once iterated, ``end`` is the offset
+    just past its ``]``. Where the array ends is found by the decoder: the run that reaches
+    past it parses up to that ``]`` and stops at what follows ("trailing characters")."""
+
+    def __init__(self, text: Any, start: int, fields: Sequence[Field], name: str) -> None:
+        self.text, self.start, self.fields, self.name = text, start, fields, name
+        self.end = -1
+
+    def __iter__(self) -> Iterator[Run]:
+        text = self.text
+        position = _skip_space(text, self.start + 1)
+        if text[position : position + 1] == b"]":
+            self.end = position + 1
+            return
+        lenient: Decoder = msgspec.json.Decoder(list[record_type(self.name, self.fields)])  # type: ignore[misc]
+        strict = _strict_decoder(text, position, self.fields, self.name)
+        first = 0
+        while True:
+            piece, records, fits_first, closed = self._next_run(position, strict, lenient)
+            run_end = position + len(piece) - 2
+            keys = strict[1] if strict else 0
+            if not fits_first or _may_repeat_keys(piece, len(records or ()), keys):
+                found = scan_records(memoryview(piece)[1:-1])
+                if found.duplicate_at >= 0:
+                    raise DuplicateKey(position + found.duplicate_at, found.duplicate_key)
+            yield Run(first, position, run_end, records, bytes(piece))
+            first += len(records) if records is not None else _count_records(piece)
+            if closed:
+                self.end = run_end + 1
+                return
+            position = _skip_space(text, _skip_space(text, run_end) + 1)  # past the ","
+
+    def _next_run(
+        self, position: int, strict: tuple[Decoder, int] | None, lenient: Decoder
+    ) -> tuple[bytearray, list[Any] | None, bool, bool]:
+        """The run at ``position``: its text, records, whether they have the first record's
+        keys, and whether the array closes in it."""
+        text = self.text
+        run_end = _run_end(text, position)
+        while True:
+            piece = _piece(text, position, run_end)
+            try:
+                records, fits_first = _decode(piece, strict, lenient)
+            except msgspec.DecodeError as error:
+                closing = _closing_bracket(piece, str(error))
+                if closing is not None:  # the array ends in this run
+                    piece = piece[: closing + 1]
+                    return (piece, *_decode(piece, strict, lenient), True)
+                if run_end >= len(text):
+                    raise
+                run_end = _run_end(text, run_end)  # a guess inside a string or nested list
+                continue
+            if run_end >= len(text):  # parsed to the end of the text: it ended in the array
+                raise msgspec.DecodeError("Input data was truncated")
+            return piece, records, fits_first, False
+
+
+def _piece(text: Any, start: int, end: int) -> bytearray:
+    """``[`` + the text of the run + ``]``, in one copy."""
+    piece = bytearray(end - start + 2)
+    piece[0], piece[-1] = 0x5B, 0x5D
+    piece[1:-1] = memoryview(text)[start:end]
+    return piece
+
+
+def _closing_bracket(piece: bytearray, message: str) -> int | None:
+    """Where the array closed, when the decoder stopped at what follows it."""
+    found = _TRAILING.search(message)
+    if found is None:
+        return None
+    index = int(found[1]) - 2  # msgspec counts from 1; the byte before the first trailing one
+    while index > 0 and piece[index] in _SPACE:
+        index -= 1
+    return index if piece[index] == 0x5D else None
+
+
+def _decode(
+    piece: bytearray, strict: tuple[Decoder, int] | None, lenient: Decoder
+) -> tuple[list[Any] | None, bool]:
+    """Typed records (None if the values do not fit the types), and whether every record has
+    exactly the first record's keys."""
+    if strict is not None:
+        try:
+            return strict[0].decode(piece), True
+        except msgspec.ValidationError:
+            pass
+    try:
+        return lenient.decode(piece), False
+    except msgspec.ValidationError:
+        msgspec.json.decode(piece, type=list[msgspec.Raw])  # syntax errors, if any, first
+        return None, False
+
+
+def _count_records(piece: bytearray) -> int:
+    return len(msgspec.json.decode(piece, type=list[msgspec.Raw]))
+
+
+def _may_repeat_keys(piece: bytearray, n_records: int, n_keys: int) -> bool:
+    """False when the run cannot repeat a key: its records (each with the n_keys keys of the
+    first, no other) hold no more keys than that. Every key has a colon after it, so as many
+    colons as keys settle it; else (colons in strings) as many key ends ``":``, when no key
+    has white space before its colon and no string holds an escaped quote."""
+    expected = n_records * n_keys
+    if not n_keys or piece.count(b":") == expected:
+        return not n_keys
+    if b"\\" in piece or piece.count(b'":') != expected:
+        return True
+    return _SPACED_KEY_END.search(piece) is not None
+
+
+def _strict_decoder(
+    text: Any, position: int, fields: Sequence[Field], name: str
+) -> tuple[Decoder, int] | None:
+    """A decoder requiring exactly the keys of the first record (None if it cannot be had)."""
+    boundary = _BOUNDARY.search(text, position, position + RUN_BYTES)
+    if boundary is None:
+        return None
+    first_end = boundary.start() + 1
+    try:
+        keys = msgspec.json.decode(bytes(text[position:first_end]), type=dict[str, msgspec.Raw])
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    struct = record_type(f"{name}_strict", fields, tuple(keys))
+    if struct is None:
+        return None
+    return msgspec.json.Decoder(list[struct]), len(keys)  # type: ignore[valid-type]
+
+
+def _run_end(text: Any, position: int) -> int:
+    """Just past the ``}`` of the first boundary guess RUN_BYTES on; the text's end if none."""
+    boundary = _BOUNDARY.search(text, position + RUN_BYTES)
+    return len(text) if boundary is None else boundary.start() + 1
+
+
+def _skip_space(text: Any, position: int) -> int:
+    while position < len(text) and text[position] in _SPACE:
+        position += 1
+    return position

@@ -1,0 +1,261 @@
+"""The columnar COCO reader: the same columns as a plain parse whatever the formatting and
+however the file is cut into runs; duplicate keys found wherever they are; exports that copy
+each record byte for byte (unknown fields, float spelling) and that pycocotools loads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from foldcheck.cli import main
+from foldcheck.errors import InputError
+from foldcheck.formats import coco_records, coco_text
+from foldcheck.formats.coco import dataset_from_document, load_dataset
+from foldcheck.formats.coco_text import text_of
+from foldcheck.io.structure import scan_records
+
+pycocotools_coco = pytest.importorskip("pycocotools.coco")
+
+
+@pytest.fixture(params=[64, 1 << 22], ids=["tiny-runs", "default-runs"])
+def run_bytes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Tiny runs put run boundaries everywhere, including inside strings and nested lists."""
+    monkeypatch.setattr(coco_records, "RUN_BYTES", request.param)
+    monkeypatch.setattr(coco_text, "_RUN_BYTES", request.param)
+    return int(request.param)
+
+
+def _document(n_images: int = 12) -> dict[str, Any]:
+    images = [
+        {"id": 100 + i, "file_name": f"img_{i}.jpg", "width": 64, "height": 48, "video_id": i // 3}
+        for i in range(n_images)
+    ]
+    images[2]["note"] = 'a "quoted" },{ string: with colons'
+    del images[5]["video_id"]
+    annotations = []
+    for i in range(3 * n_images):
+        record: dict[str, Any] = {
+            "id": i + 1,
+            "image_id": 100 + (i * 7) % n_images,
+            "category_id": 1 + i % 3,
+            "bbox": [1.5, 2.0, 3.25, 4.0],
+            "area": 13.0 + i,
+            "iscrowd": 0,
+        }
+        if i % 4 == 0:
+            record["segmentation"] = [[1.0, 2.0, 3.0, 4.0, 5.0, 6.5]]
+        if i % 9 == 0:
+            record["segmentation"] = {"counts": [1, 2, 3], "size": [48, 64]}
+        if i % 5 == 0:
+            record["attributes"] = [{"occluded": True}, {"k": "}, {"}]
+        if i % 11 == 0:
+            del record["area"]  # the box decides
+        annotations.append(record)
+    return {
+        "info": {"year": 2024, "description": "x:y"},
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": c, "name": f"c{c}", "supercategory": "s"} for c in (1, 2, 3)],
+    }
+
+
+def _columns(dataset: Any) -> tuple[Any, ...]:
+    return (
+        dataset.image_ids.tolist(),
+        dataset.category_ids.tolist(),
+        dataset.category_names,
+        dataset.ann_image.tolist(),
+        dataset.ann_class.tolist(),
+        np.nan_to_num(dataset.ann_area, nan=-1).tolist(),
+    )
+
+
+@pytest.mark.parametrize("indent", [None, 1, 4])
+def test_columns_match_a_plain_parse(tmp_path: Path, run_bytes: int, indent: int | None) -> None:
+    document = _document()
+    path = tmp_path / "d.json"
+    separators = (",", ":") if indent is None else None
+    path.write_text(json.dumps(document, indent=indent, separators=separators))
+    dataset = load_dataset(path)
+    assert _columns(dataset) == _columns(dataset_from_document(document, path, ""))
+    assert dataset.image_field("video_id") == [r.get("video_id") for r in document["images"]]
+    assert dataset.file_names == [r["file_name"] for r in document["images"]]
+
+
+def test_record_spans_hold_each_record_exactly(tmp_path: Path, run_bytes: int) -> None:
+    document = _document()
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(document, indent=2))
+    dataset = load_dataset(path)
+    spans, raw = text_of(dataset).spans, path.read_bytes()
+    for key in ("images", "annotations", "categories"):
+        records = [json.loads(raw[a:b]) for a, b in getattr(spans, key).tolist()]
+        assert records == document[key]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line"),
+    [
+        # in a later run, nested, spaced, escaped, in categories, in info
+        ("ANN,\n" + '{"id": 99, "image_id": 1, "category_id": 1, "id": 3}', "id", 2),
+        (
+            'ANN,\n{"image_id": 1, "category_id": 1, "segmentation": {"size": 1, "size": 2}}',
+            "size",
+            2,
+        ),
+        ('ANN,\n{"image_id": 1, "category_id" : 1, "category_id" : 1}', "category_id", 2),
+        ('ANN,\n{"image_id": 1, "category_id": 1, "\\u0061": 1, "a": 2}', "a", 2),
+    ],
+)
+def test_duplicate_keys_anywhere_are_one_line_errors(
+    tmp_path: Path, run_bytes: int, text: str, key: str, line: int
+) -> None:
+    record = '{"id": 1, "image_id": 1, "category_id": 1, "area": 4}'
+    body = text.replace("ANN", ",".join([record] * 40))
+    path = tmp_path / "d.json"
+    path.write_text(
+        '{"images": [{"id": 1}],\n"annotations": [' + body + '],\n"categories": [{"id": 1}]}'
+    )
+    with pytest.raises(InputError) as caught:
+        load_dataset(path)
+    assert caught.value.message == f"duplicate key {key!r} in one object"
+    assert caught.value.line == line + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col"),
+    [
+        ('{"images": [], "annotations": [], "categories": [{"id": 1, "id": 2}]}', 1, 50),
+        ('{"info": {"a": 1,\n "a": 2}, "images": [], "annotations": [], "categories": []}', 1, 10),
+        ('{"images": [], "annotations": [], "categories": [], "images": []}', 1, 1),
+    ],
+)
+def test_duplicate_keys_outside_the_record_arrays(
+    tmp_path: Path, text: str, line: int, col: int
+) -> None:
+    path = tmp_path / "d.json"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        load_dataset(path)
+    assert "duplicate key" in caught.value.message
+    assert (caught.value.line, caught.value.col) == (line, col)
+
+
+def test_structure_scan_finds_records_and_repeated_keys() -> None:
+    found = scan_records(b'{"a":1,"b":"},{\\"a\\":"}, {"a":{"a":1,"b":[{"c":1},{"c":2}]}}')
+    assert found.starts.tolist() == [0, 25] and found.duplicate_at == -1 and found.complete
+    assert scan_records(b'{"a":1},{"x":{"k":1,"k":2}}').duplicate_at == 13
+    long_keys = b'{"abcdefghijklmnop_1":1,"abcdefghijklmnop_2":2}'
+    assert scan_records(long_keys).duplicate_at == -1  # same first bytes, different keys
+    assert not scan_records(b'{"a":"x').complete
+
+
+def test_exports_copy_every_record_byte_for_byte(tmp_path: Path) -> None:
+    """Unknown fields, number spellings (1.50, 1e2, -0.0), unicode and odd spacing survive."""
+    images = ",\n".join(
+        f'{{"id": {i}, "file_name": "ü_{i}.jpg", "width": 6.40e2, "height": 480, "x_extra": '
+        f'{{"nested": [1.50, 1e2]}}}}'
+        for i in range(1, 21)
+    )
+    annotations = ",".join(
+        f'{{ "id" : {i} , "image_id":{1 + i % 20},"category_id":{1 + i % 2},'
+        f'"bbox":[1.50,2,3.0e0,-0.0],"area":1e2,"iscrowd":0,"unknown":"é\\n"}}'
+        for i in range(1, 61)
+    )
+    path = tmp_path / "d.json"
+    raw = (
+        '{"info": {"v": 1.10}, "licenses": [],\n "images": [\n' + images + "\n],\n"
+        '"annotations": [' + annotations + '], "categories": [{"id": 1, "name": "a"}, '
+        '{"id": 2, "name": "b", "extra": null}], "trailing_key": [1.0]}\n'
+    ).encode()
+    path.write_bytes(raw)
+    out = tmp_path / "folds"
+    assert main(["split", str(path), "-k", "3", "--out", str(out), "--export", "coco", "-q"]) == 0
+    dataset = load_dataset(path)
+    originals = {
+        key: {raw[a:b] for a, b in getattr(text_of(dataset).spans, key).tolist()}
+        for key in ("images", "annotations")
+    }
+    seen: dict[str, int] = {"images": 0, "annotations": 0}
+    for exported in sorted(out.glob("val_fold*.json")):
+        text = exported.read_bytes()
+        copy = load_dataset(exported)
+        for key in ("images", "annotations"):
+            records = [text[a:b] for a, b in getattr(text_of(copy).spans, key).tolist()]
+            assert set(records) <= originals[key]
+            seen[key] += len(records)
+        assert [m[0] for m in text_of(copy).members] == [
+            "info",
+            "licenses",
+            "images",
+            "annotations",
+            "categories",
+            "trailing_key",
+        ]
+        assert (
+            b'"categories":[{"id": 1, "name": "a"}, {"id": 2, "name": "b", "extra": null}]' in text
+        )
+        pycocotools_coco.COCO(str(exported))
+    assert seen == {"images": 20, "annotations": 60}
+
+
+def test_same_inputs_and_seed_give_identical_exports(tmp_path: Path, sample: Path) -> None:
+    for name in ("a", "b"):
+        argv = ["split", str(sample), "--out", str(tmp_path / name), "--export", "coco,csv", "-q"]
+        assert main([*argv, "--group-by", "video_id", "--seed", "3"]) == 0
+    for path in sorted((tmp_path / "a").iterdir()):
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()
+
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-10, 10) | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    extras=st.lists(
+        st.dictionaries(st.sampled_from(["x", "note", "seg", "é"]), _values),
+        min_size=1,
+        max_size=30,
+    ),
+    indent=st.sampled_from([None, 0, 2]),
+    run=st.sampled_from([16, 200, 1 << 20]),
+)
+def test_any_extra_fields_and_formatting_read_like_a_plain_parse(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    extras: list[dict[str, Any]],
+    indent: int | None,
+    run: int,
+) -> None:
+    monkeypatch.setattr(coco_records, "RUN_BYTES", run)
+    monkeypatch.setattr(coco_text, "_RUN_BYTES", run)
+    annotations = [
+        {"id": i, "image_id": i % 3, "category_id": 7, "area": float(i), **extra}
+        for i, extra in enumerate(extras)
+    ]
+    document = {
+        "images": [{"id": i, **extras[i % len(extras)]} for i in range(3)],
+        "annotations": annotations,
+        "categories": [{"id": 7, "name": "seven"}],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(document, indent=indent, ensure_ascii=False))
+    dataset = load_dataset(path)
+    assert _columns(dataset) == _columns(dataset_from_document(document, path, ""))
+    raw = path.read_bytes()
+    spans = text_of(dataset).spans
+    assert [json.loads(raw[a:b]) for a, b in spans.annotations.tolist()] == annotations
