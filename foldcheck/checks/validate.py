@@ -49,7 +49,7 @@ def _load_coco(path: Path) -> tuple[LintTable, bytes, Locate]:
     document, raw = read_json(path)
     dataset = dataset_from_document(document, path, hashlib.sha256(raw).hexdigest())
     text = JsonText(raw)
-    return lint_table(dataset), raw, lambda kind, row: text.locate((kind, row))
+    return lint_table(dataset, document), raw, lambda kind, row: text.locate((kind, row))
 
 
 LOADERS: dict[str, tuple[str, Callable[[Path], tuple[Any, bytes, Locate]]]] = {

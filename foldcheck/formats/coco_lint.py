@@ -78,12 +78,13 @@ class LintTable:
 
     @cached_property
     def file_names(self) -> list[str]:
-        names = [record.get("file_name") for record in self.dataset.images]
+        names = self.dataset.image_field("file_name")
         return [name if isinstance(name, str) else "" for name in names]
 
 
-def lint_table(dataset: Dataset) -> LintTable:
-    return LintTable(dataset, lint_columns(dataset.document))
+def lint_table(dataset: Dataset, document: dict[str, Any]) -> LintTable:
+    """``document``: the parsed file ``dataset`` was made from."""
+    return LintTable(dataset, lint_columns(document))
 
 
 def lint_columns(document: dict[str, Any]) -> LintColumns:
