@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shlex
 import site
 import subprocess
 import sys
@@ -14,19 +15,15 @@ import pytest
 
 from foldcheck.cli import main
 from foldcheck.io.jsonc import load_jsonc, strip_jsonc
-from foldcheck.repo.doctor.checks import (
-    REQUIRED_MODULES,
-    Result,
-    run_checks,
-)
+from foldcheck.repo.doctor.result import Result
+from foldcheck.repo.doctor.runner import run_checks
 from foldcheck.repo.git import find_repo
+from tests.vscode_layouts import CLEAN, make_server, make_state_db, make_venv, open_window
 
-# The environment of an editor whose login shell sets no PYTHONPATH (pytest's may, to find
-# foldcheck; a configured interpreter must manage without it).
-CLEAN = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 GOOD_SCHEMAS = [
     {"fileMatch": ["**/folds.json"], "url": "./foldcheck/formats/schemas/folds.schema.json"}
 ]
+DEPENDENCIES = ("numpy", "rich", "jsonschema", "orjson")
 
 
 def write_settings(repo: Path, settings: dict[str, object] | str) -> None:
@@ -54,6 +51,12 @@ def repo(tmp_path: Path) -> Path:
     (repo / "foldcheck" / "formats" / "schemas" / "folds.schema.json").write_text(
         "{}", encoding="utf-8"
     )
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "foldcheck"\ndependencies = '
+        + json.dumps([f"{d}>=1" for d in DEPENDENCIES])
+        + "\n",
+        encoding="utf-8",
+    )
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     write_settings(
         repo,
@@ -63,21 +66,6 @@ def repo(tmp_path: Path) -> Path:
         },
     )
     return repo.resolve()
-
-
-def make_venv(where: Path, *paths: str) -> Path:
-    """A real venv without pip; ``paths`` go on its sys.path through a .pth file."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
-    python = where / "bin" / "python"
-    if paths:
-        site_dir = subprocess.run(
-            [str(python), "-c", "import site; print(site.getsitepackages()[0])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        Path(site_dir, "linked.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
-    return python
 
 
 @pytest.fixture
@@ -95,23 +83,37 @@ def test_interpreter_ok_when_venv_imports_everything(
     results = by_id(run_checks(repo, home, CLEAN))
     assert results["interpreter"].status == "ok", results["interpreter"]
     assert str(editor_venv) in results["interpreter"].found
-    # The doctor itself runs elsewhere, so it says the shell and editor disagree.
-    assert results["interpreters"].status == "warn"
-    assert str(repo / ".venv") in results["interpreters"].found
+    assert "has foldcheck, numpy, rich, jsonschema, orjson" in results["interpreter"].found
+    picker = results["interpreters"]
+    assert f"{repo}/.venv/bin/python  [venv in the folder (.venv); configured; has the" in (
+        picker.found
+    )
 
 
 def test_interpreter_missing_fails(repo: Path, home: Path) -> None:
     result = by_id(run_checks(repo, home, CLEAN))["interpreter"]
     assert result.status == "fail"
-    assert f"{repo}/.venv/bin/python does not exist" in result.found
-    assert "bash .devcontainer/setup.sh" in result.fix
+    assert f"{repo}/.venv/bin/python ({repo}/.vscode/settings.json" in result.found
+    assert "does not exist on this host" in result.found
+    # Not this project's setup.sh (the repo has none): a venv and an editable install.
+    assert result.fix == (
+        f"{sys.executable} -m venv {repo}/.venv && {repo}/.venv/bin/python -m pip install "
+        f"-e {repo} --config-settings editable_mode=compat"
+    )
 
 
 def test_interpreter_without_packages_fails(repo: Path, home: Path) -> None:
     make_venv(repo / ".venv")
     result = by_id(run_checks(repo, home, CLEAN))["interpreter"]
     assert result.status == "fail"
-    assert "cannot import " + ", ".join(sorted(REQUIRED_MODULES)) in result.found
+    assert "cannot import foldcheck" in result.found
+    assert "lacks " + ", ".join(DEPENDENCIES) + " (from pyproject.toml" in result.found
+
+
+def test_setup_script_is_the_fix_where_there_is_one(repo: Path, home: Path) -> None:
+    (repo / ".devcontainer").mkdir()
+    (repo / ".devcontainer" / "setup.sh").write_text("true\n", encoding="utf-8")
+    assert by_id(run_checks(repo, home, CLEAN))["interpreter"].fix == "bash .devcontainer/setup.sh"
 
 
 def test_checkout_folder_does_not_count_as_installed(repo: Path, home: Path) -> None:
@@ -128,8 +130,7 @@ def test_interpreter_importing_another_checkout_warns(repo: Path, home: Path) ->
     results = by_id(run_checks(repo, home, os.environ))
     assert results["interpreter"].status == "warn"
     assert "not this checkout" in results["interpreter"].found
-    # Same interpreter as the one running: nothing to reconcile.
-    assert results["interpreters"].status == "info"
+    assert "configured; runs foldcheck" in results["interpreters"].found
 
 
 def test_not_a_python_fails(repo: Path, home: Path) -> None:
@@ -144,15 +145,25 @@ def test_not_a_python_fails(repo: Path, home: Path) -> None:
 
 def test_no_interpreter_setting_warns(repo: Path, home: Path) -> None:
     write_settings(repo, {"json.schemas": GOOD_SCHEMAS})
-    assert by_id(run_checks(repo, home, CLEAN))["interpreter"].status == "warn"
+    result = by_id(run_checks(repo, home, CLEAN))["interpreter"]
+    assert result.status == "warn"
+    assert result.fix.startswith("foldcheck init --editor")
 
 
 def test_no_settings_file(repo: Path, home: Path) -> None:
     (repo / ".vscode" / "settings.json").unlink()
     results = by_id(run_checks(repo, home, CLEAN))
-    assert results["interpreter"].status == "fail"
+    assert results["interpreter"].status == "warn"
     assert results["json-schema"].status == "warn"
-    assert "no .vscode/settings.json" in results["json-schema"].found
+    assert results["json-schema"].fix == "foldcheck init"
+    assert "settings" not in results
+
+
+def test_unreadable_settings_fail_with_the_place(repo: Path, home: Path) -> None:
+    write_settings(repo, '{\n  "python.languageServer": "Pylance"\n  "x": 1\n}')
+    result = by_id(run_checks(repo, home, CLEAN))["settings"]
+    assert result.status == "fail"
+    assert f"{repo}/.vscode/settings.json:3:3: Expecting ','" in result.found
 
 
 def test_settings_read_as_jsonc(repo: Path, home: Path, editor_venv: Path) -> None:
@@ -184,61 +195,134 @@ def test_load_jsonc_error_names_the_place(tmp_path: Path) -> None:
         load_jsonc(path)
 
 
-# --- (b) the other interpreters ------------------------------------------------------------
+# --- (b) the interpreters the picker offers -----------------------------------------------
 
 
 def test_visible_interpreters_are_listed(repo: Path, home: Path, tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "python3").symlink_to(sys.executable)
-    for env in (repo / "venv", home / "miniconda3" / "envs" / "det", tmp_path / "active"):
-        (env / "bin").mkdir(parents=True)
-        (env / "bin" / "python").symlink_to(sys.executable)
+    make_venv(repo / "venv")
+    make_venv(home / "miniconda3" / "envs" / "det", *site.getsitepackages())
+    make_venv(tmp_path / "active")
+    listed = make_venv(tmp_path / "shared" / "envs" / "seg")
+    (home / ".conda").mkdir()
+    (home / ".conda" / "environments.txt").write_text(f"{listed.parent.parent}\n", encoding="utf-8")
+    make_venv(home / ".pyenv" / "versions" / "3.12.7")
     environ = {"PATH": str(bin_dir), "CONDA_PREFIX": str(tmp_path / "active")}
     result = by_id(run_checks(repo, home, environ))["interpreters"]
-    assert result.status == "info"  # the editor's interpreter is missing: nothing to compare
-    assert f"running this check: {sys.executable}" in result.found
+    assert result.status == "info", result
+    lines = result.found.splitlines()
     for expected in (
-        f"python3 on PATH: {bin_dir / 'python3'}",
-        f"venv: {repo}/venv/bin/python",
-        f"conda: {tmp_path}/active/bin/python",
-        f"conda: {home}/miniconda3/envs/det/bin/python",
+        f"{repo}/venv/bin/python  [venv in the folder (venv); lacks numpy",
+        # A link to this venv's python runs as the base interpreter: what it has varies.
+        f"{bin_dir}/python3  [PATH; ",
+        f"{listed}  [conda; lacks numpy",
+        f"{tmp_path}/active/bin/python  [conda; lacks",
+        f"{home}/miniconda3/envs/det/bin/python  [conda; has the dependencies]",
+        f"{home}/.pyenv/versions/3.12.7/bin/python  [pyenv; lacks",
     ):
-        assert expected in result.found
-    assert "python on PATH" not in result.found  # only python3 is in that PATH
+        assert any(line.startswith(expected) for line in lines), (expected, lines)
+    # The configured .venv does not exist: it is not offered.
+    assert not any(".venv" in line for line in lines)
 
 
-# --- (c) extensions on the VS Code server --------------------------------------------------
+def test_no_interpreter_with_the_dependencies_warns(repo: Path, home: Path) -> None:
+    make_venv(repo / ".venv")
+    result = by_id(run_checks(repo, home, {"PATH": ""}))["interpreters"]
+    assert result.status == "warn"
+    assert "none has what pyproject.toml [project] dependencies declares" in result.found
+
+
+# --- (c) the VS Code server in use and its extensions --------------------------------------
 
 
 def test_no_vscode_server_is_info(repo: Path, home: Path) -> None:
     results = by_id(run_checks(repo, home, CLEAN))
-    assert results["ext-python"].status == results["ext-pylance"].status == "info"
+    assert results["server"].status == "info"
+    assert "no VS Code server on this host" in results["server"].found
+    assert not {"selected", "ext-python", "ext-pylance"} & set(results)
 
 
 def test_extensions_installed(repo: Path, home: Path) -> None:
-    ext = home / ".vscode-server" / "extensions"
-    (ext / "ms-python.python-2025.2.0-linux-x64").mkdir(parents=True)
-    (ext / "ms-python.vscode-pylance-2025.2.1").mkdir()
+    make_server(
+        home / ".vscode-server",
+        {
+            "ms-python.python": "2025.2.0",
+            "ms-python.vscode-pylance": "2025.2.1",
+        },
+    )
     results = by_id(run_checks(repo, home, CLEAN))
     assert results["ext-python"].status == results["ext-pylance"].status == "ok"
-    assert "ms-python.vscode-pylance-2025.2.1" in results["ext-pylance"].found
+    assert results["ext-pylance"].found.startswith("Pylance 2025.2.1 (ms-python.vscode-pylance)")
 
 
-def test_extensions_missing_on_server_fail(repo: Path, home: Path) -> None:
-    (home / ".cursor-server").mkdir()
-    (home / ".vscode-server" / "extensions" / "ms-python.debugpy-2025.0.0").mkdir(parents=True)
+def test_versions_compare_as_numbers(repo: Path, home: Path) -> None:
+    make_server(home / ".vscode-server", {"ms-python.vscode-pylance": "2025.2.0"})
+    ext = home / ".vscode-server" / "extensions"
+    listed = json.loads((ext / "extensions.json").read_text(encoding="utf-8"))
+    newer = dict(listed[0], version="2025.10.0")
+    newer["relativeLocation"] = "ms-python.vscode-pylance-2025.10.0"
+    (ext / "extensions.json").write_text(json.dumps([*listed, newer]), encoding="utf-8")
+    found = by_id(run_checks(repo, home, CLEAN))["ext-pylance"].found
+    assert found.startswith("Pylance 2025.10.0 ")
+
+
+def test_agent_folder_is_the_server_in_use(repo: Path, home: Path, tmp_path: Path) -> None:
+    """remote.SSH.serverInstallPath moved the server; an old ~/.vscode-server has Pylance."""
+    make_server(
+        home / ".vscode-server",
+        {"ms-python.python": "2025.2.0", "ms-python.vscode-pylance": "2025.2.1"},
+    )
+    used = make_server(tmp_path / "scratch" / "vscode-server", {"ms-python.python": "2025.6.0"})
+    results = by_id(run_checks(repo, home, {**CLEAN, "VSCODE_AGENT_FOLDER": str(used)}))
+    assert results["server"].found == f"VS Code server: {used} (from $VSCODE_AGENT_FOLDER)"
+    assert results["ext-python"].status == "ok"
+    pylance = results["ext-pylance"]
+    assert pylance.status == "fail"
+    assert f"{used}/extensions/extensions.json" in pylance.found
+    assert pylance.fix.startswith(
+        "in the server's integrated terminal: code --install-extension ms-python.vscode-pylance"
+    )
+    assert "remote.SSH.defaultExtensions" in pylance.fix
+
+
+def test_laptop_extensions_do_not_count(repo: Path, home: Path) -> None:
+    (home / ".vscode" / "extensions" / "ms-python.vscode-pylance-2025.2.1").mkdir(parents=True)
     results = by_id(run_checks(repo, home, CLEAN))
-    for check in ("ext-python", "ext-pylance"):
-        assert results[check].status == "fail"
-        assert "remote.SSH.defaultExtensions" in results[check].fix
-        assert str(home / ".cursor-server") in results[check].found
+    assert results["server"].status == "info"
+    assert "belongs to a desktop VS Code and serves no remote window" in results["server"].found
+    assert "ext-pylance" not in results
+
+
+def test_cursor_gets_its_own_python_language_server(repo: Path, home: Path) -> None:
+    make_server(home / ".cursor-server", {"ms-python.python": "2025.6.1"})
+    pylance = by_id(run_checks(repo, home, CLEAN))["ext-pylance"]
+    assert pylance.status == "fail"
+    assert "anysphere.cursorpyright" in pylance.found
+    assert pylance.fix == (
+        "in the server's integrated terminal: cursor --install-extension anysphere.cursorpyright"
+    )
+
+
+def test_debugger_and_formatter_checked_when_the_repo_uses_them(repo: Path, home: Path) -> None:
+    make_server(home / ".vscode-server", {"ms-python.debugpy": "2025.10.0"})
+    (repo / ".vscode" / "launch.json").write_text(
+        '{"configurations": [{"type": "debugpy", "request": "launch", "module": "x"}]}',
+        encoding="utf-8",
+    )
+    write_settings(repo, {"[python]": {"editor.defaultFormatter": "charliermarsh.ruff"}})
+    results = by_id(run_checks(repo, home, CLEAN))
+    assert results["ext-debugpy"].status == "ok"
+    assert results["ext-ruff"].status == "fail"
 
 
 def test_uninstalled_extension_is_not_counted(repo: Path, home: Path) -> None:
+    make_server(
+        home / ".vscode-server",
+        {"ms-python.python": "2024.1.0", "ms-python.vscode-pylance": "2024.1.0"},
+    )
     ext = home / ".vscode-server" / "extensions"
-    (ext / "ms-python.python-2024.1.0").mkdir(parents=True)
-    (ext / "ms-python.vscode-pylance-2024.1.0").mkdir()
     (ext / ".obsolete").write_text('{"ms-python.python-2024.1.0": true}', encoding="utf-8")
     results = by_id(run_checks(repo, home, CLEAN))
     assert results["ext-python"].status == "fail"
@@ -257,10 +341,9 @@ def test_pre_commit_hook_missing_then_installed(repo: Path, home: Path) -> None:
     (repo / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
     missing = by_id(run_checks(repo, home, CLEAN))["pre-commit"]
     assert missing.status == "warn"
-    assert "pre-commit install" in missing.fix
-    subprocess.run(
-        [sys.executable, "-m", "pre_commit", "install"], cwd=repo, check=True, capture_output=True
-    )
+    # No .venv here: the fix names a pre-commit that exists, and it works as given.
+    assert not missing.fix.startswith(".venv/") and missing.fix.endswith(" install")
+    subprocess.run(shlex.split(missing.fix), cwd=repo, check=True, capture_output=True)
     assert by_id(run_checks(repo, home, CLEAN))["pre-commit"].status == "ok"
 
 
@@ -358,7 +441,126 @@ def test_schema_mapping_to_a_missing_file_warns(repo: Path, home: Path) -> None:
     assert "does not exist" in result.found
 
 
+# --- (f) what VS Code did, and the settings that outrank the configured interpreter ---------
+
+
+def test_persisted_interpreter_choice_fails_naming_both(
+    repo: Path,
+    home: Path,
+    editor_venv: Path,
+    capsys: pytest.CaptureFixture[str],
+    outside_vscode: None,
+) -> None:
+    """The seed's trap: settings name .venv, but a choice made once (/usr/bin/python3) wins."""
+    server = make_server(
+        home / ".vscode-server",
+        {"ms-python.python": "2025.18.0", "ms-python.vscode-pylance": "2025.10.1"},
+    )
+    open_window(server, repo, ["./.venv/bin/python"], session="20261129T080000")
+    open_window(server, repo, ["./.venv/bin/python", "/usr/bin/python3"])
+    code = main(["doctor", "--repo", str(repo), "--home", str(home), "--format", "json"])
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert code == 1
+    selected = rows["selected"]
+    assert selected["status"] == "fail"
+    assert selected["found"].startswith("VS Code selected /usr/bin/python3 (")
+    assert f"not the configured {editor_venv}" in selected["found"]
+    assert "Python: Clear Workspace Interpreter Setting" in selected["fix"]
+    assert f"Python: Select Interpreter → {editor_venv}" in selected["fix"]
+    assert rows["interpreter"]["status"] == "ok"
+    assert "/usr/bin/python3  [" in rows["interpreters"]["found"]
+    assert "selected" in rows["interpreters"]["found"]
+
+
+def test_selected_interpreter_is_the_configured_one(
+    repo: Path, home: Path, editor_venv: Path
+) -> None:
+    server = make_server(home / ".vscode-server", {"ms-python.python": "2025.18.0"})
+    open_window(server, repo, ["./.venv/bin/python"])
+    row = by_id(run_checks(repo, home, CLEAN))["selected"]
+    assert row.status == "ok" and row.found.endswith(", the configured one")
+
+
+def test_folder_never_opened_on_this_server(repo: Path, home: Path) -> None:
+    make_server(home / ".vscode-server", {"ms-python.python": "2025.18.0"})
+    row = by_id(run_checks(repo, home, CLEAN))["selected"]
+    assert row.status == "info"
+    assert row.found.startswith("VS Code has not opened this folder on this server yet")
+
+
+def test_remote_machine_settings_turn_intellisense_off(repo: Path, home: Path) -> None:
+    server = make_server(home / ".vscode-server", {"ms-python.python": "2025.18.0"})
+    machine = server / "data" / "Machine" / "settings.json"
+    machine.write_text('{\n  // set once by someone\n  "python.languageServer": "None"\n}\n')
+    row = by_id(run_checks(repo, home, CLEAN))["language-server"]
+    assert row.status == "fail"
+    assert f'python.languageServer is "None" in {machine}' in row.found
+    assert row.fix == f'remove "python.languageServer" from {machine} (or set it to "Pylance")'
+
+
+def test_environments_extension_settings_outrank_the_interpreter(repo: Path, home: Path) -> None:
+    server = make_server(
+        home / ".vscode-server",
+        {"ms-python.python": "2025.18.0", "ms-python.vscode-python-envs": "1.10.0"},
+    )
+    machine = server / "data" / "Machine" / "settings.json"
+    machine.write_text('{"python-envs.defaultEnvManager": "ms-python.python:conda"}')
+    row = by_id(run_checks(repo, home, CLEAN))["python-envs"]
+    assert row.status == "warn"
+    assert f"{machine} python-envs.defaultEnvManager" in row.found
+    assert f"{repo}/.vscode/settings.json python.defaultInterpreterPath" in row.found
+
+
+def test_client_lists_the_interpreter_of_each_remote_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], outside_vscode: None
+) -> None:
+    laptop = tmp_path / "laptop"
+    make_state_db(
+        laptop / ".config" / "Code" / "User" / "globalStorage" / "state.vscdb",
+        {
+            "ssh-remote_WORKSPACE_FOLDER_INTERPRETER_PATH_/home/alice/proj": "/usr/bin/python3",
+            "isRemoteGlobalSettingCopiedKey": True,
+        },
+    )
+    assert main(["doctor", "--client", "--home", str(laptop), "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["results"]
+    assert row["id"] == "client-interpreter"
+    assert row["found"].startswith("ssh-remote /home/alice/proj: /usr/bin/python3 (")
+    assert "Python: Clear Workspace Interpreter Setting" in row["fix"]
+
+
+def test_doctor_and_init_editor_agree_in_a_user_repo(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A training repo: after `init --editor`, doctor has no fix that init would make."""
+    repo = tmp_path / "training"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    sample = Path(__file__).parents[1] / "foldcheck" / "data" / "sample.json"
+    (repo / "data.json").write_bytes(sample.read_bytes())
+    monkeypatch.chdir(repo)
+    assert main(["split", "data.json", "--group-by", "video_id", "-q"]) == 0
+    assert main(["init", "--editor"]) == 0
+    settings = load_jsonc(repo / ".vscode" / "settings.json")
+    assert settings["python.defaultInterpreterPath"] == os.path.abspath(sys.executable)
+    rows = run_checks(repo, home, CLEAN)
+    assert [r for r in rows if "foldcheck init" in r.fix] == []
+    results = by_id(rows)
+    assert results["interpreter"].status == "ok"
+    assert results["json-schema"].status == "ok"
+    assert ".venv/bin/pre-commit" not in results["pre-commit"].fix  # there is no .venv here
+
+
 # --- the command line ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def outside_vscode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI reads the real environment: drop what a VS Code terminal running the tests
+    would add, and PYTHONPATH."""
+    for name in os.environ.keys() - CLEAN.keys():
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PATH", CLEAN["PATH"])
 
 
 def test_cli_json_from_a_subfolder(
@@ -366,36 +568,34 @@ def test_cli_json_from_a_subfolder(
     home: Path,
     editor_venv: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    outside_vscode: None,
 ) -> None:
-    monkeypatch.delenv("PYTHONPATH", raising=False)  # the CLI reads the real environment
     (repo / "docs").mkdir()
     assert find_repo(repo / "docs") == repo
     code = main(["doctor", "--repo", str(repo / "docs"), "--home", str(home), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     statuses = {r["id"]: r["status"] for r in report["results"]}
-    assert statuses == {
+    assert {k: statuses[k] for k in ("server", "interpreter", "json-schema", "pre-commit")} == {
+        "server": "info",
         "interpreter": "ok",
-        "interpreters": "warn",
-        "ext-python": "info",
-        "ext-pylance": "info",
-        "pre-commit": "info",
         "json-schema": "ok",
+        "pre-commit": "info",
     }
     assert (code, report["failed"]) == (0, 0)
-    assert set(report["results"][0]) == {"id", "status", "found", "fix"}
+    assert all(set(r) == {"id", "status", "found", "fix"} for r in report["results"])
+    assert {r["status"] for r in report["results"]} <= {"ok", "warn", "fail", "info"}
 
 
 def test_cli_text_exits_1_on_failure(
-    repo: Path, home: Path, capsys: pytest.CaptureFixture[str]
+    repo: Path, home: Path, capsys: pytest.CaptureFixture[str], outside_vscode: None
 ) -> None:
-    (home / ".vscode-server" / "extensions").mkdir(parents=True)
+    make_server(home / ".vscode-server")
     assert main(["doctor", "--repo", str(repo), "--home", str(home)]) == 1
     out = capsys.readouterr().out
     assert f"foldcheck doctor: {repo}" in out
-    for check in ("interpreter", "ext-python", "ext-pylance", "pre-commit", "json-schema"):
+    for check in ("interpreter", "ext-python", "ext-pylance", "selected", "json-schema"):
         assert check in out
-    assert "3 fail" in out.splitlines()[-1]
+    assert "3 fail" in out.splitlines()[-1]  # interpreter, ext-python, ext-pylance
 
 
 def test_cli_bad_repo_is_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ from jsonschema.validators import validator_for
 
 from foldcheck.cli import COMMANDS, build_parser
 from foldcheck.io.jsonc import load_jsonc
-from foldcheck.repo.doctor.checks import run_checks
+from foldcheck.repo.doctor.runner import run_checks
 
 # tomli is installed only where tomllib is missing (Python 3.10); pyright, told 3.10, then
 # cannot resolve a plain `import tomli` in a 3.11 venv.
@@ -240,6 +240,8 @@ def test_devcontainer_has_what_we_rely_on(container_config: dict[str, Any]) -> N
         container_config["image"],
     )
     assert container_config["postCreateCommand"] == "bash .devcontainer/setup.sh"
+    # VS Code connects after the set-up: the Python extension's first look finds .venv.
+    assert container_config["waitFor"] == "postCreateCommand"
     assert container_config["remoteUser"] == "vscode"
     vscode_part = container_config["customizations"]["vscode"]
     assert {
@@ -281,3 +283,12 @@ def test_pyright_resolves_imports_and_finds_no_errors() -> None:
     assert unresolved == []
     assert errors == []
     assert report["summary"]["filesAnalyzed"] > 0
+
+
+def test_setup_installs_editable_as_a_folder_path() -> None:
+    """setuptools' default editable install of this flat layout is an import hook Pylance
+    cannot follow; compat mode writes a folder path (tests/test_doctor_host.py installs a
+    flat-layout project both ways with real pip and checks what each writes)."""
+    script = (REPO / ".devcontainer" / "setup.sh").read_text(encoding="utf-8")
+    (line,) = [x for x in script.splitlines() if "pip install" in x and " -e " in x]
+    assert "--config-settings editable_mode=compat" in line

@@ -1,9 +1,13 @@
-"""Check that this host is ready for editing foldcheck in VS Code, locally or over Remote-SSH.
+"""Show what VS Code did on this server for a repository (any repository), and what it needs.
 
-Checks the interpreter named in .vscode/settings.json (exists, imports foldcheck and its
-dependencies), lists the other Pythons a user might pick, looks for the Python and Pylance
-extensions on the VS Code server, the pre-commit git hook, and the folds.json schema mapping.
-Exit code 1 when any check fails; warnings alone exit 0. Never uses the network.
+Run on the server (in the repository): the VS Code server in use and its Python extensions,
+the interpreter VS Code selected (from its logs) against the configured one, settings that
+turn IntelliSense off or outrank the interpreter setting (each with its file and key),
+imports Pylance cannot resolve, every interpreter the picker offers, the pre-commit hook, the
+folds.json schema, and whether the host can run the server. With --client, run on your own
+machine: the interpreter VS Code has stored for each remote folder, which outranks
+python.defaultInterpreterPath. Exit code 1 when a check fails; warnings alone exit 0. Never
+uses the network.
 """
 
 from __future__ import annotations
@@ -25,29 +29,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="home folder holding the VS Code server (default: ~)",
+        help="home folder holding the VS Code server, or with --client VS Code's user "
+        "data (default: ~)",
+    )
+    parser.add_argument(
+        "--client",
+        action="store_true",
+        help="run on your own machine: list the interpreter VS Code stored for each "
+        "remote folder (read-only)",
     )
     parser.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
-        help="text: a table for people; json: for scripts",
+        help="text: a table for people; json: {results: [{id, status, found, fix}], failed}",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     from foldcheck.errors import InputError
     from foldcheck.render.doctor import render_json, render_text
-    from foldcheck.repo.doctor.checks import failed, run_checks
+    from foldcheck.repo.doctor.result import failed
+    from foldcheck.repo.doctor.runner import run_checks, run_client
     from foldcheck.repo.git import find_repo
 
-    start: Path = args.repo or Path.cwd()
-    if not start.is_dir():
-        raise InputError("--repo is not a folder", start)
-    repo = find_repo(start)
-    results = run_checks(repo, (args.home or Path.home()).expanduser())
+    home = (args.home or Path.home()).expanduser()
+    if args.client:
+        title, results = "this machine's VS Code", run_client(home)
+    else:
+        start: Path = args.repo or Path.cwd()
+        if not start.is_dir():
+            raise InputError("--repo is not a folder", start)
+        repo = find_repo(start)
+        title, results = str(repo), run_checks(repo, home)
     if args.format == "json":
         print(render_json(results))
     else:
-        render_text(results, str(repo))
+        render_text(results, title)
     return 1 if failed(results) else 0

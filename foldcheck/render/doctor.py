@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from foldcheck.repo.doctor.checks import Result
+from foldcheck.repo.doctor.result import Result
 
 STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "info": "cyan"}
 

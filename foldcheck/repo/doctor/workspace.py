@@ -1,0 +1,85 @@
+"""Rows for what ``foldcheck init`` sets up in the repository itself: the pre-commit git hook
+and the folds.json schema mapping. Their fixes are commands that would change something here,
+never ones that would leave the repository as it is."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from foldcheck.repo.doctor.interpreter import expand
+from foldcheck.repo.doctor.result import Result
+from foldcheck.repo.git import run_git
+from foldcheck.repo.vscode import SCHEMA_COPY, SCHEMA_ID, SCHEMA_SOURCE, SETTINGS, covers
+
+
+def pre_commit_command(repo: Path, environ: Mapping[str, str]) -> str:
+    """A pre-commit that exists here: the repository's venv's, PATH's, or the one installed
+    with foldcheck (a dependency of it)."""
+    for venv in (".venv", "venv"):
+        if (repo / venv / "bin" / "pre-commit").is_file():
+            return f"{venv}/bin/pre-commit"
+    if shutil.which("pre-commit", path=environ.get("PATH", "")):
+        return "pre-commit"
+    return f"{sys.executable} -m pre_commit"
+
+
+def pre_commit_row(repo: Path, environ: Mapping[str, str]) -> Result:
+    if not (repo / ".pre-commit-config.yaml").is_file():
+        return Result("pre-commit", "info", "no .pre-commit-config.yaml: no hook to install")
+    hook_path = run_git(repo, "rev-parse", "--git-path", "hooks/pre-commit")
+    if hook_path is None:
+        return Result("pre-commit", "info", f"{repo} is not a git checkout")
+    hook = Path(hook_path) if Path(hook_path).is_absolute() else repo / hook_path
+    fix = f"{pre_commit_command(repo, environ)} install"
+    if not hook.is_file():
+        return Result("pre-commit", "warn", f"no git hook at {hook}", fix)
+    if "pre-commit" not in hook.read_text(encoding="utf-8", errors="replace"):
+        return Result("pre-commit", "warn", f"{hook} is not pre-commit's hook", fix)
+    return Result("pre-commit", "ok", f"pre-commit runs on every commit ({hook})")
+
+
+def _maps_manifest(entry: Any) -> bool:
+    patterns = entry.get("fileMatch") if isinstance(entry, dict) else None
+    return isinstance(patterns, list) and any(
+        isinstance(p, str) and (covers(p, "folds/folds.json") or covers(p, "a/b/folds.json"))
+        for p in patterns
+    )
+
+
+def schema_row(repo: Path, home: Path, settings: Mapping[str, Any]) -> Result:
+    """folds.json mapped to foldcheck's schema: its URL, this checkout's file, or the copy
+    ``foldcheck init`` writes into a user's repository."""
+    entries = settings.get("json.schemas")
+    mapped = [e for e in entries if _maps_manifest(e)] if isinstance(entries, list) else []
+    if not mapped:
+        return Result(
+            "json-schema",
+            "warn",
+            f"{SETTINGS} json.schemas does not map folds.json to foldcheck's schema",
+            "foldcheck init",
+        )
+    url = mapped[0].get("url")
+    if url == SCHEMA_ID:
+        return Result("json-schema", "ok", f"folds.json is checked against {url}")
+    target = expand(str(url).removeprefix("file://"), repo, home).resolve()
+    for ours, fix in (
+        (SCHEMA_SOURCE, "git checkout -- " + SCHEMA_SOURCE),
+        (SCHEMA_COPY, "foldcheck init"),
+    ):
+        if target != (repo / ours).resolve():
+            continue
+        if not target.is_file():
+            return Result(
+                "json-schema", "warn", f"folds.json is mapped to {ours}, which does not exist", fix
+            )
+        return Result("json-schema", "ok", f"folds.json is checked against {ours}")
+    return Result(
+        "json-schema",
+        "warn",
+        f"{SETTINGS} json.schemas maps folds.json to {url}, not foldcheck's schema",
+        f'set that entry\'s "url" to "./{SCHEMA_COPY}" (foldcheck init writes the file)',
+    )
