@@ -2,7 +2,10 @@
 
 Adds the foldcheck hook to .pre-commit-config.yaml, records the fold set and its settings in
 [tool.foldcheck] of pyproject.toml (taken from the fold manifest when there is one), and maps
-folds.json to foldcheck's JSON schema in .vscode/settings.json. Edits are textual: comments
+folds.json to foldcheck's JSON schema in .vscode/settings.json; with --editor also sets
+python.defaultInterpreterPath to the interpreter running foldcheck, excludes environments and
+caches from file watching, and recommends the Python extensions in .vscode/extensions.json,
+which is what `foldcheck doctor` then expects. Edits are textual: comments
 and layout survive, what is already there is left alone, and running it twice changes
 nothing. A file that cannot be edited safely is refused and then nothing is written.
 
@@ -43,7 +46,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also add the foldcheck-validate-coco hook on the dataset: its lint rules "
         "(FC5xx) run whenever the dataset changes",
     )
-    parser.add_argument("--no-vscode", action="store_true", help="leave .vscode/ alone")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--no-vscode", action="store_true", help="leave .vscode/ alone")
+    where.add_argument(
+        "--editor",
+        action="store_true",
+        help="also set up VS Code for this repository: the interpreter running foldcheck, "
+        "watcher excludes, recommended extensions",
+    )
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -80,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         folds=path(args.folds),
         vscode=not args.no_vscode,
         validate=args.validate_hook,
+        editor=args.editor,
     )
     if args.dry_run:
         diff = plan.diff()

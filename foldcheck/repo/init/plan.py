@@ -3,10 +3,11 @@
 Three files are edited as text, never re-dumped, so that users' comments and layout survive:
 ``.pre-commit-config.yaml`` (the foldcheck hook, ``init_precommit``), ``pyproject.toml``
 (``[tool.foldcheck]``, ``init_pyproject``) and ``.vscode/settings.json`` (the manifest's JSON
-schema, ``init_vscode``). Each edit is checked by parsing the result: when it would mean
-anything but "the old content plus ours", the file is refused with an ``InputError`` and
-nothing at all is written. This module finds the repository and its fold set, gathers the
-edits into a ``Plan`` and applies it. Nothing here prints.
+schema, ``init_vscode``; with ``editor`` also the interpreter and watcher excludes, and
+``.vscode/extensions.json``, ``init.editor``). Each edit is checked by parsing the result:
+when it would mean anything but "the old content plus ours", the file is refused with an
+``InputError`` and nothing at all is written. This module finds the repository and its fold
+set, gathers the edits into a ``Plan`` and applies it. Nothing here prints.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ from foldcheck.formats.manifest import read_manifest, schema_text
 from foldcheck.io.atomic import staged_files
 from foldcheck.io.paths import shown_relative
 from foldcheck.io.textedit import same_newlines
+from foldcheck.repo.init.editor import (
+    EXTENSIONS_FILE,
+    add_editor_settings,
+    add_recommendations,
+    interpreter_setting,
+)
 from foldcheck.repo.init.precommit import (
     CONFIG,
     HookMode,
@@ -153,6 +160,7 @@ def plan_init(
     folds: Path | None = None,
     vscode: bool = True,
     validate: bool = False,
+    editor: bool = False,
 ) -> Plan:
     """Every change ``foldcheck init`` would make; raises ``InputError`` before any write."""
     root = root.resolve()
@@ -188,21 +196,33 @@ def plan_init(
         "[tool.foldcheck] is complete",
     )
     if vscode:
-        new, ours = add_schema(
-            _read(root / SETTINGS), schema_entry(found), found or "folds/folds.json"
-        )
-        consider(
-            SETTINGS,
-            new,
-            "mapped folds.json to foldcheck's schema",
-            "folds.json already has a schema",
-        )
+        old = _read(root / SETTINGS)
+        new, ours = add_schema(old, schema_entry(found), found or "folds/folds.json")
+        text, done = old, []
+        if new is None:
+            kept.append(f"{SETTINGS}: folds.json already has a schema")
+        else:
+            text, done = new, ["mapped folds.json to foldcheck's schema"]
+        if editor:
+            edited, added, notes = add_editor_settings(text, interpreter_setting(root), SETTINGS)
+            text = text if edited is None else edited
+            done += [f"set {a}" for a in added]
+            kept += [f"{SETTINGS}: {n}" for n in notes]
+        if text is not None and text != old:
+            edits.append(Edit(SETTINGS, old, same_newlines(text, old), "; ".join(done)))
         if ours:
             consider(
                 SCHEMA_COPY,
                 schema_text(),
                 "copied foldcheck's schema",
                 "foldcheck's schema is up to date",
+            )
+        if editor:
+            consider(
+                EXTENSIONS_FILE,
+                add_recommendations(_read(root / EXTENSIONS_FILE)),
+                "recommended the Python extensions",
+                "the Python extensions are recommended already",
             )
     return Plan(root, settings, found, tuple(edits), tuple(kept))
 

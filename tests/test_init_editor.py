@@ -1,0 +1,126 @@
+"""`foldcheck init --editor`: the VS Code set-up for a user's repository, added as text."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from foldcheck.cli import main
+from foldcheck.errors import InputError
+from foldcheck.io.jsonc import load_jsonc
+from foldcheck.repo.init.editor import (
+    RECOMMENDATIONS,
+    WATCHER_EXCLUDE,
+    add_editor_settings,
+    add_recommendations,
+    interpreter_setting,
+)
+
+COMMENTED = """// team settings
+{
+  "editor.tabSize": 2, // two, as in the style guide
+  "files.watcherExclude": {
+    "**/data/**": true
+  },
+}
+"""
+
+
+@pytest.fixture
+def training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    repo = tmp_path / "training"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def test_interpreter_inside_the_repo_is_written_portably(tmp_path: Path) -> None:
+    inside = tmp_path / "repo" / ".venv" / "bin" / "python"
+    assert interpreter_setting(tmp_path / "repo", str(inside)) == (
+        "${workspaceFolder}/.venv/bin/python"
+    )
+    conda = "/opt/conda/envs/det/bin/python"
+    assert interpreter_setting(tmp_path / "repo", conda) == conda
+
+
+def test_comments_and_user_values_survive(tmp_path: Path) -> None:
+    new, added, kept = add_editor_settings(COMMENTED, "/opt/conda/envs/det/bin/python", "s")
+    assert new is not None and kept == []
+    assert "// two, as in the style guide" in new and new.startswith("// team settings")
+    data = load_jsonc(_write(tmp_path / "s.json", new))
+    assert data["python.defaultInterpreterPath"] == "/opt/conda/envs/det/bin/python"
+    assert data["files.watcherExclude"] == {
+        "**/data/**": True,
+        **dict.fromkeys(WATCHER_EXCLUDE, True),
+    }
+    assert data["editor.tabSize"] == 2
+    assert added[0] == "python.defaultInterpreterPath = /opt/conda/envs/det/bin/python"
+    # Twice changes nothing.
+    assert add_editor_settings(new, "/opt/conda/envs/det/bin/python", "s") == (None, [], [])
+
+
+def test_an_interpreter_the_user_chose_is_kept() -> None:
+    text = '{"python.defaultInterpreterPath": "/usr/bin/python3.12", "files.watcherExclude": {}}'
+    new, _, kept = add_editor_settings(text, "/opt/conda/envs/det/bin/python", "s")
+    assert new is not None and '"/usr/bin/python3.12"' in new
+    assert kept == ['python.defaultInterpreterPath is already "/usr/bin/python3.12"']
+
+
+def test_recommendations_added_once() -> None:
+    text = '{\n    // ours\n    "recommendations": ["ms-python.python"]\n}\n'
+    new = add_recommendations(text)
+    assert new is not None and "// ours" in new
+    assert sorted(json.loads(new.replace("// ours", ""))["recommendations"]) == sorted(
+        RECOMMENDATIONS
+    )
+    assert add_recommendations(new) is None
+
+
+def test_invalid_settings_are_refused() -> None:
+    with pytest.raises(InputError, match="not valid JSON with comments"):
+        add_editor_settings('{"a": 1,, }', "/x", ".vscode/settings.json")
+    with pytest.raises(InputError, match=r"files\.watcherExclude"):
+        add_editor_settings('{"files.watcherExclude": []}', "/x", ".vscode/settings.json")
+
+
+def test_init_editor_writes_then_changes_nothing(
+    training: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (training / ".vscode").mkdir()
+    (training / ".vscode" / "settings.json").write_text(COMMENTED, encoding="utf-8")
+    assert main(["init", "--editor"]) == 0
+    out = capsys.readouterr().out
+    assert "updated .vscode/settings.json: mapped folds.json to foldcheck's schema; set " in out
+    assert "created .vscode/extensions.json: recommended the Python extensions" in out
+    settings = load_jsonc(training / ".vscode" / "settings.json")
+    assert settings["python.defaultInterpreterPath"] == os.path.abspath(sys.executable)
+    assert settings["json.schemas"][0]["url"] == "./.vscode/foldcheck.schema.json"
+    before = {
+        p: p.read_bytes() for p in training.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+    assert main(["init", "--editor"]) == 0
+    assert "updated" not in capsys.readouterr().out
+    after = {
+        p: p.read_bytes() for p in training.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+    assert after == before
+
+
+def test_editor_and_no_vscode_exclude_each_other(
+    training: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:  # argparse's usage error
+        main(["init", "--editor", "--no-vscode"])
+    assert stop.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
