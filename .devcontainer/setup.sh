@@ -10,7 +10,9 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+# compat: the editable install is a folder path in a .pth file, which Pylance and other static
+# tools follow; setuptools' default for this flat layout is an import hook, which they cannot.
+.venv/bin/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 
 # Git hooks: the project checks itself on every commit (skipped outside a git checkout).
 if git rev-parse --git-dir >/dev/null 2>&1 && [ -f .pre-commit-config.yaml ]; then
