@@ -78,6 +78,31 @@ def test_yolo_holdout_is_group_respecting_recorded_and_exported(tmp_path, tree, 
     test_lines = (out / "test.txt").read_text().splitlines()
     assert len(test_lines) == len(held)
     assert "test: test.txt" in (out / "fold0.yaml").read_text()
+    assert main(["check", str(out)]) == 0, capsys.readouterr().out
+
+
+def test_holdout_image_planted_in_a_fold_is_an_error(tmp_path, tree, capsys):
+    out = tmp_path / "folds"
+    args = [
+        "split",
+        str(tree),
+        "-k",
+        "3",
+        "--group-by",
+        "roboflow",
+        "--holdout",
+        "0.2",
+        "--out",
+        str(out),
+        "-q",
+    ]
+    assert main(args) == 0
+    manifest = json.loads((out / "folds.json").read_text())
+    manifest["folds"][0] = sorted([*manifest["folds"][0], manifest["holdout"]["images"][0]])
+    (out / "folds.json").write_text(json.dumps(manifest, indent=2))
+    capsys.readouterr()
+    assert main(["check", str(out / "folds.json"), "--select", "FC107"]) == 1
+    assert "FC107" in capsys.readouterr().out
 
 
 def test_coco_holdout_writes_test_json(tmp_path, capsys):
@@ -107,6 +132,7 @@ def test_coco_holdout_writes_test_json(tmp_path, capsys):
         val = json.loads((out / f"val_fold{fold}.json").read_text())
         train = json.loads((out / f"train_fold{fold}.json").read_text())
         assert not held_videos & {i["video_id"] for i in val["images"] + train["images"]}
+    assert main(["check", str(out)]) == 0, capsys.readouterr().out
 
 
 def test_holdout_from_a_list_pulls_in_whole_groups(tmp_path, capsys):

@@ -85,7 +85,10 @@ def test_list_rules_names_every_lint_rule(capsys) -> None:
     code, out, _ = run(capsys, "--list-rules")
     assert code == 0
     listed = [line.split()[0] for line in out.splitlines()]
-    assert listed == sorted(c.rule.code for c in LINT_CHECKS)
+    from foldcheck.checks.rules.yolo_lint import YOLO_RULES
+
+    yolo = [rule.code for rule in YOLO_RULES]  # data.yaml's label rules, listed after COCO's
+    assert listed == sorted(c.rule.code for c in LINT_CHECKS) + yolo
     assert "FC501  duplicate-annotation-id" in out
 
 

@@ -7,6 +7,7 @@ but not coverage or staleness.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -61,6 +62,8 @@ class CheckContext:
     val: list[SideRows]
     train: list[SideRows] | None
     images_dir: Path | None = None
+    held: np.ndarray | None = None  # bool per reference row: the held-out test set
+    holdout: SideRows | None = None  # the fold files' own test side (a fold YAML's test:)
     _dataset_text: JsonText | None = field(default=None, repr=False)
 
     @property
@@ -90,6 +93,8 @@ class CheckContext:
 
     def dataset_finding(self, row: int, rule: Rule, message: str) -> Finding:
         """A finding placed at an image's record in the dataset file."""
+        if self.reference.keys_are_names:  # a YOLO image has no record: name the data.yaml
+            return Finding(str(self.reference.path), None, None, rule, message)
         if self._dataset_text is None:
             self._dataset_text = JsonText(self.reference.path.read_bytes())
         place = self._dataset_text.locate(("images", row))
@@ -104,17 +109,35 @@ def build_context(
     missing: str,
     tolerance: float,
     images_dir: Path | None,
+    holdout_keys: list[Any] | None = None,
 ) -> CheckContext:
     reference = dataset if dataset is not None else _union_reference(fold_set)
     key = GroupKey.parse(
         "group" if dataset is None and _csv_groups(fold_set) and group_by != "image" else group_by
     )
     groups = group_images(reference, key, missing)
-    resolve = _resolver(reference)
+    resolve = _resolver(reference, dataset is not None)
     val = [SideRows(side, resolve(side)) for side in fold_set.val]
     train = None if fold_set.train is None else [SideRows(s, resolve(s)) for s in fold_set.train]
+    holdout = SideRows(fold_set.holdout, resolve(fold_set.holdout)) if fold_set.holdout else None
+    held = None
+    if holdout is not None or holdout_keys is not None:
+        held = np.zeros(reference.n_images, bool)
+        if holdout is not None:
+            held[holdout.known] = True
+        rows = [reference.key_index.get(k) for k in holdout_keys or []]
+        held[[r for r in rows if r is not None]] = True
     return CheckContext(
-        fold_set, reference, dataset is not None, groups, tolerance, val, train, images_dir
+        fold_set,
+        reference,
+        dataset is not None,
+        groups,
+        tolerance,
+        val,
+        train,
+        images_dir,
+        held,
+        holdout,
     )
 
 
@@ -122,17 +145,32 @@ def _csv_groups(fold_set: FoldSet) -> bool:
     return all(side.groups is not None for side in fold_set.val)
 
 
-def _resolver(reference: Dataset) -> Callable[[Side], np.ndarray]:
-    """Reference rows of a side's images, by id or, for a CSV keyed so, by file name."""
+def _resolver(reference: Dataset, given: bool) -> Callable[[Side], np.ndarray]:
+    """Reference rows of a side's images, by id or, for a CSV keyed so, by file name; YOLO
+    lists by path relative to the dataset's root, copies (the guide's layout) by file name."""
     by_name: dict[str, int] = {}
     for row, name in enumerate(reference.file_names):
         by_name.setdefault(name, row)
     by_id = reference.image_index
+    by_base: dict[str, int] = {}
+    root = getattr(reference, "root", None) if given else None
+
+    def names(side: Side) -> list[str]:
+        listed = side.file_names or []
+        if side.match == "path" and root is not None:
+            return [Path(os.path.relpath(n, root)).as_posix() for n in listed]
+        if side.match == "basename" and given:
+            if not by_base:
+                for row, name in enumerate(reference.file_names):
+                    by_base.setdefault(name.replace("\\", "/").rpartition("/")[2], row)
+            return listed
+        return listed
 
     def resolve(side: Side) -> np.ndarray:
         if side.image_ids is not None:
             return np.asarray([by_id.get(i, -1) for i in side.image_ids.tolist()], dtype=np.intp)
-        return np.asarray([by_name.get(n, -1) for n in side.file_names or ()], dtype=np.intp)
+        index = by_base if side.match == "basename" and given else by_name
+        return np.asarray([index.get(n, -1) for n in names(side)], dtype=np.intp)
 
     return resolve
 
@@ -140,7 +178,13 @@ def _resolver(reference: Dataset) -> Callable[[Side], np.ndarray]:
 def _union_reference(fold_set: FoldSet) -> Dataset:
     """A dataset made of the fold files' own images (first listing wins) and, for COCO sides,
     the annotations of each image from the first side that lists it."""
-    sides = [*fold_set.val, *(fold_set.train or [])]
+    sides = [
+        *fold_set.val,
+        *(fold_set.train or []),
+        *([fold_set.holdout] if fold_set.holdout else []),
+    ]
+    if all(side.image_paths is not None for side in sides):
+        return _yolo_union(fold_set, sides)
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     categories: list[Any] = []
@@ -170,3 +214,11 @@ def _union_reference(fold_set: FoldSet) -> Dataset:
             images.append(record)
     document = {"images": images, "annotations": annotations, "categories": categories}
     return dataset_from_document(document, fold_set.origin, "")
+
+
+def _yolo_union(fold_set: FoldSet, sides: list[Side]) -> Dataset:
+    from foldcheck.formats.yolo import union_dataset
+
+    keys = [key for side in sides for key in side.file_names or []]
+    paths = [path for side in sides for path in side.image_paths or []]
+    return union_dataset(keys, paths, fold_set.class_names, fold_set.origin)

@@ -8,6 +8,7 @@ from pathlib import Path
 from foldcheck.checks.context import CheckContext, build_context
 from foldcheck.checks.rules.balance import check_balance, fold_balance
 from foldcheck.checks.rules.coverage import check_coverage
+from foldcheck.checks.rules.holdout import check_holdout
 from foldcheck.checks.rules.leakage import check_leakage
 from foldcheck.checks.rules.staleness import check_matches_manifest, check_staleness
 from foldcheck.config import ProjectConfig, load_config, resolve_settings
@@ -15,7 +16,7 @@ from foldcheck.core.balance import Balance
 from foldcheck.core.dataset import Dataset
 from foldcheck.core.findings import Finding, selected
 from foldcheck.errors import InputError
-from foldcheck.formats.coco import load_dataset
+from foldcheck.formats.datasets import read_dataset
 from foldcheck.formats.foldsets import FoldSet, discover, explicit_pairs
 from foldcheck.formats.manifest import Manifest
 
@@ -67,14 +68,14 @@ def run_checks(
     # dataset and settings, must match its folds, and its balance is theirs.
     governing = {fs.manifest.path.parent.resolve(): fs.manifest for fs in fold_sets if fs.manifest}
     for fold_set in fold_sets:
-        folder = fold_set.origin if fold_set.kind == "coco" else fold_set.origin.parent
+        folder = fold_set.origin if fold_set.origin.is_dir() else fold_set.origin.parent
         manifest = fold_set.manifest or governing.get(folder.resolve())
         reference_path = dataset or (manifest.dataset_file if manifest else config.dataset)
         reference = None
         if reference_path is not None:
             key = reference_path.resolve()
             if key not in datasets:
-                datasets[key] = load_dataset(reference_path)
+                datasets[key] = read_dataset(reference_path)
             reference = datasets[key]
         settings = resolve_settings(
             {"group_by": group_by, "tolerance": tolerance}, manifest, config
@@ -88,6 +89,7 @@ def run_checks(
             manifest.missing_group if manifest else "own",
             settings.tolerance,
             images_dir,
+            manifest.holdout["images"] if manifest and manifest.holdout else None,
         )
         findings, balance = _check(ctx, manifest)
         chosen = [f for f in findings if selected(f.code, select or [], ignore or [])]
@@ -99,7 +101,12 @@ def run_checks(
 
 def _check(ctx: CheckContext, manifest: Manifest | None) -> tuple[list[Finding], Balance | None]:
     reference_sha256 = ctx.reference.sha256 if ctx.reference_given else None
-    findings = [*check_leakage(ctx), *check_coverage(ctx), *check_staleness(ctx, reference_sha256)]
+    findings = [
+        *check_leakage(ctx),
+        *check_coverage(ctx),
+        *check_holdout(ctx),
+        *check_staleness(ctx, reference_sha256),
+    ]
     if ctx.fold_set.manifest is None and manifest is not None:
         return findings + list(check_matches_manifest(ctx, manifest)), None
     balance = fold_balance(ctx)

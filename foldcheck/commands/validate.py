@@ -9,18 +9,27 @@ defects with one mechanical fix (--in-place: over the input), one line per chang
 
 Exit codes: 0 no errors (warnings may be printed), 1 errors found, 2 usage or unreadable
 input, 3 internal error.
+
+A YOLO data.yaml has every label line and image list checked for what Ultralytics rejects,
+drops or misreads (FC560-FC573), one ``labels/train/x.txt:LINE:COL: CODE message`` line each.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from foldcheck.commands.options import add_color
 from foldcheck.render import formats
 
+if TYPE_CHECKING:
+    from foldcheck.core.findings import Finding
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="*", metavar="DATASET.json")
+    parser.add_argument(
+        "files", nargs="*", metavar="DATASET", help="COCO files, or YOLO data.yaml files"
+    )
     parser.add_argument(
         "--images-dir",
         metavar="DIR",
@@ -80,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
         for check in sorted(LINT_CHECKS, key=lambda check: check.rule.code):
             rule = check.rule
             print(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
+        from foldcheck.checks.rules.yolo_lint import YOLO_RULES
+
+        for rule in YOLO_RULES:
+            print(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
         return 0
     if not args.files:
         raise InputError("name the annotation files to validate (or --list-rules)")
@@ -92,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
     from foldcheck.checks.lint import LintSettings
     from foldcheck.checks.validate import fix, lint_file
+    from foldcheck.formats.datasets import is_yolo
     from foldcheck.io.atomic import refuse_overwrite, write_atomic
     from foldcheck.render.findings import MOST_PER_RULE, render_findings, use_color
 
@@ -107,6 +121,17 @@ def run(args: argparse.Namespace) -> int:
     notes = sys.stdout if args.format == "text" else sys.stderr
     findings, status, linted_files = [], 0, 0
     for name in args.files:
+        if is_yolo(name):
+            try:
+                findings += _yolo_findings(
+                    name, select, ignore, most, bool(args.fix or args.in_place)
+                )
+            except InputError as exc:
+                print(exc, file=sys.stderr)
+                status = 2
+                continue
+            linted_files += 1
+            continue
         try:
             linted = lint_file(Path(name), settings, select, ignore)
             if args.fix or args.in_place:
@@ -145,6 +170,26 @@ def run(args: argparse.Namespace) -> int:
     if status:
         return status
     return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def _yolo_findings(
+    name: str, select: list[str], ignore: list[str], most: int | None, fixing: bool
+) -> list[Finding]:
+    """A data.yaml's label and list findings (sorted, at most ``most`` per rule)."""
+    from foldcheck.checks.rules.yolo_lint import lint_yolo
+    from foldcheck.core.findings import Finding, selected
+    from foldcheck.errors import InputError
+    from foldcheck.formats.yolo_yaml import read_data_yaml
+
+    if fixing:
+        raise InputError("--fix and --in-place rewrite COCO files, not YOLO labels", name)
+    found = [f for f in lint_yolo(read_data_yaml(name)) if selected(f.code, select, ignore)]
+    found.sort(key=Finding.sort_key)
+    if most is None:
+        return found
+    from foldcheck.render.findings import capped
+
+    return capped([found], most)
 
 
 def _codes(text: str) -> list[str]:

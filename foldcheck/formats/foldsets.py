@@ -43,6 +43,11 @@ class Side:
     locate: Callable[[int], tuple[int | None, int | None]]  # line, column of listed image i
     coco: dict[str, Any] | None = field(default=None, repr=False)  # a COCO side's document
     groups: list[str] | None = None  # a CSV's own group column, per listed image
+    # How file_names name images: as the dataset keys them ("key"), by absolute path (YOLO
+    # lists: relative to a YOLO dataset's root they are its keys), or by file name alone
+    # ("basename": copies, as Ultralytics' K-fold guide makes them).
+    match: str = "key"
+    image_paths: list[str] | None = None  # YOLO: the paths Ultralytics opens, per listed image
 
     def __len__(self) -> int:
         if self.image_ids is not None:
@@ -57,6 +62,8 @@ class FoldSet:
     val: list[Side]
     train: list[Side] | None = None
     manifest: Manifest | None = None
+    holdout: Side | None = None  # the held-out test set the files name (a fold YAML's test:)
+    class_names: tuple[str, ...] = ()  # YOLO: the fold YAMLs' names
 
     @property
     def k(self) -> int:
@@ -84,22 +91,37 @@ def explicit_pairs(train: list[Path], val: list[Path]) -> FoldSet:
 
 
 def _sets_at(path: Path) -> list[FoldSet]:
+    from foldcheck.formats.yolo_foldsets import yolo_set_at
+
     if path.is_dir():
         sets = []
         if (path / "folds.json").is_file():
             sets.append(read_manifest_set(path / "folds.json"))
         if _pair_files(path):
             sets.append(read_pair_set(path))
+        yolo = yolo_set_at(path)
+        if yolo is not None:
+            sets.append(yolo)
         sets += [read_csv_set(csv_path) for csv_path in sorted(path.glob("*.csv"))]
         if not sets:
             raise InputError(
-                "no fold files here (folds.json, train/val fold pairs or a fold CSV)", path
+                "no fold files here (folds.json, train/val fold pairs, fold YAMLs or a fold CSV)",
+                path,
             )
         return sets
     if path.suffix.lower() == ".csv":
         return [read_csv_set(path)]
     if not path.exists():
         raise InputError("no such file or folder", path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        yolo = yolo_set_at(path)
+        if yolo is None:
+            raise InputError(
+                "not a fold YAML: expected fold0.yaml (foldcheck split) or "
+                "split_1/split_1_dataset.yaml (Ultralytics' K-fold guide)",
+                path,
+            )
+        return [yolo]
     pair = _pair_key(path)
     if pair is not None:
         return [read_pair_set(pair[0])]
@@ -174,16 +196,22 @@ def read_manifest_set(path: Path) -> FoldSet:
 def _manifest_set(manifest: Manifest, raw: bytes) -> FoldSet:
     text = _lazy_text(raw)
 
-    def side(fold: int) -> Side:
+    def side(keys: list[Any], where: tuple[str | int, ...]) -> Side:
+        by_name = bool(keys) and isinstance(keys[0], str)  # a YOLO manifest keys by path
         return Side(
             manifest.path,
-            np.asarray(manifest.folds[fold], dtype=np.int64),
-            None,
-            lambda i: _or_none(text().locate(("folds", fold, i))),
+            None if by_name else np.asarray(keys, dtype=np.int64),
+            [str(key) for key in keys] if by_name else None,
+            lambda i: _or_none(text().locate((*where, i))),
         )
 
+    held = manifest.holdout
     return FoldSet(
-        manifest.path, "manifest", [side(f) for f in range(manifest.k)], manifest=manifest
+        manifest.path,
+        "manifest",
+        [side(manifest.folds[f], ("folds", f)) for f in range(manifest.k)],
+        manifest=manifest,
+        holdout=side(held["images"], ("holdout", "images")) if held is not None else None,
     )
 
 

@@ -13,6 +13,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -74,12 +75,25 @@ def read_yolo(path: str | Path, *, sizes: bool = True) -> YoloColumns:
     for item in listed:
         if item.line is not None and not os.path.isfile(item.path):
             raise InputError(f"no such image {item.path!r}", item.origin, line=item.line, col=1)
+    paths = [item.path for item in listed]
+    return columns_of(data, keys, paths, test_keys, digest, sizes=sizes)
 
+
+def columns_of(
+    data: DataYaml,
+    keys: list[str],
+    paths: list[str],
+    test_keys: list[str],
+    digest: Any,
+    *,
+    sizes: bool = True,
+) -> YoloColumns:
+    """The columns of images ``keys`` (Ultralytics opens ``paths``): their labels and sizes."""
     nc = len(data.names)
     boxes_image, boxes_class, boxes_xywh = [], [], []
     rejected = 0
-    for row, item in enumerate(listed):
-        labels_at = label_path(item.path)
+    for row, path in enumerate(paths):
+        labels_at = label_path(path)
         labels = read_label_file(labels_at)
         digest.update(keys[row].encode() + b"\0")
         if labels is None:
@@ -100,14 +114,14 @@ def read_yolo(path: str | Path, *, sizes: bool = True) -> YoloColumns:
     height = np.full(len(keys), np.nan)
     if sizes:
         for row in np.unique(ann_image).tolist():
-            size = image_size(listed[row].path)
+            size = image_size(paths[row])
             if size is not None:
                 width[row], height[row] = size
     return YoloColumns(
         data,
         digest.hexdigest(),
         keys,
-        [item.path for item in listed],
+        paths,
         width,
         height,
         ann_image,
@@ -182,4 +196,19 @@ def yolo_dataset(columns: YoloColumns) -> YoloDataset:
         columns.ann_area,
         RecordsSource(images),
         columns,
+    )
+
+
+def union_dataset(
+    keys: list[str], paths: list[str], names: tuple[str, ...], origin: Path
+) -> YoloDataset:
+    """The images fold files name (each key once, first listing wins), labels read from
+    disk: the reference when no dataset is given (``check`` of bare fold YAMLs)."""
+    first: dict[str, str] = {}
+    for key, path in zip(keys, paths, strict=True):
+        first.setdefault(key, path)
+    data = DataYaml(origin, origin, names or ("class_0",), {})
+    ordered = list(first)
+    return yolo_dataset(
+        columns_of(data, ordered, [first[k] for k in ordered], [], hashlib.sha256())
     )

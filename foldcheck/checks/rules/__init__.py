@@ -8,14 +8,16 @@ from foldcheck.core.findings import RULES, Rule
 
 def catalogue() -> dict[str, Rule]:
     """Every rule foldcheck has, by code, in code order."""
-    from foldcheck.checks.rules import (  # noqa: F401  # noqa: F401
+    from foldcheck.checks.rules import (  # noqa: F401
         balance,
         coverage,
+        holdout,
         leakage,
         lint_annotations,
         lint_images,
         lint_records,
         staleness,
+        yolo_lint,
     )
 
     return dict(sorted(RULES.items()))

@@ -69,7 +69,10 @@ def _unknown_images(ctx: CheckContext) -> Iterator[Finding]:
 
 def _in_no_fold(ctx: CheckContext) -> Iterator[Finding]:
     """FC201, at the image's record in the dataset."""
-    for row in np.flatnonzero(ctx.assignment.fold_of_image < 0).tolist():
+    outside = ctx.assignment.fold_of_image < 0
+    if ctx.held is not None:  # the held-out test set belongs in no fold
+        outside &= ~ctx.held
+    for row in np.flatnonzero(outside).tolist():
         yield ctx.dataset_finding(
             row,
             IMAGE_IN_NO_FOLD,
@@ -81,6 +84,8 @@ def _train_not_complement(ctx: CheckContext) -> Iterator[Finding]:
     """FC204: train + val of a fold should be the whole dataset (or, with no dataset given,
     every image the fold files name)."""
     everything = np.arange(ctx.reference.n_images)
+    if ctx.held is not None:
+        everything = everything[~ctx.held]
     for fold, (val, train) in enumerate(zip(ctx.val, ctx.train or [], strict=True)):
         missing = np.setdiff1d(everything, np.union1d(val.known, train.known))
         if len(missing):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -72,10 +73,14 @@ def check_matches_manifest(ctx: CheckContext, manifest: Manifest) -> Iterator[Fi
             f"{ctx.k} folds here but {manifest.path.name} says k = {manifest.k}",
         )
     for fold, side in enumerate(ctx.val[: manifest.k]):
-        listed = (
+        keys = ctx.reference.file_names if ctx.reference.keys_are_names else None
+        listed: set[Any] = (
             set(side.side.image_ids.tolist())
             if side.side.image_ids is not None
-            else {int(ctx.reference.image_ids[row]) for row in side.known.tolist()}
+            else {
+                keys[row] if keys else int(ctx.reference.image_ids[row])
+                for row in side.known.tolist()
+            }
         )
         expected = set(manifest.folds[fold])
         if listed == expected:
