@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from foldcheck.repo.doctor.client_state import choices, key_for, read_python_state, state_files
+from foldcheck.repo.doctor.devcontainer import devcontainer_row
 from foldcheck.repo.doctor.discovery import discover
 from foldcheck.repo.doctor.host import (
     excluded_patterns,
@@ -18,7 +19,7 @@ from foldcheck.repo.doctor.host import (
     inotify_row,
 )
 from foldcheck.repo.doctor.layers import read_layers
-from foldcheck.repo.doctor.pylance import finder_mappings, hook_rows
+from foldcheck.repo.doctor.pylance import finder_mappings, hook_rows, pyright_config, pyright_rows
 from foldcheck.repo.doctor.settings import analysis_row, envs_row, language_server_row
 from tests.vscode_layouts import make_state_db, make_venv, site_of
 
@@ -221,3 +222,79 @@ def test_import_hook_editable_install_is_invisible_and_compat_fixes_it(tmp_path:
     pth = [p.read_text(encoding="utf-8").strip() for p in Path(sites[0]).glob("__editable__*.pth")]
     assert pth == [str(lib)]
     assert hook_rows(repo, python, sites) == []
+
+
+def test_jedi_and_hidden_diagnostics(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    settings = {
+        "python.languageServer": "Jedi",
+        "python.analysis.ignore": ["**"],
+        "python.analysis.diagnosticSeverityOverrides": {"reportMissingImports": "none"},
+    }
+    write(repo / ".vscode" / "settings.json", settings)
+    layers = read_layers(repo, None)
+    row = language_server_row(layers, cursor=False)
+    assert row.status == "warn" and '"Jedi"' in row.found
+    row = analysis_row(layers, repo)
+    assert row.status == "warn"
+    assert "python.analysis.ignore ignores every file" in row.found
+    assert "silences reportMissingImports" in row.found
+    # pyrightconfig.json wins over [tool.pyright] and over the settings.
+    write(repo / "pyrightconfig.json", {"typeCheckingMode": "off"})
+    assert 'typeCheckingMode = "off" in ' + str(repo / "pyrightconfig.json") in (
+        analysis_row(read_layers(repo, None), repo).found
+    )
+
+
+def test_python_projects_entry_and_switched_off_extension(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    project = {"path": ".", "envManager": "ms-python.python:conda"}
+    write(
+        repo / ".vscode" / "settings.json",
+        {"python-envs.pythonProjects": [project], "python.defaultInterpreterPath": "/x/python"},
+    )
+    row = envs_row(read_layers(repo, None), repo, envs_installed=True)
+    assert row is not None and row.status == "warn" and "python-envs.pythonProjects" in row.found
+    write(
+        repo / ".vscode" / "settings.json",
+        {"python-envs.pythonProjects": [project], "python.useEnvironmentsExtension": False},
+    )
+    row = envs_row(read_layers(repo, None), repo, envs_installed=True)
+    assert row is not None and row.status == "info" and "is off" in row.found
+
+
+def test_missing_pyright_venv_and_extra_paths(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text(
+        '[tool.pyright]\nvenvPath = "."\nvenv = ".venv"\nextraPaths = ["lib"]\n', encoding="utf-8"
+    )
+    write(
+        repo / ".vscode" / "settings.json",
+        {"python.analysis.extraPaths": ["${workspaceFolder}/vendor"]},
+    )
+    layers = read_layers(repo, None)
+    rows = {r.id: r for r in pyright_rows(repo, layers, *pyright_config(repo))}
+    assert rows["pyright-venv"].status == "warn"
+    assert f"{repo}/.venv does not exist" in rows["pyright-venv"].found
+    found = [
+        r.found for r in pyright_rows(repo, layers, *pyright_config(repo)) if r.id == "extra-paths"
+    ]
+    assert len(found) == 2 and "names lib" in found[0] and "vendor" in found[1]
+    venv(repo / ".venv")
+    (repo / "lib").mkdir()
+    (repo / "vendor").mkdir()
+    assert pyright_rows(repo, read_layers(repo, None), *pyright_config(repo)) == []
+
+
+def test_dev_container_rows(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    assert devcontainer_row(repo) is None
+    config = repo / ".devcontainer" / "devcontainer.json"
+    write(config, {"image": "python:3.12", "postCreateCommand": "pip install -e ."})
+    row = devcontainer_row(repo)
+    assert row is not None and row.status == "warn"
+    assert row.fix == f'add "waitFor": "postCreateCommand" to {config}'
+    write(config, {"image": "python:3.12", "onCreateCommand": "pip install -e ."})
+    row = devcontainer_row(repo)
+    assert row is not None and row.status == "ok"

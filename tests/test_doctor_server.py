@@ -212,3 +212,19 @@ def test_activation_failure(tmp_path: Path) -> None:
     seen = what_vscode_did(logs, tmp_path / "proj", tmp_path)
     assert seen is not None and seen.failed
     assert selected_row(logs, seen, None).status == "fail"
+
+
+def test_window_without_the_python_extension(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    host = logs / "20261130T091400" / "exthost1"
+    write_log(host / "remoteexthost.log", "Extension host with pid 4242 started")
+    seen = what_vscode_did(logs, tmp_path / "proj", tmp_path)
+    assert seen is not None and not seen.activated and not seen.matched
+    row = selected_row(logs, seen, "/x/python")
+    assert row.status == "warn" and "did not activate" in row.found
+    assert "(the newest window: no log named this folder)" in row.found
+    # Activated, but nothing selected yet.
+    write_log(host / "ms-python.python" / "Python.log", "Experiment 'x' is active")
+    seen = what_vscode_did(logs, tmp_path / "proj", tmp_path)
+    assert seen is not None and seen.activated
+    assert "logged no interpreter" in selected_row(logs, seen, None).found

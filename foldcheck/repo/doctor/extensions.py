@@ -15,7 +15,6 @@ from typing import Any
 from foldcheck.repo.doctor.result import Result
 from foldcheck.repo.doctor.server import (
     HOME_SERVERS,
-    TUNNEL_CLI,
     Installed,
     Server,
     installed_extensions,
@@ -144,7 +143,3 @@ def extension_rows(
             )
         )
     return rows, installed
-
-
-def tunnel_note(home: Path) -> bool:
-    return (home / TUNNEL_CLI).is_dir()
