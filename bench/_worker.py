@@ -92,15 +92,13 @@ def task_orjson(job: Job, watch: Stopwatch) -> Outcome:
 
 
 def task_columns(job: Job, watch: Stopwatch) -> Outcome:
-    import orjson
-
     from columns import Columns
 
     watch.lap("import")
-    document = orjson.loads(job.data.read_bytes())
+    columns = Columns.from_file(job.data, job.group_by)
     watch.lap("load")
     memory = memory_now()
-    Columns.from_document(document, job.group_by).save(job.out / "columns.npz")
+    columns.save(job.out / "columns.npz")
     watch.lap("prep")
     return Outcome(None, memory)
 

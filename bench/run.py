@@ -29,6 +29,7 @@ METHOD_TASKS = {
     "sgkf": ("sgkf",),
     "iterstrat": ("iterstrat",),
     "json": ("json", "orjson"),
+    "jsonload": ("json",),  # json.load alone: orjson.loads of Open Images needs ~17 GB
 }
 LABELS = {
     "foldcheck": "foldcheck (API)",

@@ -126,12 +126,23 @@ def generate(preset: Preset, seed: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import synth_text
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("preset", choices=sorted(PRESETS))
+    parser.add_argument(
+        "preset", help=f"{', '.join(sorted(PRESETS))}; or {synth_text.__doc__.splitlines()[0]}"
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--indent", type=int, default=None, help="pretty-print (the sample uses 1)")
     args = parser.parse_args(argv)
+    if synth_text.parse_name(args.preset) is not None:  # openimages, coco-seg[:SCALE]
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        images, annotations, classes = synth_text.write(args.preset, args.out, args.seed)
+        print(f"{args.out}: {images} images, {annotations} annotations, {classes} classes")
+        return 0
+    if args.preset not in PRESETS:
+        parser.error(f"unknown preset {args.preset!r}")
     data = generate(PRESETS[args.preset], args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(
