@@ -2,7 +2,10 @@
 
 The sample (240 frames of 47 videos, 10 long-tailed classes) is split into 5 folds grouped
 by video_id and written to DIR (default: foldcheck-demo), with COCO and CSV exports. The
-demo's folder is its own: running it again replaces what it wrote there.
+demo's folder is its own: running it again replaces what it wrote there. With --yolo the
+sample is first written as a YOLO dataset (DIR/data: real PNGs, label files, data.yaml; one
+folder per video) and split with --group-by folder and a 10% held-out test set into fold
+YAMLs Ultralytics trains from.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="foldcheck-demo",
         metavar="DIR",
         help="output folder (default: foldcheck-demo)",
+    )
+    parser.add_argument(
+        "--yolo", action="store_true", help="the sample as a YOLO data.yaml, split into fold YAMLs"
     )
     add_color(parser)
 
@@ -35,6 +41,14 @@ def run(args: argparse.Namespace) -> int:
     sample = out / "sample.json"
     with resources.as_file(resources.files("foldcheck").joinpath("data/sample.json")) as source:
         shutil.copyfile(source, sample)
+    if args.yolo:
+        from foldcheck.commands.demo_yolo import write_yolo_sample
+
+        data = write_yolo_sample(sample, out / "data")
+        sample.unlink()
+        print(f"foldcheck demo: splitting {data} into 5 folds grouped by folder", file=sys.stderr)
+        split = ["split", str(data), "--group-by", "folder", "--holdout", "0.1", "--out"]
+        return main([*split, str(out), "--export", "csv", "--force", "--color", args.color])
     print(f"foldcheck demo: splitting {sample} into 5 folds grouped by video_id", file=sys.stderr)
     return main(
         [

@@ -36,7 +36,12 @@ def files_pattern(settings: Settings, manifest: str | None) -> str:
         re.escape(folds) + ("" if folds.endswith("/") or folds.endswith(".json") else "(?:/|$)")
     ]
     if settings.dataset and not Path(settings.dataset).is_absolute():
-        parts.append(re.escape(settings.dataset) + "$")
+        dataset = settings.dataset
+        folder = dataset.rpartition("/")[0]
+        if dataset.lower().endswith((".yaml", ".yml")):
+            # A YOLO dataset is its YAML with the lists and label files beside it.
+            parts.append(f"{re.escape(folder)}/" if folder else "(?:images|labels)/")
+        parts.append(re.escape(dataset) + "$")
     parts.append(re.escape(PYPROJECT) + "$")
     return "^(?:" + "|".join(parts) + ")"
 
