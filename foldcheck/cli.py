@@ -1,6 +1,7 @@
 """Command-line entry point: parse arguments, dispatch, turn errors into exit codes.
 
-Exit codes: 0 clean, 1 findings, 2 usage or input error, 3 internal error, 130 interrupted.
+Exit codes: 0 clean, 1 findings, 2 usage or input error, 3 internal error, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM).
 Each sub-command lives in ``foldcheck.commands.<name>`` with ``add_arguments`` and ``run``;
 those modules import only the standard library at top level, so ``--help`` stays fast.
 """
@@ -16,11 +17,13 @@ from types import ModuleType
 
 from foldcheck import __version__
 from foldcheck.errors import InputError
+from foldcheck.io.critical import Terminated, sigterm_raises
 from foldcheck.io.gcpause import gc_paused
 
 COMMANDS = ("split", "check", "report", "export", "validate", "init", "doctor", "demo")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it
 
 
 def _command(name: str) -> ModuleType:
@@ -32,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="foldcheck",
         description="Leakage-free, balanced cross-validation folds for COCO detection "
         "datasets, and the checks that keep them so.",
-        epilog="Exit codes: 0 clean, 1 findings, 2 usage or input error, 3 internal error.",
+        epilog="Exit codes: 0 clean, 1 findings, 2 usage or input error, 3 internal error, "
+        "130 interrupted, 143 terminated.",
     )
     parser.add_argument("--version", action="version", version=f"foldcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -52,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        with gc_paused():  # a short run over millions of freshly parsed, acyclic objects
+        # gc: a short run over millions of freshly parsed, acyclic objects
+        with gc_paused(), sigterm_raises():
             return int(_command(args.command).run(args))
     except InputError as exc:
         print(exc, file=sys.stderr)
@@ -60,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("foldcheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("foldcheck: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:
         return EXIT_CLEAN
     except OSError as exc:  # a full disk, a read-only folder: the user's to fix, not a bug

@@ -22,6 +22,7 @@ from foldcheck.core.findings import Finding, Rule
 from foldcheck.core.groups import GroupKey, Groups, group_images
 from foldcheck.formats.coco import dataset_from_document
 from foldcheck.formats.foldsets import FoldSet, Side
+from foldcheck.io.jsonio import read_bytes
 from foldcheck.io.locate import JsonText
 
 
@@ -96,7 +97,7 @@ class CheckContext:
         if self.reference.keys_are_names:  # a YOLO image has no record: name the data.yaml
             return Finding(str(self.reference.path), None, None, rule, message)
         if self._dataset_text is None:
-            self._dataset_text = JsonText(self.reference.path.read_bytes())
+            self._dataset_text = JsonText(read_bytes(self.reference.path))
         place = self._dataset_text.locate(("images", row))
         line, col = place if place else (None, None)
         return Finding(str(self.reference.path), line, col, rule, message)

@@ -10,7 +10,11 @@ from foldcheck.checks.rules.balance import check_balance, fold_balance
 from foldcheck.checks.rules.coverage import check_coverage
 from foldcheck.checks.rules.holdout import check_holdout
 from foldcheck.checks.rules.leakage import check_leakage
-from foldcheck.checks.rules.staleness import check_matches_manifest, check_staleness
+from foldcheck.checks.rules.staleness import (
+    check_matches_manifest,
+    check_staleness,
+    incomplete_set,
+)
 from foldcheck.config import ProjectConfig, load_config, resolve_settings
 from foldcheck.core.balance import Balance
 from foldcheck.core.dataset import Dataset
@@ -19,6 +23,7 @@ from foldcheck.errors import InputError
 from foldcheck.formats.datasets import read_dataset
 from foldcheck.formats.foldsets import FoldSet, discover, explicit_pairs
 from foldcheck.formats.manifest import Manifest
+from foldcheck.io.journal import Pending, settle
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,11 +63,19 @@ def run_checks(
             )
         paths = [config.folds]
         dataset = dataset or config.dataset
-    fold_sets = discover(paths)
+    # An interrupted write is finished first where possible; a folder left half-written
+    # gets one finding, FC305, not a judgement of the mix.
+    unfinished = _settle([*paths, *(train or []), *(val or [])])
+    readable = [path for path in paths if _folder_of(path) not in unfinished]
+    fold_sets = discover(readable) if readable or not unfinished else []
     if train or val:
         fold_sets.append(explicit_pairs(train or [], val or []))
 
     result = CheckResult()
+    for shown, found in unfinished.values():
+        finding = incomplete_set(shown, found)
+        chosen = [finding] if selected(finding.code, select or [], ignore or []) else []
+        result.reports.append(FoldSetReport(FoldSet(shown, "incomplete", []), chosen, None))
     datasets: dict[Path, Dataset] = {}
     # A manifest governs the fold files exported beside it: they are checked against its
     # dataset and settings, must match its folds, and its balance is theirs.
@@ -97,6 +110,21 @@ def run_checks(
             FoldSetReport(fold_set, sorted(chosen, key=Finding.sort_key), balance)
         )
     return result
+
+
+def _folder_of(path: Path) -> Path:
+    return (path if path.is_dir() else path.parent).resolve()
+
+
+def _settle(paths: list[Path]) -> dict[Path, tuple[Path, Pending]]:
+    """The folders of ``paths`` still holding an interrupted write once ``settle`` has
+    finished what it could: each with the folder as the user named it."""
+    unfinished: dict[Path, tuple[Path, Pending]] = {}
+    for path in paths:
+        folder = _folder_of(path)
+        if folder not in unfinished and (found := settle(folder)) is not None:
+            unfinished[folder] = (path if path.is_dir() else path.parent, found)
+    return unfinished
 
 
 def _check(ctx: CheckContext, manifest: Manifest | None) -> tuple[list[Finding], Balance | None]:

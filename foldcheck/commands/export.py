@@ -31,6 +31,6 @@ def run(args: argparse.Namespace) -> int:
     formats = parse_export_formats(args.export)
     manifest, assignment = open_manifest(Path(args.manifest), require_fresh=True)
     out = Path(args.out) if args.out else manifest.path.parent
-    written = write_fold_files(assignment, out, formats, args.force)
+    written = write_fold_files(assignment, out, formats, args.force, inputs=(manifest.path,))
     print(f"wrote {len(written)} files to {out}", file=sys.stderr)
     return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ import numpy as np
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import Dataset
 from foldcheck.formats.coco_writer import coco_subset_pieces
-from foldcheck.io.atomic import StagedFiles
+from foldcheck.io.atomic import CommitSet
 
 EXPORT_FORMATS = ("coco", "csv", "yolo")
 HOLDOUT_COCO = "test.json"
@@ -65,8 +67,48 @@ def export_paths(out: Path, formats: tuple[str, ...], k: int, holdout: bool = Fa
     return paths
 
 
+# The names foldcheck gives exports; a fold's files carry its index.
+_EXPORT_NAME = re.compile(
+    r"^(?:(?:train|val)_fold(?P<coco>\d+)\.json|fold(?P<yolo>\d+)(?:\.yaml|_train\.txt|_val\.txt)"
+    r"|folds\.csv)$"
+)
+_HOLDOUT_NAMES = (HOLDOUT_COCO, "test.txt")  # yolo_folds.TEST_LIST
+
+
+def previous_set_files(
+    out: Path, new: list[Path], *, whole_set: bool, k: int, had_holdout: bool = False
+) -> list[Path]:
+    """Files an earlier run wrote in ``out`` that the new set lacks, to delete with it.
+
+    For a split (``whole_set``) that is every export by foldcheck's names not in ``new``
+    (the held-out test files only when the previous manifest had a holdout: ``test.json``
+    is a common name); for an export from an unchanged manifest only per-fold files of folds
+    beyond ``k`` (an export not asked for this time still matches the manifest, so it stays).
+    """
+    keep = {path.name for path in new}
+    try:
+        names = sorted(entry.name for entry in os.scandir(out) if entry.is_file())
+    except OSError:  # not there yet, or unreadable: the commit reports what matters
+        return []
+    stale = []
+    for name in names:
+        if name in keep:
+            continue
+        if name in _HOLDOUT_NAMES:
+            if whole_set and had_holdout:
+                stale.append(out / name)
+            continue
+        match = _EXPORT_NAME.match(name)
+        if match is None:
+            continue
+        fold = match["coco"] or match["yolo"]
+        if whole_set or (fold is not None and int(fold) >= k):
+            stale.append(out / name)
+    return stale
+
+
 def write_exports(
-    staged: StagedFiles, assignment: FoldAssignment, out: Path, formats: tuple[str, ...]
+    staged: CommitSet, assignment: FoldAssignment, out: Path, formats: tuple[str, ...]
 ) -> None:
     fold_of_image, dataset = assignment.fold_of_image, assignment.dataset
     held = assignment.holdout.mask if assignment.holdout else np.zeros(dataset.n_images, bool)

@@ -10,9 +10,15 @@ from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.groups import GroupKey, group_images
 from foldcheck.errors import InputError
 from foldcheck.formats.datasets import read_dataset
-from foldcheck.formats.exports import export_paths, native_formats, write_exports
+from foldcheck.formats.exports import (
+    export_paths,
+    native_formats,
+    previous_set_files,
+    write_exports,
+)
 from foldcheck.formats.manifest import Manifest, read_manifest
-from foldcheck.io.atomic import refuse_overwrite, staged_files
+from foldcheck.io.atomic import committing
+from foldcheck.io.journal import settle
 from foldcheck.io.paths import relative_path
 
 MANIFEST_NAME = "folds.json"
@@ -51,6 +57,9 @@ def _holdout_record(assignment: FoldAssignment, out: Path) -> dict[str, Any] | N
 def open_manifest(path: Path, *, require_fresh: bool = False) -> tuple[Manifest, FoldAssignment]:
     """A manifest and the assignment it records over its dataset, grouped by its key; with
     ``require_fresh``, a dataset changed since the folds were made is refused."""
+    unfinished = settle(path.parent)  # an interrupted write there is finished first
+    if unfinished is not None:
+        raise InputError(unfinished.describe(), path.parent)
     manifest = read_manifest(path)
     dataset = read_dataset(manifest.dataset_file)
     if require_fresh and dataset.sha256 != manifest.dataset_sha256:
@@ -71,14 +80,31 @@ def write_fold_files(
     formats: tuple[str, ...],
     force: bool,
     manifest: Manifest | None = None,
+    inputs: tuple[Path, ...] = (),
 ) -> list[Path]:
-    """The exports of ``assignment`` (and the manifest, when given) in ``out``, all or none."""
+    """The exports of ``assignment`` (and the manifest, when given) in ``out``, all or none,
+    in one commit (``io.atomic``) that also deletes what the previous set had beyond them.
+    The dataset and ``inputs`` are never overwritten or deleted."""
     formats = native_formats(assignment.dataset, formats)
-    held = assignment.holdout is not None
-    paths = ([manifest.path] if manifest else []) + export_paths(out, formats, assignment.k, held)
-    refuse_overwrite(paths, force)
-    with staged_files() as staged:
-        if manifest is not None:
-            staged.write(manifest.path, manifest.to_bytes())
-        write_exports(staged, assignment, out, formats)
+    k, held = assignment.k, assignment.holdout is not None
+    paths = ([manifest.path] if manifest else []) + export_paths(out, formats, k, held)
+    with committing(out, inputs=(assignment.dataset.path, *inputs)) as commit:
+        # Under the folder's lock: what exists now still exists when the set is committed.
+        stale = previous_set_files(
+            out, paths, whole_set=manifest is not None, k=k, had_holdout=_had_holdout(out)
+        )
+        commit.refuse_overwrite([*paths, *stale], force)
+        for path in stale:
+            commit.remove(path)
+        write_exports(commit, assignment, out, formats)
+        if manifest is not None:  # last: the record the exports are checked against
+            commit.write(manifest.path, manifest.to_bytes())
     return paths
+
+
+def _had_holdout(out: Path) -> bool:
+    """Whether the manifest already in ``out`` (if any, and readable) records a holdout."""
+    try:
+        return read_manifest(out / MANIFEST_NAME).holdout is not None
+    except InputError:
+        return False

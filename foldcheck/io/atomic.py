@@ -1,83 +1,279 @@
-"""All-or-nothing writing of a set of files.
+"""All-or-nothing writing of a set of files, for every command that writes more than one.
 
-Each file is first written in full to a temporary file beside its destination; only when
-every one is written are they renamed into place (a rename within a folder is atomic). A
-failure before that leaves no trace, and existing files are never overwritten unless asked.
+    with committing(out, inputs=[dataset.path]) as commit:
+        commit.refuse_overwrite(paths, force)   # asked under the lock: still true at the end
+        commit.write(out / "a.json", payload)    # staged, fsynced; nothing visible yet
+        commit.remove(out / "b.json")            # a file of the previous set
+    # here every file is in place and b.json gone; after an exception, nothing changed
+
+``committing`` holds ``out``'s lock (``folderlock``) from the start, first finishing any
+write a killed run left there, and commits through a journal (``journal``). A Ctrl-C or
+SIGTERM before the commit point discards the staging; after it, the signal waits until the
+set is complete. Every OS error becomes a one-line ``InputError`` naming the user's path
+and what was being done, never a temporary file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from foldcheck.errors import InputError
+from foldcheck.io.critical import signals_held
+from foldcheck.io.folderlock import FolderLock, os_reason
+from foldcheck.io.journal import (
+    STAGING_NAME,
+    Staged,
+    committed,
+    finish,
+    fsync_dir,
+    recover,
+    remove_staging,
+    write_journal,
+    write_synced,
+)
+from foldcheck.io.readfile import same_file
+
+# What foldcheck <= 0.1 staged beside each target (mkstemp) and left behind when killed.
+_LEGACY_TEMPORARY = re.compile(r"^\.(.+)\.[a-z0-9_]{8}\.tmp$")
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+class CommitSet:
+    """The files of one commit, staged under the root's lock (made by ``committing``)."""
+
+    def __init__(self, root: Path, shown: Path, inputs: Iterable[Path]) -> None:
+        self.root = root  # absolute
+        self._shown_root = shown  # as the caller named it, for messages
+        self._inputs = [(path, os.stat(path)) for path in inputs if os.path.exists(path)]
+        self._files: list[Staged] = []
+        self._shown: dict[Path, Path] = {}  # target -> the path as the caller named it
+        self._remove: list[Path] = []
+        self._made_dirs: list[Path] = []
+
+    @property
+    def targets(self) -> list[Path]:
+        return [file.target for file in self._files]
+
+    def refuse_overwrite(self, paths: Iterable[Path], force: bool) -> None:
+        """Asked under the lock, so the answer still holds when the set is committed."""
+        refuse_overwrite(paths, force)
+
+    def write(self, path: Path, payload: bytes) -> None:
+        """Stage ``payload`` as the new content of ``path`` (inside the root)."""
+        self.write_pieces(path, (payload,))
+
+    def write_pieces(self, path: Path, pieces: Iterable[bytes | memoryview]) -> None:
+        """Like ``write``, the bytes streamed in pieces."""
+        target = self._target(path)
+        if target.is_dir():
+            raise InputError("is a directory; cannot write a file there", path)
+        self._make_folders(target.parent, path)
+        staged = self.root / STAGING_NAME / f"{len(self._files):04d}.{target.name}"
+        try:
+            # A replaced file keeps its permissions, as an editor's save would keep them.
+            mode = os.stat(target).st_mode & 0o7777 if target.exists() else None
+            size = write_synced(staged, pieces, mode)
+        except OSError as exc:
+            raise self._failed(exc, "writing", path) from None
+        self._files.append(Staged(target, staged, size))
+        self._shown[target] = Path(path)
+        self._remove_legacy_temporaries(target)
+
+    def remove(self, path: Path) -> None:
+        """Delete ``path``, a file of the previous set, in the same commit."""
+        target = self._target(path)
+        if os.path.lexists(target) and target not in self._remove:
+            self._remove.append(target)
+
+    def commit(self) -> list[Path]:
+        if not self._files and not self._remove:
+            return []
+        for target in [*self.targets, *self._remove]:
+            self._target(target)  # inputs are checked again: they may have been swapped
+        try:
+            with signals_held():
+                write_journal(self.root, self._files, self._remove)  # the commit point
+                finish(self.root, self._files, self._remove)
+        except OSError as exc:
+            if not committed(self.root):
+                raise self._failed(exc, "committing", self._shown_root) from None
+            raise InputError(
+                f"{os_reason(exc)} while committing; the set is incomplete, and the next "
+                "foldcheck run here completes it",
+                self._user_path(exc) or self._shown_root,
+            ) from None
+        written = self.targets
+        self._files, self._remove, self._made_dirs = [], [], []
+        return written
+
+    def discard(self) -> None:
+        """Forget everything staged: what a reader sees stays as it was."""
+        with signals_held():
+            if not committed(self.root):  # once committed, only finishing is right
+                remove_staging(self.root)
+            for folder in reversed(self._made_dirs):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if still empty
+        self._files, self._made_dirs = [], []
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _target(self, path: Path) -> Path:
+        target = Path(os.path.abspath(path))
+        if not target.is_relative_to(self.root):
+            raise ValueError(f"{path} is outside the commit's folder {self.root}")
+        for input_path, before in self._inputs:
+            with contextlib.suppress(OSError):
+                if same_file(os.stat(target), before):
+                    same = Path(os.path.abspath(input_path)) == target
+                    raise InputError(
+                        f"is an input of this command{'' if same else f' ({input_path})'}; "
+                        "refusing to overwrite or delete it (write the outputs elsewhere)",
+                        path,
+                    )
+        return target
+
+    def _make_folders(self, folder: Path, shown: Path) -> None:
+        missing = [p for p in (folder, *folder.parents) if p.is_relative_to(self.root)]
+        for parent in reversed(missing):
+            if parent.exists():
+                continue
+            try:
+                parent.mkdir()
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise self._failed(exc, "creating its folder", shown) from None
+            self._made_dirs.append(parent)
+        staging = self.root / STAGING_NAME
+        if not staging.exists():
+            try:
+                staging.mkdir()
+                fsync_dir(self.root)  # so a power cut cannot keep a journal but lose its folder
+            except OSError as exc:
+                raise self._failed(exc, "writing", shown) from None
+
+    def _remove_legacy_temporaries(self, target: Path) -> None:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(target.parent):
+                match = _LEGACY_TEMPORARY.match(entry.name)
+                if match and match.group(1) == target.name and entry.is_file():
+                    self.remove(Path(entry.path))
+
+    def _user_path(self, exc: OSError) -> Path | None:
+        """The user's path an OS error is about: a target, never a staged file."""
+        name = os.fspath(exc.filename) if exc.filename is not None else None
+        for file in self._files:
+            if name in (os.fspath(file.staged), os.fspath(file.target)):
+                return self._shown.get(file.target, file.target)
+        return Path(name) if name and STAGING_NAME not in name else None
+
+    def _failed(self, exc: OSError, doing: str, path: Path) -> InputError:
+        count = len(self._files)
+        return InputError(
+            f"{os_reason(exc)} while {doing} ({count} file{'s' * (count != 1)} staged, "
+            "nothing changed)",
+            path,
+        )
+
+
+@contextmanager
+def committing(root: Path, *, inputs: Iterable[Path] = ()) -> Iterator[CommitSet]:
+    """Lock ``root``, finish or discard an interrupted write there, and yield a
+    ``CommitSet`` whose files appear together when the block ends, or not at all. Folders
+    made for it that would be left empty are removed again."""
+    shown, root = Path(root), Path(os.path.abspath(root))
+    made = _make_root(root, shown)
+    lock = FolderLock(root, shown)
+    commit_set: CommitSet | None = None
+    try:
+        lock.acquire()
+        recover(root)
+        commit_set = CommitSet(root, shown, inputs)
+        yield commit_set
+        commit_set.commit()
+    finally:
+        with signals_held():  # a second Ctrl-C must not cut the clean-up short
+            if commit_set is not None:
+                commit_set.discard()
+            lock.release()
+            for folder in made:  # deepest first
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+@contextmanager
+def staged_files(root: Path | None = None, *, inputs: Iterable[Path] = ()) -> Iterator[Any]:
+    """The older API, the same commit: ``with staged_files(root) as staged:
+    staged.write(path, payload)``. Without ``root``, the first file's folder is the root."""
+    if root is not None:
+        with committing(root, inputs=inputs) as commit_set:
+            yield commit_set
+        return
+    lazy = _FirstFolderCommit(list(inputs))
+    try:
+        yield lazy
+    except BaseException as exc:
+        lazy.close(exc)
+        raise
+    lazy.close(None)
+
+
+class _FirstFolderCommit:
+    def __init__(self, inputs: list[Path]) -> None:
+        self._inputs = inputs
+        self._context: Any = None
+        self._set: CommitSet | None = None
+
+    def write(self, path: Path, payload: bytes) -> None:
+        commit_set = self._set
+        if commit_set is None:
+            self._context = committing(Path(path).parent, inputs=self._inputs)
+            commit_set = self._set = self._context.__enter__()
+        commit_set.write(path, payload)
+
+    def close(self, exc: BaseException | None) -> None:
+        context, self._context = self._context, None
+        if context is not None:
+            context.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """One file, written whole or not at all."""
+    with staged_files() as staged:
+        staged.write(path, payload)
 
 
 def refuse_overwrite(paths: Iterable[Path], force: bool) -> None:
+    """Refuse existing ``paths`` unless ``force``. Inside ``committing`` ask
+    ``commit.refuse_overwrite``: the same question, under the lock."""
     if force:
         return
-    existing = [path for path in paths if path.exists()]
+    existing = [path for path in paths if os.path.lexists(path)]
     if existing:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise InputError(f"already exists{more}; pass --force to overwrite", existing[0])
 
 
-class StagedFiles:
-    def __init__(self) -> None:
-        self._staged: list[tuple[Path, Path]] = []
-
-    def write(self, path: Path, payload: bytes) -> None:
-        self.write_pieces(path, (payload,))
-
-    def write_pieces(self, path: Path, pieces: Iterable[bytes | memoryview]) -> None:
-        """Like ``write``, with the bytes streamed in pieces (a large export is never held
-        in memory whole)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        self._staged.append((Path(tmp), path))
-        # mkstemp makes the file private (0600); give it the mode a plain open() would, or the
-        # replaced file's, so teammates on a shared server can still read what is written.
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
-        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
-            handle.writelines(pieces)
-
-    def commit(self) -> list[Path]:
-        # Renames cannot fail half-way for a reason we can foresee; check that one first.
-        for _, path in self._staged:
-            if path.is_dir():
-                raise InputError("is a directory; cannot write a file there", path)
-        for tmp, path in self._staged:
-            os.replace(tmp, path)
-        written = [path for _, path in self._staged]
-        self._staged.clear()
-        return written
-
-    def discard(self) -> None:
-        for tmp, _ in self._staged:
-            tmp.unlink(missing_ok=True)
-        self._staged.clear()
-
-
-@contextmanager
-def staged_files() -> Iterator[StagedFiles]:
-    """Files written inside the block appear together at its end, or not at all."""
-    staged = StagedFiles()
-    try:
-        yield staged
-        staged.commit()
-    finally:
-        staged.discard()
-
-
-def write_atomic(path: Path, payload: bytes) -> None:
-    with staged_files() as staged:
-        staged.write(path, payload)
+def _make_root(root: Path, shown: Path) -> list[Path]:
+    """Create ``root`` and missing parents; returns those made, deepest first."""
+    made = []
+    for parent in (root, *root.parents):
+        if parent.exists():
+            break
+        made.append(parent)
+    for folder in reversed(made):
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise InputError(
+                f"{os_reason(exc)} while creating the folder (nothing changed)", shown
+            ) from None
+    return made

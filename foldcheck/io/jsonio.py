@@ -1,4 +1,4 @@
-"""Strict, fast JSON reading and atomic writing.
+"""Strict, fast JSON reading.
 
 orjson parses COCO-size files 3-4x faster than the standard library when the cyclic garbage
 collector is paused (it otherwise rescans millions of fresh containers during the parse).
@@ -20,6 +20,7 @@ import orjson
 from foldcheck.errors import InputError
 from foldcheck.io.gcpause import gc_paused
 from foldcheck.io.locate import byte_line_col
+from foldcheck.io.readfile import read_regular
 
 _SPACED_KEY_END = re.compile(rb'"[ \t\r\n]+:')
 _PIECEWISE_ABOVE = 64 << 20  # bytes
@@ -29,14 +30,9 @@ _RECORD_BOUNDARY = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
 
 
 def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a JSON file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
+    """A user-named file's bytes, refused before any read unless it is a regular file (a
+    FIFO would hang, /dev/zero fill memory)."""
+    return read_regular(path)
 
 
 def parse_json(raw: bytes, path: Path) -> Any:

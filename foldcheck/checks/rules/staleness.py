@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from foldcheck.checks.context import CheckContext
 from foldcheck.core.findings import Finding, register
 from foldcheck.formats.manifest import Manifest
+from foldcheck.io.journal import Pending
 
 DATASET_CHANGED = register(
     "FC301",
@@ -35,6 +37,19 @@ EXPORT_DIFFERS_FROM_MANIFEST = register(
     "error",
     "fold files beside a manifest put images in other folds than the manifest does",
 )
+INCOMPLETE_FOLD_SET = register(
+    "FC305",
+    "incomplete-fold-set",
+    "error",
+    "an interrupted write left the fold set half old, half new, and it could not be "
+    "finished here (foldcheck finishes it where the folder is writable)",
+)
+
+
+def incomplete_set(folder: Path, found: Pending) -> Finding:
+    """FC305, the one finding for a folder an interrupted write left half old, half new: its
+    other rules would only judge the mix."""
+    return Finding.at_file(folder, INCOMPLETE_FOLD_SET, found.describe())
 
 
 def check_staleness(ctx: CheckContext, dataset_sha256: str | None) -> Iterator[Finding]:
