@@ -20,8 +20,9 @@ from pathlib import Path
 from foldcheck.config import load_config, resolve_settings
 from foldcheck.errors import InputError
 from foldcheck.formats.manifest import read_manifest, schema_text
-from foldcheck.io.atomic import staged_files
+from foldcheck.io.atomic import committing
 from foldcheck.io.paths import shown_relative
+from foldcheck.io.readfile import read_regular
 from foldcheck.io.textedit import same_newlines
 from foldcheck.repo.init.editor import (
     EXTENSIONS_FILE,
@@ -141,11 +142,11 @@ def plan_settings(
 
 
 def _read(path: Path) -> str | None:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    try:
+        return read_regular(path, "a text file").decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(f"cannot read: {exc}", path) from None
 
 
@@ -228,9 +229,12 @@ def plan_init(
 
 
 def apply_plan(plan: Plan) -> list[Path]:
-    """Write every edit, or none: all are staged beside their targets, then renamed."""
+    """Write every edit, or none, in one commit under the repository root's lock. A file
+    changed since it was planned (an editor saved it meanwhile) is refused, not clobbered."""
     targets = [(plan.root / edit.path, edit) for edit in plan.edits]
-    with staged_files() as staged:
+    with committing(plan.root) as commit:
         for path, edit in targets:
-            staged.write(path, edit.new.encode("utf-8"))
+            if _read(path) != edit.old:
+                raise InputError("changed while foldcheck init ran; run it again", path)
+            commit.write(path, edit.new.encode("utf-8"))
     return [path for path, _ in targets]
