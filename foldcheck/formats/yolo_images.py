@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from foldcheck.errors import InputError
+from foldcheck.io.readfile import read_regular
 
 IMG_FORMATS = frozenset(
     {"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic"}
@@ -61,11 +62,9 @@ def _in_folder(folder: Path) -> list[Listed]:
 
 def _in_list(list_file: Path) -> list[Listed]:
     try:
-        text = list_file.read_text(encoding="utf-8")
+        text = read_regular(list_file, "a list of images").decode("utf-8")
     except UnicodeDecodeError as bad:
         raise InputError(f"not valid UTF-8 (byte offset {bad.start})", list_file) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", list_file) from None
     parent = str(list_file.parent) + os.sep
     found = []
     # Ultralytics strips the whole text, then splits lines; keep the true line numbers.

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from foldcheck.errors import InputError
+from foldcheck.io.readfile import read_regular
 
 SPLITS = ("train", "val", "test")
 # Keys a fold YAML does not copy from its source: paths it sets itself, and ``download``,
@@ -42,13 +43,9 @@ def load_yaml_mapping(path: Path) -> tuple[dict[str, Any], dict[str, tuple[int, 
     import yaml
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
+        text = read_regular(path, "a YAML file").decode("utf-8")
     except UnicodeDecodeError as bad:
         raise InputError(f"not valid UTF-8 (byte offset {bad.start})", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
