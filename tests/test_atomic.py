@@ -156,3 +156,13 @@ def test_a_journal_that_does_not_match_its_files_is_not_rolled_forward(tmp_path:
     with pytest.raises(InputError, match="is not the size its journal says"), committing(root):
         pass
     assert contents(root) == OLD
+
+
+def test_a_file_larger_than_any_coco_file_is_refused_before_reading(tmp_path: Path) -> None:
+    from foldcheck.io.readfile import MAX_INPUT_BYTES, read_regular
+
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_INPUT_BYTES + 1)  # sparse: no disk used, nothing to read
+    with pytest.raises(InputError, match=r"is 32\.0 GiB, larger than foldcheck reads \(32 GiB\)"):
+        read_regular(huge)

@@ -421,3 +421,16 @@ def test_outside_git_is_refused(
     assert main(["init"]) == 2
     assert "not inside a git repository" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_saved_while_init_ran_is_refused_and_nothing_written(with_folds: Path) -> None:
+    from foldcheck.errors import InputError
+    from foldcheck.repo.init.plan import apply_plan
+
+    plan = plan_init(with_folds, mode="system", version=__version__, url=None)
+    assert plan.edits
+    (with_folds / "pyproject.toml").write_text("[project]\nname = 'edited meanwhile'\n")
+    before = snapshot(with_folds)
+    with pytest.raises(InputError, match="changed while foldcheck init ran; run it again"):
+        apply_plan(plan)
+    assert snapshot(with_folds) == before
