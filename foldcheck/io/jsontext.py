@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import numpy as np
 
 from foldcheck.errors import InputError
 from foldcheck.io import jsonio
+from foldcheck.io.readfile import open_regular
 
 _CHECK_BYTES = 64 << 20  # encoding checked this much at a time
 _ORDINARY_BELOW = 64 << 20  # smaller files' syntax errors come from jsonio, word for word
@@ -40,18 +42,15 @@ class Member:
 
 
 def map_file(path: Path) -> Any:
-    """The file's bytes as a read-only map (``b""`` for an empty file)."""
+    """The file's bytes as a read-only map (``b""`` for an empty file). Only a regular file
+    is opened for reading (``open_regular``): a FIFO would hang, a device never end."""
+    fd, size = open_regular(path)
     try:
-        with path.open("rb") as file:
-            if path.stat().st_size == 0:
-                return b""
-            return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a JSON file", path) from None
+        return mmap.mmap(fd, size, access=mmap.ACCESS_READ) if size else b""
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
+    finally:
+        os.close(fd)  # the map keeps its own reference
 
 
 def line_col(text: Any, offset: int) -> tuple[int, int]:
