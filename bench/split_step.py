@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         trees = {f"baseline {args.baseline}": baseline, f"this tree {git_revision()}": REPO}
         for name in args.presets.split(","):
             preset = Preset(name, args.out / name)
+            preset.folder.mkdir(parents=True, exist_ok=True)
             if name not in SYNTHETIC:
                 error = prepare(preset, settings)
                 if error:
