@@ -13,7 +13,6 @@ JSON path (or line and column, for JSON syntax).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from operator import attrgetter
 from pathlib import Path
@@ -46,7 +45,7 @@ def load_dataset(path: str | Path) -> Dataset:
     """Read and validate a COCO file; every structural problem is an InputError."""
     path = Path(path)
     text = jsontext.map_file(path)
-    jsontext.check_encoding(text, path)
+    sha256 = jsontext.check_encoding(text, path)
     arrays = _ArrayColumns(text, path)
     try:
         try:
@@ -86,7 +85,7 @@ def load_dataset(path: str | Path) -> Dataset:
     reject_duplicate_annotation_ids(ann_id, path)
     return Dataset(
         path,
-        hashlib.sha256(text).hexdigest(),
+        sha256,
         image_ids,
         category_ids,
         names,

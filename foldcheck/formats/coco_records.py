@@ -27,6 +27,7 @@ from typing import Any
 
 import msgspec
 
+from foldcheck.io.jsontext import release
 from foldcheck.io.structure import scan_records
 
 RUN_BYTES = 4 << 20
@@ -49,7 +50,7 @@ class Run:
     start: int  # byte offset of the run's first "{" in the file
     end: int  # byte offset just past its last "}"
     records: list[Any] | None  # typed records; None: they do not fit the types
-    text: bytes  # "[" + the run's records + "]", for the slow way when ``records`` is None
+    text: bytearray  # "[" + the run's records + "]", for the slow way when ``records`` is None
 
 
 class DuplicateKey(Exception):
@@ -107,7 +108,8 @@ class ArrayRuns:
                 found = scan_records(memoryview(piece)[1:-1])
                 if found.duplicate_at >= 0:
                     raise DuplicateKey(position + found.duplicate_at, found.duplicate_key)
-            yield Run(first, position, run_end, records, bytes(piece))
+            release(text, position, run_end)
+            yield Run(first, position, run_end, records, piece)
             first += len(records) if records is not None else _count_records(piece)
             if closed:
                 self.end = run_end + 1

@@ -10,6 +10,7 @@ way are reported by ``jsonio.parse_json`` word for word; larger ones from msgspe
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mmap
 import os
@@ -53,6 +54,17 @@ def map_file(path: Path) -> Any:
         os.close(fd)  # the map keeps its own reference
 
 
+def release(text: Any, start: int, end: int) -> None:
+    """Drop the mapped pages of ``text[start:end]`` from this process's memory: read once,
+    they would otherwise count in its resident size until the end (the page cache keeps
+    them, so a later read costs no disk access)."""
+    if isinstance(text, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
+        last = end // mmap.PAGESIZE * mmap.PAGESIZE
+        if last > first:
+            text.madvise(mmap.MADV_DONTNEED, first, last - first)
+
+
 def line_col(text: Any, offset: int) -> tuple[int, int]:
     """1-based line and column (in characters) of a byte offset of mapped text."""
     line_start = text.rfind(b"\n", 0, offset) + 1
@@ -61,15 +73,16 @@ def line_col(text: Any, offset: int) -> tuple[int, int]:
     return int(lines) + 1, column
 
 
-def check_encoding(text: Any, path: Path) -> None:
-    """Empty, byte-order mark, not UTF-8: each an InputError with its place."""
+def check_encoding(text: Any, path: Path) -> str:
+    """Empty, byte-order mark, not UTF-8: each an InputError with its place. Returns the
+    text's sha256 (hex), taken in the same pass, a block at a time."""
     if not len(text) or not _has_content(text):
         raise InputError("empty file, expected a JSON document", path)
     if text[:3] == b"\xef\xbb\xbf":
         raise InputError(
             "starts with a UTF-8 byte-order mark; save the file without BOM", path, line=1, col=1
         )
-    start = 0
+    start, digest = 0, hashlib.sha256()
     while start < len(text):
         stop = min(len(text), start + _CHECK_BYTES)
         block = np.frombuffer(text, np.uint8, stop - start, start)
@@ -77,6 +90,7 @@ def check_encoding(text: Any, path: Path) -> None:
             # Whole characters only: move the cut back past continuation bytes.
             while stop < len(text) and 0x80 <= text[stop] < 0xC0:
                 stop -= 1
+            block = block[: stop - start]
             try:
                 bytes(text[start:stop]).decode("utf-8")
             except UnicodeDecodeError as bad:
@@ -88,7 +102,11 @@ def check_encoding(text: Any, path: Path) -> None:
                     line=line,
                     col=col,
                 ) from None
+        digest.update(block.data)
+        del block
+        release(text, start, stop)
         start = stop
+    return digest.hexdigest()
 
 
 def _has_content(text: Any) -> bool:
