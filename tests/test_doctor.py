@@ -608,3 +608,14 @@ def test_results_are_immutable() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.status = "fail"  # type: ignore[misc]
     assert result.fix == ""
+
+
+def test_client_without_vscode_says_where_it_looked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], outside_vscode: None
+) -> None:
+    laptop = tmp_path / "laptop"
+    laptop.mkdir()
+    assert main(["doctor", "--client", "--home", str(laptop), "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["results"]
+    assert row["status"] == "info"
+    assert "/{Code,Code - Insiders,VSCodium,Cursor}/User/globalStorage/state.vscdb" in row["found"]

@@ -179,11 +179,15 @@ def test_interpreters_found_where_the_picker_looks(tmp_path: Path) -> None:
     venv(listed)
     (home / ".conda").mkdir()
     (home / ".conda" / "environments.txt").write_text(f"{listed}\n", encoding="utf-8")
+    uv_python = venv(
+        home / ".local" / "share" / "uv" / "python" / "cpython-3.12.7-linux-x86_64-gnu"
+    )
     found = discover(repo, home, {"PATH": str(Path(sys.executable).parent)})
     by_source = {(f.source, f.path) for f in found}
     assert ("venv in the folder (.venv)", str(repo / ".venv" / "bin" / "python")) in by_source
     assert ("conda", str(conda_env / "bin" / "python")) in by_source
     assert ("conda", str(listed / "bin" / "python")) in by_source
+    assert ("uv", str(uv_python)) in by_source
     assert any(s == "PATH" for s, _ in by_source)
 
 

@@ -17,8 +17,16 @@ SESSION = "20261130T091400"
 # What the editor's processes see, without anything from a VS Code this test may run under
 # (its terminal variables would point discovery at the real server) and without PYTHONPATH
 # (a configured interpreter must manage on its own).
-# PYENV_ROOT and CONDA_PREFIX would list this machine's own environments in every test.
-_DROP = {"PYTHONPATH", "VSCODE_AGENT_FOLDER", "BROWSER", "PYENV_ROOT", "CONDA_PREFIX"}
+# PYENV_ROOT and CONDA_PREFIX would list this machine's own environments, XDG_CONFIG_HOME
+# would move the laptop's state database away from the temporary home.
+_DROP = {
+    "PYTHONPATH",
+    "VSCODE_AGENT_FOLDER",
+    "BROWSER",
+    "PYENV_ROOT",
+    "CONDA_PREFIX",
+    "XDG_CONFIG_HOME",
+}
 CLEAN = {
     k: v
     for k, v in os.environ.items()

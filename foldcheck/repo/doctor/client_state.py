@@ -37,15 +37,21 @@ class Choice:
     interpreter: str
 
 
+STATE_FILE = Path("User") / "globalStorage" / "state.vscdb"
+
+
+def state_base(home: Path, environ: Mapping[str, str], platform: str = sys.platform) -> Path:
+    """Where desktop VS Code keeps its user data folders on this kind of machine."""
+    if platform == "darwin":
+        return home / "Library" / "Application Support"
+    if platform == "win32":
+        return Path(environ.get("APPDATA", home / "AppData" / "Roaming"))
+    return Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
+
+
 def state_files(home: Path, environ: Mapping[str, str], platform: str = sys.platform) -> list[Path]:
     """Every product's global state database that exists on this machine."""
-    if platform == "darwin":
-        base = home / "Library" / "Application Support"
-    elif platform == "win32":
-        base = Path(environ.get("APPDATA", home / "AppData" / "Roaming"))
-    else:
-        base = Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
-    found = [base / p / "User" / "globalStorage" / "state.vscdb" for p in PRODUCTS]
+    found = [state_base(home, environ, platform) / p / STATE_FILE for p in PRODUCTS]
     return [p for p in found if p.is_file()]
 
 

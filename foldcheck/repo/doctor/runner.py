@@ -10,7 +10,14 @@ from pathlib import Path
 
 from foldcheck.repo.doctor import host
 from foldcheck.repo.doctor.chosen import selected_row
-from foldcheck.repo.doctor.client_state import choices, read_python_state, state_files
+from foldcheck.repo.doctor.client_state import (
+    PRODUCTS,
+    STATE_FILE,
+    choices,
+    read_python_state,
+    state_base,
+    state_files,
+)
 from foldcheck.repo.doctor.devcontainer import devcontainer_row
 from foldcheck.repo.doctor.extensions import extension_rows, server_row
 from foldcheck.repo.doctor.interpreter import interpreter_row
@@ -81,7 +88,8 @@ def run_client(home: Path, environ: Mapping[str, str] | None = None) -> list[Res
     environ = os.environ if environ is None else environ
     files = state_files(home, environ)
     if not files:
-        return [Result("client", "info", "no VS Code global state on this machine (state.vscdb)")]
+        looked = state_base(home, environ) / ("{" + ",".join(PRODUCTS) + "}") / STATE_FILE
+        return [Result("client", "info", f"no VS Code global state on this machine ({looked})")]
     rows = []
     for path in files:
         try:
