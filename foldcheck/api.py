@@ -112,6 +112,7 @@ def check(
     dataset: str | Path | None = None,
     group_by: str | None = None,
     tolerance: float | None = None,
+    images_dir: str | Path | None = None,
 ) -> list[Finding]:
     """Findings for the fold files at ``paths`` (see ``foldcheck check --help``)."""
     from foldcheck.checks.runner import run_checks
@@ -121,5 +122,6 @@ def check(
         dataset=None if dataset is None else Path(dataset),
         group_by=group_by,
         tolerance=tolerance,
+        images_dir=None if images_dir is None else Path(images_dir),
     )
     return result.findings

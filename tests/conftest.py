@@ -35,6 +35,14 @@ def real_dataset(name: str, part: str = "train") -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _own_hash_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Perceptual-hash caches go to a temporary folder, never the user's cache folder."""
+    monkeypatch.setenv("FOLDCHECK_CACHE_DIR", str(tmp_path_factory.mktemp("hash-cache")))
+
+
 @pytest.fixture
 def sample() -> Path:
     return SAMPLE

@@ -337,7 +337,7 @@ def _api_arguments(args: list[str]) -> dict[str, Any] | None:
     paths, options, rest = [], {}, list(args)
     while rest:
         arg = rest.pop(0)
-        if arg in ("--dataset", "--group-by", "--tolerance"):
+        if arg in ("--dataset", "--group-by", "--tolerance", "--images-dir"):
             options[arg[2:].replace("-", "_")] = rest.pop(0)
         elif arg.startswith("-"):
             return None

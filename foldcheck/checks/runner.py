@@ -10,6 +10,7 @@ from foldcheck.checks.rules.balance import check_balance, fold_balance
 from foldcheck.checks.rules.coverage import check_coverage
 from foldcheck.checks.rules.holdout import check_holdout
 from foldcheck.checks.rules.leakage import check_leakage
+from foldcheck.checks.rules.near_duplicates import NEAR_DUPLICATES, check_near_duplicates
 from foldcheck.checks.rules.staleness import (
     check_matches_manifest,
     check_staleness,
@@ -23,6 +24,7 @@ from foldcheck.errors import InputError
 from foldcheck.formats.datasets import read_dataset
 from foldcheck.formats.foldsets import FoldSet, discover, explicit_pairs
 from foldcheck.formats.manifest import Manifest
+from foldcheck.images import DEFAULT_MAX_DISTANCE
 from foldcheck.io.journal import Pending, settle
 
 
@@ -53,6 +55,7 @@ def run_checks(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     config: ProjectConfig | None = None,
+    near_distance: int = DEFAULT_MAX_DISTANCE,
 ) -> CheckResult:
     config = load_config() if config is None else config
     if not paths and not (train or val):
@@ -104,7 +107,8 @@ def run_checks(
             images_dir,
             manifest.holdout["images"] if manifest and manifest.holdout else None,
         )
-        findings, balance = _check(ctx, manifest)
+        near = near_distance if selected(NEAR_DUPLICATES.code, select or [], ignore or []) else None
+        findings, balance = _check(ctx, manifest, near)
         chosen = [f for f in findings if selected(f.code, select or [], ignore or [])]
         result.reports.append(
             FoldSetReport(fold_set, sorted(chosen, key=Finding.sort_key), balance)
@@ -127,7 +131,11 @@ def _settle(paths: list[Path]) -> dict[Path, tuple[Path, Pending]]:
     return unfinished
 
 
-def _check(ctx: CheckContext, manifest: Manifest | None) -> tuple[list[Finding], Balance | None]:
+def _check(
+    ctx: CheckContext, manifest: Manifest | None, near_distance: int | None
+) -> tuple[list[Finding], Balance | None]:
+    """Every rule over one fold set; FC106 only when selected (``near_distance`` not None):
+    it decodes images and needs Pillow."""
     reference_sha256 = ctx.reference.sha256 if ctx.reference_given else None
     findings = [
         *check_leakage(ctx),
@@ -135,6 +143,8 @@ def _check(ctx: CheckContext, manifest: Manifest | None) -> tuple[list[Finding],
         *check_holdout(ctx),
         *check_staleness(ctx, reference_sha256),
     ]
+    if ctx.images_dir is not None and near_distance is not None:
+        findings += check_near_duplicates(ctx, near_distance)
     if ctx.fold_set.manifest is None and manifest is not None:
         return findings + list(check_matches_manifest(ctx, manifest)), None
     balance = fold_balance(ctx)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from foldcheck.commands.options import GROUP_BY_HELP, add_color
+from foldcheck.commands.options import GROUP_BY_HELP, add_color, add_near_distance
 from foldcheck.render import formats
 
 
@@ -40,8 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--images-dir",
         metavar="DIR",
-        help="also find byte-identical image files on different sides (FC105)",
+        help="also find byte-identical (FC105) and near-duplicate (FC106) image files on "
+        "different sides; FC106 needs Pillow (pip install 'foldcheck[images]')",
     )
+    add_near_distance(parser)
     parser.add_argument(
         "--train",
         nargs="+",
@@ -101,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         val=[Path(p) for p in args.val or []],
         select=_codes(args.select),
         ignore=_codes(args.ignore),
+        near_distance=args.near_distance,
     )
     if args.show_table and args.format == "text":
         from foldcheck.render.balance import make_console, print_balance

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from foldcheck.choices import MISSING_GROUP_MODES
+from foldcheck.images import DEFAULT_MAX_DISTANCE
 from foldcheck.render import formats
 
 GROUP_BY_HELP = (
@@ -52,3 +53,21 @@ def add_balance_output(parser: argparse.ArgumentParser) -> None:
         "else [tool.foldcheck], else 0.1)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print no table")
+
+
+def add_near_distance(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--near-distance",
+        type=_distance,
+        default=DEFAULT_MAX_DISTANCE,
+        metavar="BITS",
+        help="most bits two images' 64-bit perceptual hashes may differ in to count as "
+        "near-duplicates (default 8, measured: README 'Near-duplicate images')",
+    )
+
+
+def _distance(text: str) -> int:
+    value = int(text)  # argparse reports a ValueError as an invalid value
+    if not 0 <= value <= 16:
+        raise argparse.ArgumentTypeError("must be between 0 and 16 bits")
+    return value

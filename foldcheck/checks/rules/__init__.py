@@ -16,6 +16,7 @@ def catalogue() -> dict[str, Rule]:
         lint_annotations,
         lint_images,
         lint_records,
+        near_duplicates,
         staleness,
         yolo_lint,
     )
