@@ -15,7 +15,8 @@ import numpy as np
 from foldcheck.config import DEFAULTS, Settings, resolve_settings
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import Dataset, take_images
-from foldcheck.core.groups import GroupKey, group_images
+from foldcheck.core.groups import GroupKey, Groups, group_images
+from foldcheck.core.near_groups import merge_near_duplicates
 from foldcheck.errors import InputError
 from foldcheck.formats.datasets import read_dataset
 from foldcheck.io.gcpause import gc_paused
@@ -59,14 +60,17 @@ def split_dataset(
     settings: Settings,
     holdout: float | None = None,
     holdout_from: str | Path | None = None,
+    near_duplicates: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FoldAssignment:
-    """``split`` with settings already resolved (the command line's entry)."""
+    """``split`` with settings already resolved (the command line's entry). With
+    ``near_duplicates`` (image rows a[k], b[k] of each near-duplicate pair), the groups of a
+    pair's images are joined first, so no two copies can end up apart."""
     if holdout is not None or holdout_from is not None:
-        return _split_with_holdout(dataset, settings, holdout, holdout_from)
+        return _split_with_holdout(dataset, settings, holdout, holdout_from, near_duplicates)
     k = settings.k
     if dataset.n_images == 0:
         raise InputError("the dataset has no images to split", dataset.path, json_path="$.images")
-    groups = group_images(dataset, GroupKey.parse(settings.group_by), settings.missing_group)
+    groups = _groups(dataset, settings, near_duplicates)
     if groups.count < k:
         raise InputError(
             f"{groups.count} groups (by {settings.group_by}) cannot fill {k} folds: every "
@@ -82,16 +86,28 @@ def split_dataset(
     )
 
 
+def _groups(
+    dataset: Dataset, settings: Settings, near: tuple[np.ndarray, np.ndarray] | None
+) -> Groups:
+    groups = group_images(dataset, GroupKey.parse(settings.group_by), settings.missing_group)
+    return groups if near is None else merge_near_duplicates(groups, *near)
+
+
 def _split_with_holdout(
-    dataset: Dataset, settings: Settings, fraction: float | None, listed: str | Path | None
+    dataset: Dataset,
+    settings: Settings,
+    fraction: float | None,
+    listed: str | Path | None,
+    near: tuple[np.ndarray, np.ndarray] | None,
 ) -> FoldAssignment:
+    near_duplicates = near
     from foldcheck.splitter.holdout import holdout_by_fraction, holdout_from_file
 
     if fraction is not None and listed is not None:
         raise InputError("--holdout and --holdout-from cannot be used together")
     if dataset.n_images == 0:
         raise InputError("the dataset has no images to split", dataset.path, json_path="$.images")
-    groups = group_images(dataset, GroupKey.parse(settings.group_by), settings.missing_group)
+    groups = _groups(dataset, settings, near_duplicates)
     held = (
         holdout_by_fraction(dataset, groups, fraction, settings.stratify, settings.seed)
         if fraction is not None
@@ -99,7 +115,12 @@ def _split_with_holdout(
     )
     if held.mask.all():
         raise InputError("the held-out set would take every image: none are left for the folds")
-    rest = split_dataset(take_images(dataset, ~held.mask), settings)
+    kept = ~held.mask
+    if near is not None:  # the pairs among the kept images, renumbered (none cross: groups)
+        row = np.cumsum(kept) - 1
+        both = kept[near[0]] & kept[near[1]]
+        near = (row[near[0][both]], row[near[1][both]])
+    rest = split_dataset(take_images(dataset, kept), settings, near_duplicates=near)
     fold_of_image = np.full(dataset.n_images, -1, dtype=np.intp)
     fold_of_image[~held.mask] = rest.fold_of_image
     return FoldAssignment(

@@ -21,7 +21,17 @@ from foldcheck.errors import InputError
 from foldcheck.io.critical import Terminated, sigterm_raises
 from foldcheck.io.gcpause import gc_paused
 
-COMMANDS = ("split", "check", "report", "export", "validate", "init", "doctor", "demo")
+COMMANDS = (
+    "split",
+    "check",
+    "report",
+    "export",
+    "validate",
+    "duplicates",
+    "init",
+    "doctor",
+    "demo",
+)
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it

@@ -156,3 +156,77 @@ def test_without_pillow_one_line_and_exit_2(photos: Path) -> None:
         text=True,
     )
     assert (ignored.returncode, ignored.stderr) == (0, "")
+
+
+def test_split_keeps_copies_together_only_when_asked(photos: Path, capsys) -> None:
+    plain = ["split", "dataset.json", "-k", "3", "--out", "plain", "-q"]
+    assert main(plain) == 0
+    capsys.readouterr()
+    assert _check(capsys, "plain/folds.json")[0] == 1  # some copies landed in other folds
+    grouped = ["split", "dataset.json", "-k", "3", "--out", "grouped", "-q"]
+    assert main([*grouped, "--images-dir", "images", "--group-near-duplicates"]) == 0
+    capsys.readouterr()
+    assert _check(capsys, "grouped/folds.json") == (0, [])
+    manifest = json.loads((photos / "grouped" / "folds.json").read_text())
+    assert manifest["group_by"] == "image"
+    assert manifest["near_duplicates"] == {
+        "images_dir": "../images",
+        "hash": "phash-dct32x8-v1",
+        "max_distance": 8,
+        "pairs": len(COPIES),
+    }
+    again = ["split", "dataset.json", "-k", "3", "--out", "again", "-q"]
+    assert main([*again, "--images-dir", "images", "--group-near-duplicates"]) == 0
+    for name in ("folds.json",):  # same inputs, same bytes (the cache changes nothing)
+        assert (photos / "again" / name).read_bytes() == (photos / "grouped" / name).read_bytes()
+
+
+def test_group_near_duplicates_needs_the_images(photos: Path, capsys) -> None:
+    assert main(["split", "dataset.json", "--out", "x", "--group-near-duplicates"]) == 2
+    assert capsys.readouterr().err == "error: --group-near-duplicates needs --images-dir DIR\n"
+    (photos / "images" / "crop2.jpg").unlink()
+    args = ["split", "dataset.json", "--out", "x", "--images-dir", "images"]
+    assert main([*args, "--group-near-duplicates"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("images/crop2.jpg: error: image file not found") and err.count("\n") == 1
+    assert not (photos / "x").exists()
+
+
+def test_duplicates_reports_clusters_and_draws_a_sheet(photos: Path, capsys) -> None:
+    scene(0, 320, 240).save(photos / "images" / "another0.png")  # a third copy of photo0
+    (photos / "images" / "broken.jpg").write_bytes(b"not an image")
+    assert main(["duplicates", "images", "--sheet", "sheet.png"]) == 0
+    out = capsys.readouterr()
+    lines = out.out.splitlines()
+    assert lines[0].startswith("cluster 1: 3 images (distance up to ")
+    assert [x.split()[0] for x in lines[1:4]] == ["another0.png", "photo0.jpg", "reencoded.jpg"]
+    assert sum(x.startswith("cluster ") for x in lines) == len(COPIES)
+    assert lines[-1] == f"{len(COPIES)} near-duplicate clusters holding 13 of 17 images."
+    assert out.err == (
+        "note: 1 of 18 files left out, not readable as images (first: images/broken.jpg: "
+        "cannot read image: cannot identify image file 'images/broken.jpg')\nwrote sheet.png\n"
+    )
+    with Image.open(photos / "sheet.png") as sheet:
+        assert sheet.format == "PNG" and sheet.width > 500 and sheet.height > 6 * 160
+    assert main(["duplicates", "images", "--format", "json", "--top", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [c["size"] for c in report["clusters"]] == [3, 2, 2, 2, 2, 2]
+    assert report["clusters"][0]["images"][0] == {"file": "another0.png", "distance": 0}
+    assert main(["duplicates", "images", "--top", "2", "-q"]) == 0
+    assert (
+        capsys.readouterr().out.splitlines()[-1] == "... and 4 smaller clusters (--top shows more)"
+    )
+
+
+def test_holdout_keeps_copies_with_their_originals(photos: Path, capsys) -> None:
+    args = ["split", "dataset.json", "-k", "2", "--holdout", "0.3", "--out", "held", "-q"]
+    assert main([*args, "--images-dir", "images", "--group-near-duplicates"]) == 0
+    capsys.readouterr()
+    manifest = json.loads((photos / "held" / "folds.json").read_text())
+    names = {
+        r["id"]: r["file_name"] for r in json.loads((photos / "dataset.json").read_text())["images"]
+    }
+    held = {names[i] for i in manifest["holdout"]["images"]}
+    for s, copy in enumerate(COPIES):  # a copy is held out exactly when its original is
+        assert (copy in held) == (f"photo{s}.jpg" in held)
+    assert _check(capsys, "held/folds.json") == (0, [])

@@ -14,13 +14,16 @@ in one fold. Same input and seed, same bytes.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from foldcheck.choices import STRATIFY_MODES
-from foldcheck.commands.options import add_balance_output, add_group_by
+from foldcheck.commands.options import add_balance_output, add_group_by, add_near_distance
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from foldcheck.core.assignment import FoldAssignment
+    from foldcheck.core.dataset import Dataset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +67,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="hold out the images a file lists (ids, file names or YOLO image paths, one per "
         "line, or a COCO file), with the rest of their groups",
     )
+    parser.add_argument(
+        "--group-near-duplicates",
+        action="store_true",
+        help="also keep near-duplicate images (the same photo re-encoded, resized, cropped "
+        "...: perceptual hashes of the files under --images-dir) in one fold; needs Pillow",
+    )
+    parser.add_argument(
+        "--images-dir",
+        metavar="DIR",
+        help="the folder the dataset's file_names are under (for --group-near-duplicates; "
+        "default for a YOLO data.yaml: its root)",
+    )
+    add_near_distance(parser)
     add_balance_output(parser)
 
 
@@ -91,9 +107,10 @@ def run(args: argparse.Namespace) -> int:
     formats = parse_export_formats(args.export)
     with status(f"reading {args.dataset}", args.quiet):
         dataset = read_dataset(args.dataset)
+    near, record = _near_duplicates(args, dataset) if args.group_near_duplicates else (None, None)
     with status(f"splitting {dataset.n_images} images", args.quiet):
-        assignment = split_dataset(dataset, settings, args.holdout, args.holdout_from)
-    manifest = manifest_of(assignment, Path(args.out), settings.tolerance)
+        assignment = split_dataset(dataset, settings, args.holdout, args.holdout_from, near)
+    manifest = manifest_of(assignment, Path(args.out), settings.tolerance, record)
     with status("writing", args.quiet):
         written = write_fold_files(assignment, manifest.path.parent, formats, args.force, manifest)
     for note in sparse_class_notes(assignment.sparse_classes, assignment.k):
@@ -106,6 +123,39 @@ def run(args: argparse.Namespace) -> int:
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     print(f"wrote {shown}{more}", file=sys.stderr)
     return 0
+
+
+def _near_duplicates(
+    args: argparse.Namespace, dataset: Dataset
+) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, Any]]:
+    """Near-duplicate image pairs (dataset rows) and what the manifest records of them."""
+    from pathlib import Path
+
+    from foldcheck.errors import InputError
+    from foldcheck.images.hashes import folder_hashes
+    from foldcheck.images.neardup import near_pairs
+    from foldcheck.images.phash import HASH_VERSION
+    from foldcheck.io.paths import relative_path
+    from foldcheck.render.progress import status
+
+    if args.images_dir:
+        images = Path(args.images_dir)
+    elif getattr(dataset, "yolo", None) is not None:
+        images = dataset.root  # type: ignore[attr-defined]
+    else:
+        raise InputError("--group-near-duplicates needs --images-dir DIR")
+    with status(f"hashing {dataset.n_images} images", args.quiet):
+        hashes = folder_hashes(
+            images, dataset.file_names, what="split --group-near-duplicates"
+        ).or_raise()
+        pairs = near_pairs(hashes, args.near_distance)
+    record = {
+        "images_dir": relative_path(images, Path(args.out)),
+        "hash": HASH_VERSION,
+        "max_distance": args.near_distance,
+        "pairs": len(pairs.i),
+    }
+    return (pairs.i, pairs.j), record
 
 
 def dataset_notes(assignment: FoldAssignment) -> list[str]:

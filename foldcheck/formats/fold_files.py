@@ -8,6 +8,7 @@ from typing import Any
 
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.groups import GroupKey, group_images
+from foldcheck.core.near_groups import base_key
 from foldcheck.errors import InputError
 from foldcheck.formats.datasets import read_dataset
 from foldcheck.formats.exports import (
@@ -24,7 +25,12 @@ from foldcheck.io.paths import relative_path
 MANIFEST_NAME = "folds.json"
 
 
-def manifest_of(assignment: FoldAssignment, out: Path, tolerance: float) -> Manifest:
+def manifest_of(
+    assignment: FoldAssignment,
+    out: Path,
+    tolerance: float,
+    near_duplicates: dict[str, Any] | None = None,
+) -> Manifest:
     """The manifest recording a split made by the splitter (seed and stratify are known)."""
     assert assignment.seed is not None and assignment.stratify is not None
     dataset = assignment.dataset
@@ -36,12 +42,13 @@ def manifest_of(assignment: FoldAssignment, out: Path, tolerance: float) -> Mani
         dataset_annotations=dataset.n_annotations,
         k=assignment.k,
         seed=assignment.seed,
-        group_by=assignment.groups.key.text,
+        group_by=base_key(assignment.groups.key),
         missing_group=assignment.groups.missing,
         stratify=assignment.stratify,
         tolerance=tolerance,
         folds=[assignment.image_keys(fold) for fold in range(assignment.k)],
         holdout=_holdout_record(assignment, out),
+        near_duplicates=near_duplicates,
     )
 
 

@@ -37,6 +37,8 @@ class Manifest:
     tolerance: float
     folds: list[list[Any]]  # image ids (COCO) or image paths relative to the root (YOLO)
     holdout: dict[str, Any] | None = None  # {"images": [...], "fraction": f, "from": file}
+    # split --group-near-duplicates: {"images_dir", "hash", "max_distance", "pairs"}
+    near_duplicates: dict[str, Any] | None = None
 
     @property
     def dataset_file(self) -> Path:
@@ -59,6 +61,7 @@ class Manifest:
             "tolerance": self.tolerance,
             "folds": self.folds,
             **({"holdout": self.holdout} if self.holdout is not None else {}),
+            **({"near_duplicates": self.near_duplicates} if self.near_duplicates else {}),
         }
 
     def to_bytes(self) -> bytes:
@@ -125,4 +128,5 @@ def manifest_from_document(document: Any, raw: bytes, path: Path) -> Manifest:
         float(document["tolerance"]),
         document["folds"],
         document.get("holdout"),
+        document.get("near_duplicates"),
     )
