@@ -39,17 +39,23 @@ import gc, hashlib, json, sys, time
 from pathlib import Path
 gc.disable()
 from foldcheck.checks.lint import LintSettings, lint_findings, run_lint
-from foldcheck.checks.validate import _load_coco
+from foldcheck.formats.coco import dataset_from_document
+from foldcheck.formats.coco_lint import lint_table
+from foldcheck.io.jsonio import read_json
+from foldcheck.io.locate import JsonText
+import foldcheck.checks.validate  # the rules register on import
 from foldcheck.render.findings import MOST_PER_RULE
 path = Path(sys.argv[1])
 t0 = time.perf_counter()
-table, raw, locate = _load_coco(path)
+document, raw = read_json(path)  # what checks.validate.lint_file does, phase by phase
+dataset = dataset_from_document(document, path, hashlib.sha256(raw).hexdigest())
+text = JsonText(raw)
 t1 = time.perf_counter()
-table.lint  # the lint columns (built in the reader's parse once it builds them)
+table = lint_table(dataset)  # the lint columns (the columnar reader builds them in its parse)
 t2 = time.perf_counter()
 result = run_lint(table, LintSettings(), "coco")
 t3 = time.perf_counter()
-findings = lint_findings(str(path), result, locate, most=MOST_PER_RULE)
+findings = lint_findings(str(path), result, lambda k, r: text.locate((k, r)), most=MOST_PER_RULE)
 t4 = time.perf_counter()
 print(json.dumps({"read": t1 - t0, "columns": t2 - t1, "rules": t3 - t2, "findings": t4 - t3,
                   "validate": t4 - t0, "found": len(findings)}))
