@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import argparse
 
-from foldcheck.commands.options import GROUP_BY_HELP, add_color, add_near_distance
-from foldcheck.render import formats
+from foldcheck.commands.options import (
+    GROUP_BY_HELP,
+    add_findings_output,
+    add_near_distance,
+    add_rule_selection,
+    rule_codes,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,31 +56,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="train files, in fold order (for layouts the names do not reveal)",
     )
     parser.add_argument("--val", nargs="+", metavar="FILE", help="val files, in fold order")
-    parser.add_argument(
-        "--select",
-        metavar="CODES",
-        default="",
-        help="only these rules (comma-separated codes or prefixes: FC1,FC301)",
-    )
-    parser.add_argument("--ignore", metavar="CODES", default="", help="skip these rules")
-    parser.add_argument(
-        "--format",
-        choices=formats.FINDINGS,
-        default="text",
-        help="how findings are printed (default: text)",
-    )
-    add_color(parser)
+    add_rule_selection(parser, "FC1,FC301")
+    add_findings_output(parser, per="fold set")
     parser.add_argument(
         "--show-table", action="store_true", help="also print each fold set's balance table"
-    )
-    parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-q", "--quiet", action="store_true", help="no summary line")
-    verbosity.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="every finding (default: at most 20 per rule and fold set)",
     )
 
 
@@ -84,10 +68,11 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foldcheck.checks.rules import catalogue
+    from foldcheck.render.findings import rule_listing
 
     if args.list_rules:
         for rule in catalogue().values():
-            print(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
+            print(rule_listing(rule))
         return 0
 
     from foldcheck.checks.runner import run_checks
@@ -101,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
         images_dir=Path(args.images_dir) if args.images_dir else None,
         train=[Path(p) for p in args.train or []],
         val=[Path(p) for p in args.val or []],
-        select=_codes(args.select),
-        ignore=_codes(args.ignore),
+        select=rule_codes(args.select),
+        ignore=rule_codes(args.ignore),
         near_distance=args.near_distance,
     )
     if args.show_table and args.format == "text":
@@ -123,7 +108,3 @@ def run(args: argparse.Namespace) -> int:
         fold_sets=len(result.reports),
     )
     return 1 if any(f.severity == "error" for f in findings) else 0
-
-
-def _codes(text: str) -> list[str]:
-    return [code.strip().upper() for code in text.split(",") if code.strip()]

@@ -71,3 +71,39 @@ def _distance(text: str) -> int:
     if not 0 <= value <= 16:
         raise argparse.ArgumentTypeError("must be between 0 and 16 bits")
     return value
+
+
+def add_rule_selection(parser: argparse.ArgumentParser, example: str) -> None:
+    parser.add_argument(
+        "--select",
+        metavar="CODES",
+        default="",
+        help=f"only these rules (comma-separated codes or prefixes: {example})",
+    )
+    parser.add_argument("--ignore", metavar="CODES", default="", help="skip these rules")
+
+
+def add_findings_output(parser: argparse.ArgumentParser, per: str) -> None:
+    """--format, --color, --list-rules and -q/-v of a command that reports findings; at most
+    20 findings per rule and ``per`` are shown unless -v."""
+    parser.add_argument(
+        "--format",
+        choices=formats.FINDINGS,
+        default="text",
+        help="how findings are printed (default: text)",
+    )
+    add_color(parser)
+    parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help=f"every finding (default: at most 20 per rule and {per})",
+    )
+
+
+def rule_codes(text: str) -> list[str]:
+    """--select/--ignore's comma-separated codes or prefixes, upper-cased."""
+    return [code.strip().upper() for code in text.split(",") if code.strip()]

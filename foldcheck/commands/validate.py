@@ -19,8 +19,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from foldcheck.commands.options import add_color
-from foldcheck.render import formats
+from foldcheck.commands.options import add_findings_output, add_rule_selection, rule_codes
 
 if TYPE_CHECKING:
     from foldcheck.core.findings import Finding
@@ -43,13 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PX",
         help="pixels a box may reach past its image before FC511 (default: 1)",
     )
-    parser.add_argument(
-        "--select",
-        metavar="CODES",
-        default="",
-        help="only these rules (comma-separated codes or prefixes: FC51,FC522)",
-    )
-    parser.add_argument("--ignore", metavar="CODES", default="", help="skip these rules")
+    add_rule_selection(parser, "FC51,FC522")
     fixing = parser.add_mutually_exclusive_group()
     fixing.add_argument(
         "--fix", metavar="OUT.json", help="write a corrected copy of the (one) file to OUT.json"
@@ -58,22 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--in-place", action="store_true", help="write the corrected files over the inputs"
     )
     parser.add_argument("--force", action="store_true", help="let --fix overwrite OUT.json")
-    parser.add_argument(
-        "--format",
-        choices=formats.FINDINGS,
-        default="text",
-        help="how findings are printed (default: text)",
-    )
-    add_color(parser)
-    parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-q", "--quiet", action="store_true", help="no summary line")
-    verbosity.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="every finding (default: at most 20 per rule and file)",
-    )
+    add_findings_output(parser, per="file")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,15 +62,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list_rules:
         from foldcheck.checks.lint import LINT_CHECKS
-        from foldcheck.checks.validate import LOADERS  # noqa: F401  (registers the rules)
-
-        for check in sorted(LINT_CHECKS, key=lambda check: check.rule.code):
-            rule = check.rule
-            print(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
         from foldcheck.checks.rules.yolo_lint import YOLO_RULES
+        from foldcheck.checks.validate import LOADERS  # noqa: F401  (registers the rules)
+        from foldcheck.render.findings import rule_listing
 
-        for rule in YOLO_RULES:
-            print(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
+        rules = [check.rule for check in sorted(LINT_CHECKS, key=lambda c: c.rule.code)]
+        for rule in [*rules, *YOLO_RULES]:
+            print(rule_listing(rule))
         return 0
     if not args.files:
         raise InputError("name the annotation files to validate (or --list-rules)")
@@ -113,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         box_tolerance=args.box_tolerance,
         images_dir=Path(args.images_dir) if args.images_dir else None,
     )
-    select, ignore = _codes(args.select), _codes(args.ignore)
+    select, ignore = rule_codes(args.select), rule_codes(args.ignore)
     most = None if args.verbose else MOST_PER_RULE
     if args.fix:
         refuse_overwrite([Path(args.fix)], args.force)
@@ -190,7 +166,3 @@ def _yolo_findings(
     from foldcheck.render.findings import capped
 
     return capped([found], most)
-
-
-def _codes(text: str) -> list[str]:
-    return [code.strip().upper() for code in text.split(",") if code.strip()]

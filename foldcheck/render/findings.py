@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from foldcheck.core.findings import Finding
+from foldcheck.core.findings import Finding, Rule
 from foldcheck.io.paths import shown_relative
 
 
@@ -32,6 +32,11 @@ def summary(findings: list[Finding], fold_sets: int, noun: str = "fold set") -> 
         f"Found {errors} error{'s' if errors != 1 else ''} and {warnings} "
         f"warning{'s' if warnings != 1 else ''} in {checked}."
     )
+
+
+def rule_listing(rule: Rule) -> str:
+    """A rule as one line of ``--list-rules``."""
+    return f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}"
 
 
 MOST_PER_RULE = 20  # findings of one rule in one fold set shown before the rest are counted
