@@ -18,7 +18,6 @@ from types import ModuleType
 
 from foldcheck import __version__
 from foldcheck.errors import InputError
-from foldcheck.io.critical import Terminated, sigterm_raises
 from foldcheck.io.gcpause import gc_paused
 
 COMMANDS = (
@@ -66,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # After parsing: --help exits above without importing signal and threading.
+    from foldcheck.io.critical import Terminated, sigterm_raises
+
     try:
         # gc: a short run over millions of freshly parsed, acyclic objects
         with gc_paused(), sigterm_raises():
