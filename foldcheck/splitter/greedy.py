@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from foldcheck.splitter.blas import one_blas_thread
 from foldcheck.splitter.deal import deal
 from foldcheck.splitter.profiles import Profiles
 from foldcheck.splitter.refine import refine
@@ -49,7 +50,11 @@ EXACT_HEAD = 16_384  # groups the bulk path still places one at a time
 def assign_folds(profiles: Profiles, k: int, seed: int, bulk: bool | None = None) -> np.ndarray:
     """Fold index (0..k-1) of every group; ``foldcheck.split`` has made sure that there are at
     least k groups. ``bulk`` forces the path (default: by the number of groups)."""
-    rng = np.random.default_rng(seed)
+    with one_blas_thread():
+        return _assign(profiles, k, np.random.default_rng(seed), bulk)
+
+
+def _assign(profiles: Profiles, k: int, rng: np.random.Generator, bulk: bool | None) -> np.ndarray:
     if profiles.n_groups > BULK_GROUPS if bulk is None else bulk:
         return _assign_bulk(profiles, k, rng)
     starts = int(np.clip(_RESTART_GROUPS // profiles.n_groups, 1, _MAX_STARTS))
