@@ -69,6 +69,17 @@ CASES = [
     # A duplicate key is placed at the object that holds it.
     Case("duplicate_key_top.json", COCO, "duplicate key 'images'", 1, 1, at="{"),
     Case("duplicate_key_annotation.json", COCO, "duplicate key 'category_id'", 9, 5, at='{"id": 2'),
+    # ... also inside an RLE segmentation, and in an object nested deeper, of records whose
+    # keys are all alike (the reader's fast duplicate gate must count the nested keys).
+    Case(
+        "duplicate_key_rle.json",
+        COCO,
+        "duplicate key 'counts'",
+        8,
+        64,
+        at='{"counts": [2, 14], "counts"',
+    ),
+    Case("duplicate_key_nested.json", COCO, "duplicate key 'by'", 8, 108, at='{"by": "a", "by"'),
     Case("nan.json", COCO, "NaN and Infinity are not valid JSON numbers", 8, 78, at="NaN}"),
     Case(
         "infinity.json", COCO, "NaN and Infinity are not valid JSON numbers", 8, 78, at="Infinity}"

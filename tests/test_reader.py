@@ -128,6 +128,64 @@ def test_duplicate_keys_anywhere_are_one_line_errors(
     assert caught.value.line == line + 1
 
 
+def _alike_annotations(n: int, odd_one: str = "") -> str:
+    """Annotations with one key list, every 7th a crowd RLE object, the 30th ``odd_one``'s
+    segmentation if given (one per line)."""
+    rows = []
+    for i in range(n):
+        seg = '{"counts": [2, 14], "size": [4, 4]}' if i % 7 == 0 else "[[0, 0, 4, 0, 4, 4]]"
+        if i == 30 and odd_one:
+            seg = odd_one
+        rows.append(f'{{"id": {i + 1}, "image_id": 1, "category_id": 1, "segmentation": {seg}}}')
+    return ",\n".join(rows)
+
+
+@pytest.mark.parametrize(
+    ("segmentation", "key"),
+    [
+        ('{"counts": [2, 14], "size": [4, 4], "size": [4, 4]}', "size"),
+        ('{"counts": [2, 14], "size": [4, 4], "by": {"k": 1, "k": 2}}', "k"),
+        ('[{"k": 1, "k": 2}]', "k"),
+        ('{"counts": "a:b", "size": [4, 4], "size": [4, 4]}', "size"),  # a colon in a string
+    ],
+)
+def test_duplicate_keys_in_segmentations_of_alike_records(
+    tmp_path: Path, run_bytes: int, segmentation: str, key: str
+) -> None:
+    path = tmp_path / "d.json"
+    annotations = _alike_annotations(60, segmentation)
+    path.write_text(
+        '{"images": [{"id": 1}],\n"annotations": [\n'
+        + annotations
+        + '],\n"categories": [{"id": 1}]}'
+    )
+    with pytest.raises(InputError) as caught:
+        load_dataset(path)
+    assert caught.value.message == f"duplicate key {key!r} in one object"
+    assert caught.value.line == 2 + 31
+
+
+def test_crowd_rle_objects_do_not_send_runs_to_the_structural_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key count of the fast gate takes the RLE objects' keys (issue 11, coco-seg)."""
+    scanned: list[int] = []
+
+    def counting_scan(text: Any) -> Any:
+        scanned.append(len(text))
+        return scan_records(text)
+
+    monkeypatch.setattr(coco_records, "scan_records", counting_scan)
+    path = tmp_path / "d.json"
+    path.write_text(
+        '{"images": [{"id": 1}, {"id": 2}],\n"annotations": [\n'
+        + _alike_annotations(60)
+        + '],\n"categories": [{"id": 1}]}'
+    )
+    assert load_dataset(path).n_annotations == 60
+    assert scanned == []
+
+
 @pytest.mark.parametrize(
     ("text", "line", "col"),
     [

@@ -11,7 +11,10 @@ every record of the run has exactly the keys of the array's first record (decode
 type that declares all of them, required, and forbids any other), the run has no backslash, and
 it holds as many ``":`` key ends as records times keys, then no key can repeat (every key ends
 in ``":`` unless written with white space before its colon, which a count of colons rules
-out). Runs that miss the gate get the exact structural scan of ``foldcheck.io.structure``.
+out). The values of ``NESTED`` keys (COCO's RLE segmentations are objects) are decoded one
+level deep, an object into a dict, which keeps one of repeated keys: their keys join the count,
+so a repeat inside them (or any object further down) misses it too. Runs that miss the gate get
+the exact structural scan of ``foldcheck.io.structure``.
 
 A run whose values do not fit the types (a string id, an id beyond 64 bits, a record that is
 not an object) comes without records, for the caller to read its text the slow way (and to
@@ -23,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -35,6 +39,9 @@ _BOUNDARY = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
 _SPACED_KEY_END = re.compile(rb'"[ \t\r\n]+:')
 _SPACE = b" \t\r\n"
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+# Keys whose value may be an object (RLE segmentations), and the type that counts its keys.
+NESTED = ("segmentation",)
+_NESTED_TYPE = list[msgspec.Raw] | dict[str, msgspec.Raw] | None
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ def record_type(name: str, fields: Sequence[Field], learned: Sequence[str] = ())
         if any(f.default is msgspec.NODEFAULT and f.name not in learned for f in fields):
             return None  # a required field is missing from the first record: no strict type
         specs: list[Any] = [
-            (key, wanted[key].type) if key in wanted else (key, msgspec.Raw) for key in learned
+            (key, wanted[key].type if key in wanted else _unwanted_type(key)) for key in learned
         ]
         specs += [(f.name, f.type, f.default) for f in fields if f.name not in learned]
         return msgspec.defstruct(name, specs, gc=False, forbid_unknown_fields=True)
@@ -77,6 +84,10 @@ def record_type(name: str, fields: Sequence[Field], learned: Sequence[str] = ())
         for f in sorted(fields, key=lambda f: f.default is not msgspec.NODEFAULT)
     ]
     return msgspec.defstruct(name, specs, gc=False)
+
+
+def _unwanted_type(key: str) -> Any:
+    return _NESTED_TYPE if key in NESTED else msgspec.Raw
 
 
 Decoder = msgspec.json.Decoder[list[Any]]
@@ -104,7 +115,7 @@ class ArrayRuns:
             piece, records, fits_first, closed = self._next_run(position, strict, lenient)
             run_end = position + len(piece) - 2
             keys = strict[1] if strict else 0
-            if not fits_first or _may_repeat_keys(piece, len(records or ()), keys):
+            if not fits_first or _may_repeat_keys(piece, records or [], keys):
                 found = scan_records(memoryview(piece)[1:-1])
                 if found.duplicate_at >= 0:
                     raise DuplicateKey(position + found.duplicate_at, found.duplicate_key)
@@ -181,17 +192,30 @@ def _count_records(piece: bytearray) -> int:
     return len(msgspec.json.decode(piece, type=list[msgspec.Raw]))
 
 
-def _may_repeat_keys(piece: bytearray, n_records: int, n_keys: int) -> bool:
+def _may_repeat_keys(piece: bytearray, records: list[Any], n_keys: int) -> bool:
     """False when the run cannot repeat a key: its records (each with the n_keys keys of the
-    first, no other) hold no more keys than that. Every key has a colon after it, so as many
+    first, no other) and the objects in their NESTED values (each with at least as many keys
+    as its dict) hold no more keys than that. Every key has a colon after it, so as many
     colons as keys settle it; else (colons in strings) as many key ends ``":``, when no key
     has white space before its colon and no string holds an escaped quote."""
-    expected = n_records * n_keys
+    expected = len(records) * n_keys + _nested_keys(records)
     if not n_keys or piece.count(b":") == expected:
         return not n_keys
     if b"\\" in piece or piece.count(b'":') != expected:
         return True
     return _SPACED_KEY_END.search(piece) is not None
+
+
+def _nested_keys(records: list[Any]) -> int:
+    """Keys of the objects held by the records' NESTED values (as decoded: distinct)."""
+    if not records:
+        return 0
+    total = 0
+    for key in NESTED:
+        if hasattr(records[0], key):
+            values = map(attrgetter(key), records)
+            total += sum(len(v) for v in values if type(v) is dict)
+    return total
 
 
 def _strict_decoder(
