@@ -102,32 +102,36 @@ class Balance:
 
 def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
     """Balance of the images assigned to folds 0..k-1 (images with fold -1 are left out)."""
-    dataset, fold_of_image, k = assignment.dataset, assignment.fold_of_image, assignment.k
-    group_of_image = assignment.groups.of_image
+    dataset, groups, k = assignment.dataset, assignment.groups, assignment.k
+    # A fold fits a byte when k < 127: each per-annotation copy is then 1 byte, not 8.
+    fold_of_image = assignment.fold_of_image.astype(np.int8 if k < 127 else np.intp)
     names = dataset.category_names
     ann_fold = fold_of_image[dataset.ann_image]
+    ann_group = groups.of_image[dataset.ann_image]
     pair_image, pair_class = dataset.image_class_pairs
 
     def table(
-        title: str, rows: tuple[str, ...], row: np.ndarray, fold: np.ndarray, group: np.ndarray
+        title: str,
+        rows: tuple[str, ...],
+        row: np.ndarray | None,  # None: every entry is the one row's
+        fold: np.ndarray,
+        group: np.ndarray,
     ) -> Table:
         inside = fold >= 0
-        row, fold, group = row[inside], fold[inside], group[inside]
-        counts = np.bincount(row * k + fold, minlength=len(rows) * k).reshape(len(rows), k)
-        return Table(
-            title,
-            rows,
-            counts.astype(np.float64),
-            _allowed(counts, row, group, len(rows), tolerance),
-        )
+        if not inside.all():  # copies only when some images are in no fold
+            fold, group = fold[inside], group[inside]
+            row = None if row is None else row[inside]
+        cells = fold if row is None else row * k + fold
+        counts = np.bincount(cells, minlength=len(rows) * k).reshape(len(rows), k)
+        expected = counts.sum(axis=1) / k
+        largest = _largest_group(row, group, len(rows), groups.count)
+        allowed: np.ndarray = np.maximum(tolerance * expected, largest)
+        return Table(title, rows, counts.astype(np.float64), allowed)
 
-    ann_group = group_of_image[dataset.ann_image]
     sized = dataset.ann_size >= 0
-    image_rows = np.zeros(dataset.n_images, dtype=np.intp)
-    ann_rows = np.ones(dataset.n_annotations, dtype=np.intp)
-    size_row = np.concatenate([image_rows, ann_rows])
-    size_fold = np.concatenate([fold_of_image, ann_fold])
-    size_group = np.concatenate([group_of_image, ann_group])
+    every = bool(sized.all())
+    images = table("fold size", ("images",), None, fold_of_image, groups.of_image)
+    annotations = table("fold size", ("annotations",), None, ann_fold, ann_group)
     return Balance(
         k,
         tolerance,
@@ -137,28 +141,41 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
             names,
             pair_class,
             fold_of_image[pair_image],
-            group_of_image[pair_image],
+            groups.of_image[pair_image],
         ),
         table(
             "annotations per box size",
             tuple(name for name, _ in SIZE_BUCKETS),
-            dataset.ann_size[sized],
-            ann_fold[sized],
-            ann_group[sized],
+            dataset.ann_size if every else dataset.ann_size[sized],
+            ann_fold if every else ann_fold[sized],
+            ann_group if every else ann_group[sized],
         ),
-        table("fold size", ("images", "annotations"), size_row, size_fold, size_group),
+        Table(
+            "fold size",
+            ("images", "annotations"),
+            np.concatenate([images.counts, annotations.counts]),
+            np.concatenate([images.allowed, annotations.allowed]),
+        ),
     )
 
 
-def _allowed(
-    counts: np.ndarray, row: np.ndarray, group: np.ndarray, n_rows: int, tolerance: float
+def _largest_group(
+    row: np.ndarray | None, group: np.ndarray, n_rows: int, n_groups: int
 ) -> np.ndarray:
-    expected = counts.sum(axis=1) / counts.shape[1]
-    largest_group = np.zeros(n_rows)
-    if len(row):
-        pairs, per_pair = np.unique(
-            row.astype(np.int64) * (int(group.max()) + 1) + group, return_counts=True
-        )
-        np.maximum.at(largest_group, pairs // (int(group.max()) + 1), per_pair)
-    allowed: np.ndarray = np.maximum(tolerance * expected, largest_group)
-    return allowed
+    """[rows]: the most entries of a row in one group (a deviation no split can avoid), counted
+    in a table of cells when rows x groups is small, else by sorting (group, row) keys, which
+    come nearly sorted (annotations follow their images)."""
+    largest = np.zeros(n_rows, np.int64)
+    if not len(group):
+        return largest
+    if row is None:
+        largest[0] = np.bincount(group).max()
+    elif n_rows * n_groups <= 4 * len(group) + (1 << 20):
+        cells = np.bincount(group * n_rows + row, minlength=n_rows * n_groups)
+        largest = cells.reshape(n_groups, n_rows).max(axis=0)
+    else:
+        keys = group.astype(np.int64) * n_rows + row
+        keys.sort()
+        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        np.maximum.at(largest, keys[starts] % n_rows, np.diff(starts, append=len(keys)))
+    return largest

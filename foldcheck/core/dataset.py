@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from foldcheck.core.distinct import distinct
+
 INT64_MAX = np.iinfo(np.int64).max
 # COCO's box-size buckets: (name, lowest area in pixels), by increasing area.
 SIZE_BUCKETS = (("small", 0.0), ("medium", 32.0**2), ("large", 96.0**2))
@@ -120,7 +122,7 @@ class Dataset:
     @cached_property
     def image_class_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(image row, class row) of every distinct image holding a class, sorted by image."""
-        pairs = np.unique(self.ann_image.astype(np.int64) * self.n_classes + self.ann_class)
+        pairs = distinct(self.ann_image.astype(np.int64) * self.n_classes + self.ann_class)
         return pairs // self.n_classes, pairs % self.n_classes
 
     def class_counts(self) -> np.ndarray:

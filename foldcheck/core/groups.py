@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from foldcheck.core.dataset import Dataset
+from foldcheck.core.distinct import distinct
 from foldcheck.core.group_presets import PRESETS
 from foldcheck.errors import InputError
 
@@ -66,7 +67,7 @@ class Groups:
 
     def classes_held(self, dataset: Dataset) -> np.ndarray:
         """[classes]: how many groups hold each class (fewer than K: some folds must lack it)."""
-        pairs = np.unique(
+        pairs = distinct(
             self.of_image[dataset.ann_image].astype(np.int64) * dataset.n_classes
             + dataset.ann_class
         )

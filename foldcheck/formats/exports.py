@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -133,7 +134,7 @@ def write_exports(
         ).items():
             staged.write(path, payload)
     if "csv" in formats:
-        staged.write(out / "folds.csv", fold_csv(assignment))
+        staged.write_pieces(out / "folds.csv", fold_csv(assignment))
 
 
 def coco_subset(dataset: Dataset, image_mask: np.ndarray) -> bytes:
@@ -141,22 +142,35 @@ def coco_subset(dataset: Dataset, image_mask: np.ndarray) -> bytes:
     return b"".join(coco_subset_pieces(dataset, image_mask))
 
 
-def fold_csv(assignment: FoldAssignment) -> bytes:
+_CSV_ROWS = 65_536  # rows per piece: the text is streamed, never held whole
+# A field holding one of these is quoted by the csv module; none in any field: no quoting at all.
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def fold_csv(assignment: FoldAssignment) -> Iterator[bytes]:
+    """folds.csv, a block of rows at a time: image_id, file_name, group, fold (a YOLO image
+    has no id: its path, relative to the root, is its key). Held-out images: fold -1."""
     dataset, groups = assignment.dataset, assignment.groups
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    # A YOLO image has no id: its path (relative to the root) is its key. Held out: fold -1.
     by_name = dataset.keys_are_names
-    writer.writerow(
-        ["file_name", "group", "fold"] if by_name else ["image_id", "file_name", "group", "fold"]
-    )
-    for image_id, name, group, fold in zip(
-        dataset.image_ids.tolist(),
-        dataset.file_names,
-        groups.of_image.tolist(),
-        assignment.fold_of_image.tolist(),
-        strict=True,
-    ):
-        row = [name, groups.labels[group], fold]
-        writer.writerow(row if by_name else [image_id, *row])
-    return buffer.getvalue().encode("utf-8")
+    header = ["image_id", "file_name", "group", "fold"][by_name:]
+    names, labels = dataset.file_names, groups.labels
+    of_image, fold_of_image = groups.of_image, assignment.fold_of_image
+    plain = not any(map(_CSV_SPECIAL.search, ("".join(names), "".join(labels))))
+    fold_text = [str(fold) for fold in range(-1, assignment.k)]
+    yield (",".join(header) + "\n").encode("utf-8")
+    for start in range(0, dataset.n_images, _CSV_ROWS):
+        block = slice(start, start + _CSV_ROWS)
+        columns = [
+            names[block],
+            [labels[group] for group in of_image[block].tolist()],
+            [fold_text[fold + 1] for fold in fold_of_image[block].tolist()],
+        ]
+        if not by_name:
+            columns.insert(0, list(map(str, dataset.image_ids[block].tolist())))
+        if plain:  # what csv.writer writes when no field needs quotes, joined in C
+            text = "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
+        else:
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
+            text = buffer.getvalue()
+        yield text.encode("utf-8")
