@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from procs import REPO, foldcheck_command, git_revision, run_timed
+from procs import REPO, compile_bytecode, foldcheck_command, git_revision, run_timed
 from report import seconds, times
 from run import Preset, Settings, log, prepare, run_cli, run_task
 
@@ -93,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
     args = parser.parse_args(argv)
     settings = Settings(args.out.resolve(), args.k, args.seed, args.timeout)
+    compile_bytecode()
     presets: dict[str, dict[str, Any]] = {}
     for name in args.presets.split(","):
         preset = Preset(name, settings.out / name)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from procs import REPO, foldcheck_command, git_revision, python_command, run_timed
+from procs import REPO, compile_bytecode, foldcheck_command, git_revision, python_command, run_timed
 
 METHOD_TASKS = {
     "foldcheck": ("foldcheck",),
@@ -268,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commit = git_revision()
     log(f"foldcheck benchmark at {commit}")
+    compile_bytecode()
     measured: dict[str, tuple[Preset, list[dict[str, Any]]]] = {}
     for name in args.presets.split(","):
         preset = Preset(name, settings.out / name)

@@ -53,3 +53,10 @@ def test_layout_covers_every_pair_within_threshold():
 def test_components_label_each_cluster_by_its_least_member():
     pairs = Pairs(np.array([0, 2, 5, 1]), np.array([3, 5, 6, 3]), np.zeros(4, np.uint8))
     assert components(8, pairs).tolist() == [0, 0, 2, 0, 4, 2, 2, 7]
+
+
+def test_popcount_table_of_the_fallback() -> None:
+    from foldcheck.images.neardup import _pop16
+
+    table = _pop16()
+    assert table.tolist() == [bin(v).count("1") for v in range(1 << 16)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -23,8 +24,6 @@ I64 = npt.NDArray[np.int64]
 
 MAX_BAND_BITS = 22  # a band's bucket table has 2**bits slots (int64: 32 MiB at 22)
 
-_POP16 = np.array([bin(v).count("1") for v in range(1 << 16)], dtype=np.uint8)
-
 
 def popcount(x: U64) -> npt.NDArray[np.uint8]:
     """Bits set in each uint64 (numpy >= 2.0 has it built in)."""
@@ -32,8 +31,16 @@ def popcount(x: U64) -> npt.NDArray[np.uint8]:
     if builtin is not None:
         return builtin(x)  # type: ignore[no-any-return]
     parts = np.ascontiguousarray(x, dtype=np.uint64).view(np.uint16).reshape(-1, 4)
-    counts: npt.NDArray[np.uint8] = _POP16[parts].sum(axis=1, dtype=np.uint8)
+    counts: npt.NDArray[np.uint8] = _pop16()[parts].sum(axis=1, dtype=np.uint8)
     return counts
+
+
+@cache
+def _pop16() -> npt.NDArray[np.uint8]:
+    """Bits set in each 16-bit value (built on first use: the loop is not free at import)."""
+    every = np.arange(1 << 16, dtype=np.uint16).view(np.uint8)
+    table: npt.NDArray[np.uint8] = np.unpackbits(every).reshape(-1, 16).sum(axis=1, dtype=np.uint8)
+    return table
 
 
 class Pairs(NamedTuple):

@@ -9,8 +9,6 @@ import numpy as np
 
 from foldcheck.checks.context import CheckContext, SideRows
 from foldcheck.core.findings import Finding, register
-from foldcheck.images.hashes import folder_hashes
-from foldcheck.images.neardup import near_pairs
 
 NEAR_DUPLICATES = register(
     "FC106",
@@ -23,6 +21,10 @@ NEAR_DUPLICATES = register(
 
 def check_near_duplicates(ctx: CheckContext, max_distance: int) -> Iterator[Finding]:
     """One finding per pair across folds, at the later fold's listing of its image."""
+    # Imported here: a check without --images-dir (every hook run) never needs them.
+    from foldcheck.images.hashes import folder_hashes
+    from foldcheck.images.neardup import near_pairs
+
     assert ctx.images_dir is not None
     sides = [*ctx.val, *(ctx.train or [])]
     rows = np.unique(np.concatenate([side.known for side in sides]))
