@@ -163,6 +163,10 @@ def _in_memory_dataset(name: str) -> Any:
         "document": {"images": [], "annotations": [], "categories": []},
     }
     fields = {f.name: f for f in dataclasses.fields(Dataset)}
+    if "source" in fields:  # the columnar reader's Dataset: image records behind a source
+        from foldcheck.core.dataset import RecordsSource
+
+        known["source"] = RecordsSource([{} for _ in range(n_images)])
     return Dataset(**{key: value for key, value in known.items() if key in fields})
 
 

@@ -21,12 +21,20 @@ _MIN_STEP_BLOCKS = 64
 
 
 def deal(
-    profiles: Profiles, order: np.ndarray, load: np.ndarray, fold_of_group: np.ndarray, placed: int
+    profiles: Profiles,
+    order: np.ndarray,
+    load: np.ndarray,
+    fold_of_group: np.ndarray,
+    placed: int,
+    impact: np.ndarray | None = None,
 ) -> int:
     """Place the leading whole blocks of ``order`` onto ``load`` (updated), with ``placed``
-    groups already in; returns how many groups it placed."""
+    groups already in; returns how many groups it placed. ``impact``: w x^2 of every entry,
+    if the caller has it."""
     k, n_columns = int(load.shape[0]), int(load.shape[1])
-    key, key_value = _key_columns(profiles)
+    if impact is None:
+        impact = profiles.weights[profiles.columns] * profiles.values**2
+    key, key_value = _key_columns(profiles, impact)
     whole = len(order) - len(order) % k
     start = 0
     while start < whole:
@@ -49,9 +57,8 @@ def deal(
     return whole
 
 
-def _key_columns(profiles: Profiles) -> tuple[np.ndarray, np.ndarray]:
+def _key_columns(profiles: Profiles, impact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each group's column of largest w x^2 (the first on ties) and its value there."""
-    impact = profiles.weights[profiles.columns] * profiles.values**2
     top = np.maximum.reduceat(impact, profiles.indptr[:-1])  # no group is empty (it has images)
     row = profiles.row_of_entries()
     at_top = np.flatnonzero(impact == top[row])

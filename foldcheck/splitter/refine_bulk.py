@@ -119,7 +119,9 @@ class _Search:
             changed = np.flatnonzero(d)  # the swapped groups' few columns, not the sample's
             wd = w[changed] * d[changed]
             giver_term = give[:, changed] @ wd
-            delta[:, :-1] += 4 * (giver_term[:, None] - (take[:, changed] @ wd)[None, :])
+            update = np.subtract.outer(giver_term, take[:, changed] @ wd)
+            update *= 4
+            delta[:, :-1] += update
             delta[:, -1] += 4 * giver_term
             self._move(int(givers[i]), full, empty)
             delta[i, :] = np.inf
