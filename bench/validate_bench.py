@@ -1,22 +1,29 @@
 """Time ``foldcheck validate`` (load + lint) against what ``split`` takes to load the same file.
 
     python bench/validate_bench.py [--presets coco] [--runs 3] [--out bench/out]
+                                   [--baseline REV]
 
 Per preset, in fresh interpreters taking turns (``--runs`` of each): split's load
-(``formats.coco.load_dataset``, the "load" column of bench/run.py) and validate's whole
-pipeline as the command runs it (read and check the file, build the lint columns, run every
-COCO lint rule, make the findings), each phase timed inside the child with the garbage
-collector paused as the CLI pauses it; and the whole ``foldcheck validate FILE`` command, from
-spawn to exit. Medians; the ratio is validate's pipeline over split's load. Writes
---out/validate_results.md and --out/validate_results.json.
+(``formats.coco.load_dataset``, the "load" column of bench/run.py); with ``--baseline REV``,
+the same load of the code at REV (a ``git archive`` of it, first on ``sys.path``), to show the
+lint decoding costs split nothing; and validate's whole pipeline as the command runs it, each
+phase timed inside the child with the garbage collector paused as the CLI pauses it: the read
+(``load_lint_table``: the one pass over the file that also decodes the lint columns), every
+COCO lint rule, the findings (capped as the CLI shows them, with their places); and the whole
+``foldcheck validate FILE`` command, from spawn to exit. Medians; the ratio is validate's
+pipeline over split's load. Writes --out/validate_results.md and --out/validate_results.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,8 @@ from run import Preset, Settings, log, prepare
 
 LOAD = """
 import gc, json, sys, time
+if len(sys.argv) > 2:
+    sys.path.insert(0, sys.argv[2])  # the baseline's tree
 gc.disable()
 from foldcheck.formats.coco import load_dataset
 start = time.perf_counter()
@@ -35,35 +44,28 @@ print(json.dumps({"load": time.perf_counter() - start, "annotations": dataset.n_
 """
 
 VALIDATE = """
-import gc, hashlib, json, sys, time
+import gc, json, sys, time
 from pathlib import Path
 gc.disable()
 from foldcheck.checks.lint import LintSettings, lint_findings, run_lint
-from foldcheck.formats.coco import dataset_from_document
-from foldcheck.formats.coco_lint import lint_table
-from foldcheck.io.jsonio import read_json
-from foldcheck.io.locate import JsonText
+from foldcheck.core.findings import MOST_PER_RULE
+from foldcheck.formats.coco import load_lint_table
 import foldcheck.checks.validate  # the rules register on import
-from foldcheck.render.findings import MOST_PER_RULE
 path = Path(sys.argv[1])
 t0 = time.perf_counter()
-document, raw = read_json(path)  # what checks.validate.lint_file does, phase by phase
-dataset = dataset_from_document(document, path, hashlib.sha256(raw).hexdigest())
-text = JsonText(raw)
+table = load_lint_table(path)  # what checks.validate.lint_file does, phase by phase
 t1 = time.perf_counter()
-table = lint_table(dataset, document)  # the lint columns, from the parsed document for now
-t2 = time.perf_counter()
 result = run_lint(table, LintSettings(), "coco")
+t2 = time.perf_counter()
+findings = lint_findings(str(path), result, table.places.places, most=MOST_PER_RULE)
 t3 = time.perf_counter()
-findings = lint_findings(str(path), result, lambda k, r: text.locate((k, r)), most=MOST_PER_RULE)
-t4 = time.perf_counter()
-print(json.dumps({"read": t1 - t0, "columns": t2 - t1, "rules": t3 - t2, "findings": t4 - t3,
-                  "validate": t4 - t0, "found": len(findings)}))
+print(json.dumps({"read": t1 - t0, "rules": t2 - t1, "findings": t3 - t2,
+                  "validate": t3 - t0, "found": len(findings)}))
 """
 
 
-def child(script: str, data: Path, timeout_s: float) -> dict[str, Any]:
-    done = run_timed([sys.executable, "-c", script, str(data)], timeout_s)
+def child(script: str, data: Path, timeout_s: float, *extra: str) -> dict[str, Any]:
+    done = run_timed([sys.executable, "-c", script, str(data), *extra], timeout_s)
     if not done.ok:
         raise RuntimeError(done.failure())
     record: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -72,10 +74,14 @@ def child(script: str, data: Path, timeout_s: float) -> dict[str, Any]:
     return record
 
 
-def time_preset(preset: Preset, runs: int, timeout_s: float) -> dict[str, Any]:
-    loads, validates, commands = [], [], []
+def time_preset(
+    preset: Preset, runs: int, timeout_s: float, baseline: Path | None
+) -> dict[str, Any]:
+    loads, base_loads, validates, commands = [], [], [], []
     for _ in range(runs):
         loads.append(child(LOAD, preset.data, timeout_s))
+        if baseline:
+            base_loads.append(child(LOAD, preset.data, timeout_s, str(baseline)))
         validates.append(child(VALIDATE, preset.data, timeout_s))
         command = run_timed([*foldcheck_command(), "validate", str(preset.data)], timeout_s)
         if command.returncode not in (0, 1):
@@ -92,20 +98,28 @@ def time_preset(preset: Preset, runs: int, timeout_s: float) -> dict[str, Any]:
         "load_s": load,
         "validate_s": validate,
         "ratio": validate / load,
-        "phases_s": {k: median(validates, k) for k in ("read", "columns", "rules", "findings")},
+        "baseline_load_s": median(base_loads, "load") if base_loads else None,
+        "phases_s": {k: median(validates, k) for k in ("read", "rules", "findings")},
         "command_s": median(commands, "wall"),
         "command_peak_rss_mb": median(commands, "peak_rss_mb"),
         "load_peak_rss_mb": median(loads, "peak_rss_mb"),
-        "raw": {"load": loads, "validate": validates, "command": commands},
+        "raw": {
+            "load": loads,
+            "baseline_load": base_loads,
+            "validate": validates,
+            "command": commands,
+        },
     }
 
 
 def render(results: dict[str, Any]) -> str:
+    base = results.get("baseline")
     lines = [
         f"## foldcheck validate at {results['commit']}",
         "",
-        "| preset | split's load | validate: read | lint columns | rules | findings "
-        "| validate (all) | validate / load | whole `foldcheck validate` |",
+        f"| preset | split's load | split's load at {base or '-'} | validate: read (one pass,"
+        " lint columns included) | rules | findings | validate (all) | validate / load "
+        "| whole `foldcheck validate` |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, row in results["presets"].items():
@@ -114,8 +128,8 @@ def render(results: dict[str, Any]) -> str:
             continue
         p = row["phases_s"]
         lines.append(
-            f"| {name} | {seconds(row['load_s'])} | {seconds(p['read'])} | "
-            f"{seconds(p['columns'])} | {seconds(p['rules'])} | {seconds(p['findings'])} | "
+            f"| {name} | {seconds(row['load_s'])} | {seconds(row['baseline_load_s'])} | "
+            f"{seconds(p['read'])} | {seconds(p['rules'])} | {seconds(p['findings'])} | "
             f"{seconds(row['validate_s'])} | {times(row['ratio'])} | {seconds(row['command_s'])} |"
         )
     lines += ["", f"Medians of {results['runs']} runs of each, taking turns, on {results['host']}."]
@@ -128,27 +142,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+    parser.add_argument("--baseline", metavar="REV", help="also time split's load at REV")
     args = parser.parse_args(argv)
     settings = Settings(args.out.resolve(), 5, 0, args.timeout)
     presets: dict[str, dict[str, Any]] = {}
-    for name in args.presets.split(","):
-        preset = Preset(name, settings.out / name)
-        error = prepare(preset, settings)
-        try:
-            row = {"error": error} if error else time_preset(preset, args.runs, args.timeout)
-            presets[name] = row
-        except RuntimeError as exc:
-            presets[name] = {"error": str(exc)}
-        log(f"[{name}] {json.dumps({k: v for k, v in presets[name].items() if k != 'raw'})}")
+    with tempfile.TemporaryDirectory() as tree:
+        baseline = _checkout(args.baseline, Path(tree)) if args.baseline else None
+        for name in args.presets.split(","):
+            preset = Preset(name, settings.out / name)
+            error = prepare(preset, settings)
+            try:
+                timed = {"error": error} if error else None
+                presets[name] = timed or time_preset(preset, args.runs, args.timeout, baseline)
+            except RuntimeError as exc:
+                presets[name] = {"error": str(exc)}
+            log(f"[{name}] {json.dumps({k: v for k, v in presets[name].items() if k != 'raw'})}")
     import platform
 
     host = f"{platform.node()} ({platform.processor() or platform.machine()})"
-    results = {"commit": git_revision(), "runs": args.runs, "host": host, "presets": presets}
+    results = {
+        "commit": git_revision(),
+        "baseline": args.baseline,
+        "runs": args.runs,
+        "host": host,
+        "presets": presets,
+    }
     text = render(results)
     print(text)
     (settings.out / "validate_results.md").write_text(text)
     (settings.out / "validate_results.json").write_text(json.dumps(results, indent=1) + "\n")
     return 1 if any("error" in row for row in presets.values()) else 0
+
+
+def _checkout(rev: str, tree: Path) -> Path:
+    """The foldcheck package of ``rev``, unpacked into ``tree``."""
+    archive = subprocess.run(
+        ["git", "archive", rev, "foldcheck"], cwd=REPO, capture_output=True, check=True
+    )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(tree, filter="data")
+    return tree
 
 
 if __name__ == "__main__":

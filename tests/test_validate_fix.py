@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from foldcheck.cli import main
-from foldcheck.formats.coco_edit import Edits, apply_edits, record_spans, set_members
+from foldcheck.formats.coco_edit import Edits, RecordSpans, apply_edits, record_spans, set_members
+from foldcheck.formats.coco_text import TextSource
+from foldcheck.io import jsontext
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"  # as conftest
@@ -53,7 +55,7 @@ def test_fix_prints_each_change_and_keeps_other_records(tmp_path: Path, capsys) 
     fixed = json.loads(out.read_bytes())
     assert [a["id"] for a in fixed["annotations"]] == [1, 2, 3, 5, 9, 7, 8]
     # every record the fix did not touch is there byte for byte
-    spans = record_spans(before)
+    spans = spans_of(before)
     text = out.read_bytes()
     for row in (6, 7):
         start, end = spans.annotations[row]
@@ -110,7 +112,7 @@ def test_real_export_with_a_duplicate_box_is_fixed_in_place_of_one_record(
     out = tmp_path / "train.json"
     assert main(["validate", str(train), "--fix", str(out), "--select", "FC518"]) == 0
     before, after = train.read_bytes(), out.read_bytes()
-    spans = record_spans(before)
+    spans = spans_of(before)
     dropped = [i for i, (s, e) in enumerate(spans.annotations) if before[s:e] not in after]
     assert len(dropped) == 1
     assert len(json.loads(after)["annotations"]) == len(json.loads(before)["annotations"]) - 1
@@ -119,18 +121,24 @@ def test_real_export_with_a_duplicate_box_is_fixed_in_place_of_one_record(
     assert after == before[: spans.annotations[dropped[0] - 1][1]] + before[end:]
 
 
+def spans_of(raw: bytes) -> RecordSpans:
+    """The reader's spans of a file's text (its top-level walk, then the records)."""
+    found = jsontext.top_level_members(raw, Path("x.json"), lambda key, start: None)
+    return record_spans(TextSource(raw, tuple((m.key, m.start, m.end) for m in found)))
+
+
 PRETTY = (
     '{\n    "images": [],\n    "annotations": [\n        {\n            "id": 1,\n'
     '            "bbox": [\n                1,\n                2\n            ]\n'
     '        },\n        {\n            "id": 2,\n            "n\u00e9v": "\u00fc"\n'
-    '        },\n        {\n            "id": 3\n        }\n    ]\n}\n'
+    '        },\n        {\n            "id": 3\n        }\n    ],\n    "categories": []\n}\n'
 )
 
 
 @pytest.mark.parametrize("drop", [[0], [2], [0, 2], [0, 1, 2], [1], []])
 def test_dropping_records_keeps_every_other_byte(drop: list[int]) -> None:
     raw = PRETTY.encode()
-    spans = record_spans(raw)
+    spans = spans_of(raw)
     out = apply_edits(spans, Edits(np.isin(np.arange(3), drop)))
     parsed = json.loads(out)
     assert [a["id"] for a in parsed["annotations"]] == [i + 1 for i in range(3) if i not in drop]
@@ -155,10 +163,13 @@ def test_set_members_replaces_or_adds_in_the_record_style() -> None:
     ("text", "expected"),
     [
         (PRETTY, PRETTY.replace('{\n    "images"', '{\n    "info": {},\n    "images"', 1)),
-        ('{"images":[],"annotations":[]}', '{"info": {},"images":[],"annotations":[]}'),
+        (
+            '{"images":[],"annotations":[],"categories":[]}',
+            '{"info": {},"images":[],"annotations":[],"categories":[]}',
+        ),
     ],
 )
 def test_info_is_added_first(text: str, expected: str) -> None:
-    spans = record_spans(text.encode())
+    spans = spans_of(text.encode())
     out = apply_edits(spans, Edits(np.zeros(len(spans.annotations), bool), add_info=True))
     assert out.decode() == expected

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from foldcheck.core.findings import Finding, Rule, register, selected
+from foldcheck.core.findings import Finding, Rule, capped_rule, register, selected
 
 
 @dataclass(frozen=True)
@@ -92,20 +92,25 @@ def run_lint(
 def lint_findings(
     path: str,
     result: Result,
-    locate: Callable[[str, int], tuple[int, int] | None],
+    locate: Callable[[str, np.ndarray], list[tuple[int, int]]],
     *,
     most: int | None = None,
 ) -> list[Finding]:
     """Findings in file order; with ``most``, that many per rule and one counting the rest
-    (as ``render.findings.capped`` does), so messages are made only for the rows shown."""
-    shown: list[Finding] = []
-    for check, hits in result:
-        rows = hits.rows.tolist()
-        for row in rows if most is None else rows[:most]:
-            place = locate(hits.kind, row) if hits.kind else None
-            line, col = place if place else (None, None)
-            shown.append(Finding(path, line, col, check.rule, hits.describe(row)))
-        if most is not None and len(rows) > most:
-            more = f"... and {len(rows) - most} more {check.rule.code} findings (-v shows them all)"
-            shown.append(Finding.at_file(path, check.rule, more))
-    return sorted(shown, key=lambda f: (f.line is None, f.line or 0, f.col or 0, f.code))
+    (``core.findings.capped_rule``): messages and places are made only for the rows shown,
+    the places of each kind of record in one call of ``locate``."""
+    shown = [
+        (check, hits, hits.rows if most is None else hits.rows[:most]) for check, hits in result
+    ]
+    place: dict[tuple[str, int], tuple[int | None, int | None]] = {}
+    for kind in {hits.kind for _, hits, _ in shown} - {""}:
+        rows = np.unique(np.concatenate([r for _, h, r in shown if h.kind == kind]))
+        place.update(zip(((kind, row) for row in rows.tolist()), locate(kind, rows), strict=True))
+    findings: list[Finding] = []
+    for check, hits, rows in shown:
+        found = []
+        for row in rows.tolist():
+            line, col = place.get((hits.kind, row), (None, None))
+            found.append(Finding(path, line, col, check.rule, hits.describe(row)))
+        findings += capped_rule(found, len(hits.rows), most)
+    return sorted(findings, key=lambda f: (f.line is None, f.line or 0, f.col or 0, f.code))

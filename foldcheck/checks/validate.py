@@ -7,11 +7,12 @@ records. COCO is the one format today: each loader is an entry of ``LOADERS``.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 import foldcheck.checks.rules.lint_annotations
 import foldcheck.checks.rules.lint_images
@@ -19,13 +20,12 @@ import foldcheck.checks.rules.lint_records  # noqa: F401  (the COCO rules regist
 from foldcheck.checks.lint import LintSettings, Result, lint_findings, run_lint
 from foldcheck.checks.lint_fix import Change, plan_fixes
 from foldcheck.core.findings import Finding
-from foldcheck.formats.coco import dataset_from_document
+from foldcheck.formats.coco import load_lint_table
 from foldcheck.formats.coco_edit import apply_edits, record_spans
-from foldcheck.formats.coco_lint import LintTable, lint_table
-from foldcheck.io.jsonio import read_json
-from foldcheck.io.locate import JsonText
+from foldcheck.formats.coco_lint import LintTable
+from foldcheck.formats.coco_text import text_of
 
-Locate = Callable[[str, int], "tuple[int, int] | None"]
+Locate = Callable[[str, np.ndarray], "list[tuple[int, int]]"]  # (line, col) of records
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,7 +33,6 @@ class Linted:
     path: Path
     fmt: str
     table: Any  # the format's table of columns (COCO: LintTable)
-    raw: bytes
     result: Result
     locate: Locate
 
@@ -45,14 +44,12 @@ class Linted:
         return sum(len(h.rows) for c, h in self.result if c.rule.severity == "error")
 
 
-def _load_coco(path: Path) -> tuple[LintTable, bytes, Locate]:
-    document, raw = read_json(path)
-    dataset = dataset_from_document(document, path, hashlib.sha256(raw).hexdigest())
-    text = JsonText(raw)
-    return lint_table(dataset, document), raw, lambda kind, row: text.locate((kind, row))
+def _load_coco(path: Path) -> tuple[LintTable, Locate]:
+    table = load_lint_table(path)  # one read, as split's, with the lint columns
+    return table, table.places.places
 
 
-LOADERS: dict[str, tuple[str, Callable[[Path], tuple[Any, bytes, Locate]]]] = {
+LOADERS: dict[str, tuple[str, Callable[[Path], tuple[Any, Locate]]]] = {
     ".json": ("coco", _load_coco),
 }
 
@@ -65,9 +62,9 @@ def lint_file(
 ) -> Linted:
     """Read ``path`` (an InputError if it is unusable) and run the selected rules on it."""
     fmt, load = LOADERS.get(path.suffix.lower(), LOADERS[".json"])
-    table, raw, locate = load(path)
+    table, locate = load(path)
     result = run_lint(table, settings or LintSettings(), fmt, select, ignore)
-    return Linted(path, fmt, table, raw, result, locate)
+    return Linted(path, fmt, table, result, locate)
 
 
 @dataclass(frozen=True)
@@ -79,12 +76,12 @@ class Fixed:
 def fix(linted: Linted) -> Fixed:
     """The corrected copy of a linted COCO file (the input itself when nothing is fixed)."""
     plan = plan_fixes(linted.table, linted.result)
+    source = text_of(linted.table.dataset)
     if not plan.changes:
-        return Fixed(linted.raw, [])
-    payload = apply_edits(record_spans(linted.raw), plan.edits)
+        return Fixed(bytes(source.text[:]), [])
+    payload = apply_edits(record_spans(source), plan.edits)
     in_file_order = sorted(plan.changes, key=lambda change: change.row)  # stable
-    placed = [
-        (change, linted.locate("annotations", change.row) if change.row >= 0 else None)
-        for change in in_file_order
-    ]
+    rows = np.array([change.row for change in in_file_order if change.row >= 0], np.int64)
+    places = iter(linted.locate("annotations", rows))
+    placed = [(change, next(places) if change.row >= 0 else None) for change in in_file_order]
     return Fixed(payload, placed)

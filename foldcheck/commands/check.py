@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     from foldcheck.checks.runner import run_checks
-    from foldcheck.render.findings import capped, render_findings, use_color
+    from foldcheck.core.findings import capped
+    from foldcheck.render.findings import render_findings, use_color
 
     result = run_checks(
         [Path(p) for p in args.paths],

@@ -81,9 +81,10 @@ def run(args: argparse.Namespace) -> int:
 
     from foldcheck.checks.lint import LintSettings
     from foldcheck.checks.validate import fix, lint_file
+    from foldcheck.core.findings import MOST_PER_RULE
     from foldcheck.formats.datasets import is_yolo
     from foldcheck.io.atomic import refuse_overwrite, write_atomic
-    from foldcheck.render.findings import MOST_PER_RULE, render_findings, use_color
+    from foldcheck.render.findings import render_findings, use_color
 
     settings = LintSettings(
         box_tolerance=args.box_tolerance,
@@ -153,7 +154,7 @@ def _yolo_findings(
 ) -> list[Finding]:
     """A data.yaml's label and list findings (sorted, at most ``most`` per rule)."""
     from foldcheck.checks.rules.yolo_lint import lint_yolo
-    from foldcheck.core.findings import Finding, selected
+    from foldcheck.core.findings import Finding, capped, selected
     from foldcheck.errors import InputError
     from foldcheck.formats.yolo_yaml import read_data_yaml
 
@@ -161,8 +162,4 @@ def _yolo_findings(
         raise InputError("--fix and --in-place rewrite COCO files, not YOLO labels", name)
     found = [f for f in lint_yolo(read_data_yaml(name)) if selected(f.code, select, ignore)]
     found.sort(key=Finding.sort_key)
-    if most is None:
-        return found
-    from foldcheck.render.findings import capped
-
-    return capped([found], most)
+    return found if most is None else capped([found], most)

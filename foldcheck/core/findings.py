@@ -9,10 +9,12 @@ lists them all (``--list-rules`` and the README table come from it).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 SEVERITIES = ("error", "warning")  # "error" fails the command; "warning" is reported only
+MOST_PER_RULE = 20  # findings of one rule in one file or fold set shown before the rest are counted
 _CODE = re.compile(r"^FC\d{3}$")
 
 
@@ -84,3 +86,26 @@ def selected(code: str, select: list[str], ignore: list[str]) -> bool:
     if select and not any(code.startswith(prefix) for prefix in select):
         return False
     return not any(code.startswith(prefix) for prefix in ignore)
+
+
+def capped(groups: Iterable[list[Finding]], most: int = MOST_PER_RULE) -> list[Finding]:
+    """Per group (a fold set's or a file's findings) and rule, the first ``most`` findings and
+    one that counts the rest; ``-v`` shows them all."""
+    shown: list[Finding] = []
+    for findings in groups:
+        by_code: dict[str, list[Finding]] = {}
+        for finding in findings:
+            by_code.setdefault(finding.code, []).append(finding)
+        for same in by_code.values():
+            shown += capped_rule(same, len(same), most)
+    return shown
+
+
+def capped_rule(findings: list[Finding], total: int, most: int | None) -> list[Finding]:
+    """The first ``most`` of one rule's ``total`` findings (``findings`` may hold only those)
+    and, if there are more, one that counts the rest; all of them when ``most`` is None."""
+    if most is None or total <= most:
+        return findings
+    first = findings[:most]
+    rest = f"... and {total - most} more {first[0].code} findings (-v shows them all)"
+    return [*first, Finding.at_file(first[0].path, first[0].rule, rest)]

@@ -13,7 +13,6 @@ JSON path (or line and column, for JSON syntax).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,11 @@ import orjson
 
 from foldcheck.core.dataset import INT64_MAX, Dataset
 from foldcheck.errors import InputError
+from foldcheck.formats import coco_lint
+from foldcheck.formats.coco_lint import LintBuilder, LintTable
+from foldcheck.formats.coco_places import RecordPlaces
 from foldcheck.formats.coco_records import ArrayRuns, DuplicateKey, Field, Run
-from foldcheck.formats.coco_text import TextSource
+from foldcheck.formats.coco_text import TextSource, text_of
 from foldcheck.io import jsontext
 from foldcheck.io.structure import scan_records
 
@@ -43,10 +45,26 @@ ANNOTATION_FIELDS = (
 
 def load_dataset(path: str | Path) -> Dataset:
     """Read and validate a COCO file; every structural problem is an InputError."""
-    path = Path(path)
+    dataset, _ = _read(Path(path), None)
+    return dataset
+
+
+def load_lint_table(path: str | Path) -> LintTable:
+    """The file read as ``load_dataset`` reads it, with the lint columns decoded in the same
+    pass; repeated annotation ids are left for the lint to report."""
+    lint = LintBuilder()
+    dataset, arrays = _read(Path(path), lint)
+    source = text_of(dataset)
+    start, end = source.member("categories")
+    runs = {**arrays.runs, "categories": ((0, start + 1, end - 1),)}
+    has_info = any(key == "info" for key, _, _ in source.members)
+    return LintTable(dataset, lint.columns(has_info), RecordPlaces(source.text, runs))
+
+
+def _read(path: Path, lint: LintBuilder | None) -> tuple[Dataset, _ArrayColumns]:
     text = jsontext.map_file(path)
     sha256 = jsontext.check_encoding(text, path)
-    arrays = _ArrayColumns(text, path)
+    arrays = _ArrayColumns(text, path, lint)
     try:
         try:
             members = jsontext.top_level_members(text, path, arrays.read)
@@ -82,8 +100,9 @@ def load_dataset(path: str | Path) -> Dataset:
         ann_category_id, category_ids, class_row, "annotations", "category_id", "category", path
     )
     names = tuple(str(c.get("name", c["id"])) for c in categories)
-    reject_duplicate_annotation_ids(ann_id, path)
-    return Dataset(
+    if lint is None:
+        reject_duplicate_annotation_ids(ann_id, path)
+    dataset = Dataset(
         path,
         sha256,
         image_ids,
@@ -94,6 +113,7 @@ def load_dataset(path: str | Path) -> Dataset:
         ann_area,
         TextSource(text, tuple((m.key, m.start, m.end) for m in members)),
     )
+    return dataset, arrays
 
 
 def dataset_from_document(document: Any, path: Path, sha256: str) -> Dataset:
@@ -167,11 +187,13 @@ def _check_keys(text: Any, member: jsontext.Member) -> None:
 
 class _ArrayColumns:
     """Columns of the ``images`` and ``annotations`` arrays, decoded as the walk of the top
-    level reaches them (whichever comes first in the file)."""
+    level reaches them (whichever comes first in the file); with ``lint``, its columns too,
+    and where each run of records lies (``runs``)."""
 
-    def __init__(self, text: Any, path: Path) -> None:
-        self.text, self.path = text, path
+    def __init__(self, text: Any, path: Path, lint: LintBuilder | None) -> None:
+        self.text, self.path, self.lint = text, path, lint
         self.read_keys: set[str] = set()
+        self.runs: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self._images: list[np.ndarray] = []
         self._annotations: list[tuple[np.ndarray, ...]] = []
 
@@ -179,16 +201,34 @@ class _ArrayColumns:
         if key not in ("images", "annotations") or key in self.read_keys:
             return None
         self.read_keys.add(key)
-        fields = IMAGE_FIELDS if key == "images" else ANNOTATION_FIELDS
+        fields: tuple[Field, ...] = IMAGE_FIELDS if key == "images" else ANNOTATION_FIELDS
+        if self.lint is not None:
+            fields += coco_lint.IMAGE_FIELDS if key == "images" else coco_lint.ANNOTATION_FIELDS
         runs = ArrayRuns(self.text, start, fields, key.title())
+        places = []
         for run in runs:
+            places.append((run.first, run.start, run.end))
             if key == "images":
-                self._images.append(
-                    _run_column(run, "images", "id", self.path, lambda r: _ints(r, "id"))
-                )
+                self._images.append(self._image_run(run))
             else:
-                self._annotations.append(_annotation_run(run, self.path))
+                self._annotations.append(_annotation_run(run, self.path, self.lint))
+        self.runs[key] = tuple(places)
         return runs.end
+
+    def _image_run(self, run: Run) -> np.ndarray:
+        if run.records is not None:
+            try:
+                ids = _ints(run.records, "id")
+            except (OverflowError, ValueError):
+                pass
+            else:
+                if self.lint is None or self.lint.typed_images(run.records):
+                    return ids
+        records = orjson.loads(run.text)
+        ids = _int_column(records, "images", "id", self.path, run.first)
+        if self.lint is not None:
+            self.lint.parsed_images(records)
+        return ids
 
     def image_ids(self) -> np.ndarray:
         return np.concatenate(self._images) if self._images else np.zeros(0, np.int64)
@@ -207,7 +247,7 @@ class _ArrayColumns:
         )
 
 
-def _annotation_run(run: Run, path: Path) -> tuple[np.ndarray, ...]:
+def _annotation_run(run: Run, path: Path, lint: LintBuilder | None) -> tuple[np.ndarray, ...]:
     if run.records is not None:
         try:
             columns = (
@@ -219,16 +259,22 @@ def _annotation_run(run: Run, path: Path) -> tuple[np.ndarray, ...]:
         except (OverflowError, ValueError):
             pass
         else:
-            if not np.isnan(columns[2]).any():
-                return columns
             # Areas missing (or not numbers): the boxes decide, read the slow way below.
+            if not np.isnan(columns[2]).any() and (
+                lint is None
+                or lint.typed_annotations(run.records, columns[3], columns[2], run.text)
+            ):
+                return columns
     records = orjson.loads(run.text)
-    return (
+    columns = (
         _int_column(records, "annotations", "image_id", path, run.first),
         _int_column(records, "annotations", "category_id", path, run.first),
         _areas(records),
         _optional_ids(records),
     )
+    if lint is not None:
+        lint.parsed_annotations(records)
+    return columns
 
 
 def _optional_ids(records: list[dict[str, Any]]) -> np.ndarray:
@@ -257,17 +303,6 @@ def reject_duplicate_annotation_ids(ids: np.ndarray, path: Path) -> None:
             path,
             json_path=f"$.annotations[{second}].id",
         )
-
-
-def _run_column(
-    run: Run, key: str, name: str, path: Path, fast: Callable[[list[Any]], np.ndarray]
-) -> np.ndarray:
-    if run.records is not None:
-        try:
-            return fast(run.records)
-        except (OverflowError, ValueError):
-            pass
-    return _int_column(orjson.loads(run.text), key, name, path, run.first)
 
 
 def _ints(records: list[Any], name: str) -> np.ndarray:

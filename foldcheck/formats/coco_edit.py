@@ -1,7 +1,6 @@
-"""Textual edits of a COCO file for ``validate --fix``: byte spans of its top-level members
-and annotation records, a record's members set or added, records dropped, ``info`` added.
-
-The spans stand in for the columnar reader's ``RecordSpans`` (issue 11) until it lands.
+"""Textual edits of a COCO file for ``validate --fix``, over the reader's byte spans of its
+top-level members and annotation records (``formats.coco_text``): a record's members set or
+added, records dropped, ``info`` added.
 
 The text is read as latin-1, so character offsets are byte offsets; JSON's structure is ASCII
 and a UTF-8 sequence inside a string stays inside it, so the stdlib scanner finds the same
@@ -15,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from foldcheck.formats.coco_text import TextSource
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
@@ -42,19 +43,6 @@ def members(text: str, start: int = 0) -> list[tuple[str, int, int, int]]:
     return found
 
 
-def elements(text: str, start: int) -> np.ndarray:
-    """[start, end) of each element of the array starting at ``start``."""
-    pos = _skip(text, start + 1)
-    spans: list[tuple[int, int]] = []
-    while pos < len(text) and text[pos] != "]":
-        _, end = _DECODER.raw_decode(text, pos)
-        spans.append((pos, end))
-        pos = _skip(text, end)
-        if text.startswith(",", pos):
-            pos = _skip(text, pos + 1)
-    return np.array(spans, np.int64).reshape(len(spans), 2)
-
-
 @dataclass
 class Edits:
     drop: np.ndarray  # bool [annotations]: records left out
@@ -75,12 +63,9 @@ class RecordSpans:
         raise KeyError(key)
 
 
-def record_spans(raw: bytes) -> RecordSpans:
-    text = raw.decode("latin-1")
-    top = members(text)
-    spans = tuple((key, start, end) for key, _, start, end in top)
-    annotations = next(start for key, start, _ in spans if key == "annotations")
-    return RecordSpans(raw, spans, elements(text, annotations))
+def record_spans(source: TextSource) -> RecordSpans:
+    """The spans an edit needs, from the reader's (the text copied: edits slice it as str)."""
+    return RecordSpans(bytes(source.text[:]), source.members, source.spans.annotations)
 
 
 def set_members(record: str, values: dict[str, str]) -> str:

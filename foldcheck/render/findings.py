@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -37,25 +37,6 @@ def summary(findings: list[Finding], fold_sets: int, noun: str = "fold set") -> 
 def rule_listing(rule: Rule) -> str:
     """A rule as one line of ``--list-rules``."""
     return f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}"
-
-
-MOST_PER_RULE = 20  # findings of one rule in one fold set shown before the rest are counted
-
-
-def capped(groups: Iterable[list[Finding]], most: int = MOST_PER_RULE) -> list[Finding]:
-    """Per group (a fold set's findings) and rule, the first ``most`` findings and one that
-    counts the rest; ``-v`` shows them all."""
-    shown: list[Finding] = []
-    for findings in groups:
-        by_code: dict[str, list[Finding]] = {}
-        for finding in findings:
-            by_code.setdefault(finding.code, []).append(finding)
-        for code, same in by_code.items():
-            shown += same[:most]
-            if len(same) > most:
-                rest = f"... and {len(same) - most} more {code} findings (-v shows them all)"
-                shown.append(Finding.at_file(same[most].path, same[most].rule, rest))
-    return shown
 
 
 def relative_to_cwd(finding: Finding) -> Finding:
