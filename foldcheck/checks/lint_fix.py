@@ -2,10 +2,10 @@
 
 Boxes reaching past the image are clipped to it (and the area with them, when it was the
 box's); boxes under a pixel, degenerate or clipped to nothing, are dropped; exact duplicates
-lose their copies; a missing or non-positive ``area`` is taken from the polygons, else the
-box; a missing ``iscrowd`` becomes 0; repeated or missing annotation ids get new ones after
-the largest; a missing ``info`` becomes ``{}``. Only the rules that ran (``--select`` /
-``--ignore``) are fixed. The edit itself is ``formats.coco_edit``'s.
+lose their copies; a missing or non-positive ``area`` is taken from the mask (polygons or an
+RLE), else the box; a missing ``iscrowd`` becomes 0; repeated or missing annotation ids get
+new ones after the largest; a missing ``info`` becomes ``{}``. Only the rules that ran
+(``--select`` / ``--ignore``) are fixed. The edit itself is ``formats.coco_edit``'s.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from foldcheck.checks.rules.lint_annotations import (
     row_hash,
 )
 from foldcheck.formats.coco_edit import Edits
-from foldcheck.formats.coco_lint import OK, SEG_POLYGONS, LintTable
+from foldcheck.formats.coco_lint import OK, SEG_POLYGONS, SEG_RLE, SEG_RLE_COMPRESSED, LintTable
 
 FIXABLE = frozenset(
     [
@@ -163,13 +163,16 @@ def _fill_area(t: LintTable, rows: dict[str, np.ndarray], box: np.ndarray, p: Fi
     for code in ("FC505", "FC512"):
         refill[rows.get(code, np.zeros(0, np.intp))] = True
     for row in np.flatnonzero(refill & ~p.edits.drop).tolist():
-        polygonal = c.seg_kind[row] == SEG_POLYGONS and c.poly_area[row] > 0
-        value = float(c.poly_area[row] if polygonal else box[row, 2] * box[row, 3])
+        if c.seg_kind[row] == SEG_POLYGONS and c.poly_area[row] > 0:
+            value, source = float(c.poly_area[row]), "its polygons"
+        elif c.seg_kind[row] in (SEG_RLE, SEG_RLE_COMPRESSED) and c.rle_area[row] > 0:
+            value, source = float(c.rle_area[row]), "its mask (RLE)"
+        else:
+            value, source = float(box[row, 2] * box[row, 3]), "its box"
         if not np.isfinite(value) or value <= 0:
-            continue  # neither polygons nor a box to take it from: the user's to fix
+            continue  # neither a mask nor a box to take it from: the user's to fix
         value = round(value, 3)
         code = "FC505" if c.area_state[row] != OK else "FC512"
-        source = "its polygons" if polygonal else "its box"
         what = f'{ann_name(t, row)}: set "area" to {_json(value)} ({source})'
         p.set(row, "area", value, code, what)
 

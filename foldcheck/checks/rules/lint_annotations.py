@@ -281,27 +281,31 @@ def area_not_positive(t: LintTable, s: LintSettings) -> Hits:
     )
 
 
-@lint_rule("FC513", "area-mismatch", "warning", '"area" is far from the box and polygon area')
+@lint_rule("FC513", "area-mismatch", "warning", '"area" is far from the box and mask area')
 def area_mismatch(t: LintTable, s: LintSettings) -> Hits:
     """``area`` decides COCO's small/medium/large buckets (APs, APm, APl). It is the mask
     area, or, in detection-only files, the box area (what ``loadRes`` gives detections). An
-    area over the box's, or far from both the polygons' and the box's, puts the object in the
-    wrong bucket."""
+    area over the box's, or far from both the mask's (the polygons', or the pixels of an RLE
+    as ``pycocotools.mask.area`` counts them) and the box's, puts the object in the wrong
+    bucket."""
     c, b = t.lint, boxes(t)
     box_area = b.w * b.h
+    rle = (c.seg_kind == SEG_RLE) | (c.seg_kind == SEG_RLE_COMPRESSED)
+    mask_area = np.where(rle, c.rle_area, c.poly_area)
     with np.errstate(invalid="ignore"):
         usable = (c.area_state == OK) & b.positive & (c.area > 0)
         bad = usable & (c.area > box_area * (1 + AREA_SLACK) + 1)
-        polygonal = usable & (c.seg_kind == SEG_POLYGONS) & ~np.isnan(c.poly_area)
+        masked = usable & ((c.seg_kind == SEG_POLYGONS) | rle) & ~np.isnan(mask_area)
         near_box = np.abs(c.area - box_area) <= AREA_SLACK * box_area + 1
-        near_poly = np.abs(c.area - c.poly_area) <= AREA_SLACK * c.poly_area + 1
-        bad |= polygonal & ~near_box & ~near_poly
+        near_mask = np.abs(c.area - mask_area) <= AREA_SLACK * mask_area + 1
+        bad |= masked & ~near_box & ~near_mask
 
     def describe(row: int) -> str:
         text = f'{ann_name(t, row)}: "area" {_num(c.area[row])}, but its box\'s is'
         text += f" {box_area[row]:.6g}"
-        if polygonal[row]:
-            text += f" and its polygons' {c.poly_area[row]:.6g}"
+        if masked[row]:
+            whose = "mask's (RLE)" if rle[row] else "polygons'"
+            text += f" and its {whose} {mask_area[row]:.6g}"
         return text + "; COCO's size buckets (APs/APm/APl) use it"
 
     return _hits(bad, describe)
