@@ -209,17 +209,17 @@ def test_balance_tables_are_the_direct_counts(
     )
 
 
-def test_balance_counts_many_groups_by_sorting(tmp_path: Path) -> None:
-    """Rows x groups beyond the cell table: the (group, row) keys are sorted instead."""
+@pytest.mark.parametrize("group_by", ["image", "video"])
+def test_balance_counts_many_rows_and_groups(tmp_path: Path, group_by: str) -> None:
+    """Rows x groups beyond a table of cells: one image per group reads the image-class pair
+    counts; coarser groups sort their (group, row) keys."""
     names = [f"p{i}.jpg" for i in range(400)]
-    path = _dataset(tmp_path, names)
-    dataset = load_dataset(path)
-    groups = group_images(dataset, GroupKey.parse("image"))
-    many = [{"id": c, "name": f"c{c}"} for c in range(1, 5000)]  # 4999 x 400 cells > 4n + 2^20
-    document = json.loads(path.read_text())
+    document = json.loads(_dataset(tmp_path, names, [i % 300 for i in range(400)]).read_text())
+    many = [{"id": c, "name": f"c{c}"} for c in range(1, 5000)]  # 4999 x 300 > 4n + 2^20
     wide = write_coco(tmp_path / "wide.json", document["images"], document["annotations"], many)
     dataset = load_dataset(wide)
-    fold = np.arange(dataset.n_images) % 3
+    groups = group_images(dataset, GroupKey.parse(group_by))
+    fold = np.where(np.arange(dataset.n_images) % 7 == 0, -1, np.arange(dataset.n_images) % 3)
     assignment = FoldAssignment(dataset, groups, 3, fold)
     balance = compute_balance(assignment, 1e-3)
     assert [(t.counts.tolist(), t.allowed.tolist()) for t in balance.tables] == _direct_balance(

@@ -17,6 +17,7 @@ import numpy as np
 
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import SIZE_BUCKETS
+from foldcheck.core.distinct import distinct_counts
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,7 +109,8 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
     names = dataset.category_names
     ann_fold = fold_of_image[dataset.ann_image]
     ann_group = groups.of_image[dataset.ann_image]
-    pair_image, pair_class = dataset.image_class_pairs
+    pair_image, pair_class, per_pair = dataset.image_class_counts
+    pair_fold = fold_of_image[pair_image]
 
     def table(
         title: str,
@@ -116,6 +118,7 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
         row: np.ndarray | None,  # None: every entry is the one row's
         fold: np.ndarray,
         group: np.ndarray,
+        largest: np.ndarray | None = None,  # known already: the most in one group, per row
     ) -> Table:
         inside = fold >= 0
         if not inside.all():  # copies only when some images are in no fold
@@ -124,10 +127,20 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
         cells = fold if row is None else row * k + fold
         counts = np.bincount(cells, minlength=len(rows) * k).reshape(len(rows), k)
         expected = counts.sum(axis=1) / k
-        largest = _largest_group(row, group, len(rows), groups.count)
+        if largest is None:
+            largest = _largest_group(row, group, len(rows), groups.count)
         allowed: np.ndarray = np.maximum(tolerance * expected, largest)
         return Table(title, rows, counts.astype(np.float64), allowed)
 
+    most_boxes = most_images = None
+    if groups.count == dataset.n_images:  # one image per group: the pairs hold the answers
+        inside = pair_fold >= 0
+        held, boxes = (
+            (pair_class, per_pair) if inside.all() else (pair_class[inside], per_pair[inside])
+        )
+        most_boxes = np.zeros(dataset.n_classes, np.int64)
+        np.maximum.at(most_boxes, held, boxes)
+        most_images = np.minimum(np.bincount(held, minlength=dataset.n_classes), 1)
     sized = dataset.ann_size >= 0
     every = bool(sized.all())
     images = table("fold size", ("images",), None, fold_of_image, groups.of_image)
@@ -135,13 +148,14 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
     return Balance(
         k,
         tolerance,
-        table("annotations per class", names, dataset.ann_class, ann_fold, ann_group),
+        table("annotations per class", names, dataset.ann_class, ann_fold, ann_group, most_boxes),
         table(
             "images per class",
             names,
             pair_class,
-            fold_of_image[pair_image],
+            pair_fold,
             groups.of_image[pair_image],
+            most_images,
         ),
         table(
             "annotations per box size",
@@ -174,8 +188,6 @@ def _largest_group(
         cells = np.bincount(group * n_rows + row, minlength=n_rows * n_groups)
         largest = cells.reshape(n_groups, n_rows).max(axis=0)
     else:
-        keys = group.astype(np.int64) * n_rows + row
-        keys.sort()
-        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
-        np.maximum.at(largest, keys[starts] % n_rows, np.diff(starts, append=len(keys)))
+        cells, counts = distinct_counts(group.astype(np.int64) * n_rows + row)
+        np.maximum.at(largest, cells % n_rows, counts)
     return largest

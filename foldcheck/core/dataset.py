@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from foldcheck.core.distinct import distinct
+from foldcheck.core.distinct import distinct_counts
 
 INT64_MAX = np.iinfo(np.int64).max
 # COCO's box-size buckets: (name, lowest area in pixels), by increasing area.
@@ -119,11 +119,18 @@ class Dataset:
         bucket[np.isnan(self.ann_area)] = -1
         return bucket
 
-    @cached_property
+    @property
     def image_class_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(image row, class row) of every distinct image holding a class, sorted by image."""
-        pairs = distinct(self.ann_image.astype(np.int64) * self.n_classes + self.ann_class)
-        return pairs // self.n_classes, pairs % self.n_classes
+        pair_image, pair_class, _ = self.image_class_counts
+        return pair_image, pair_class
+
+    @cached_property
+    def image_class_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``image_class_pairs`` and the number of annotations of each pair (int64)."""
+        keys = self.ann_image.astype(np.int64) * self.n_classes + self.ann_class
+        pairs, counts = distinct_counts(keys)
+        return pairs // self.n_classes, pairs % self.n_classes, counts
 
     def class_counts(self) -> np.ndarray:
         return np.bincount(self.ann_class, minlength=self.n_classes)

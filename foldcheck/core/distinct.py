@@ -1,4 +1,4 @@
-"""Sorted distinct values of a large integer column.
+"""Sorted distinct values of a large integer column, and how often each occurs.
 
 ``np.unique(values)`` in numpy 2.x finds the distinct values with a hash table before sorting
 them, which for millions of distinct int64 keys is tens of times slower than a sort (one
@@ -12,11 +12,16 @@ import numpy as np
 
 def distinct(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)`` (sorted, each value once), by sorting a copy."""
+    return distinct_counts(values)[0]
+
+
+def distinct_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_counts=True)``: the sorted distinct values, and the count of
+    each (int64)."""
     ordered = np.sort(values, axis=None)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    kept: np.ndarray = ordered[keep]
-    return kept
+    first = np.empty(len(ordered), bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts: np.ndarray = np.diff(starts, append=len(ordered)).astype(np.int64, copy=False)
+    return ordered[starts], counts

@@ -67,6 +67,11 @@ class Groups:
 
     def classes_held(self, dataset: Dataset) -> np.ndarray:
         """[classes]: how many groups hold each class (fewer than K: some folds must lack it)."""
+        if self.count == dataset.n_images:  # one image per group: the image-class pairs
+            single: np.ndarray = np.bincount(
+                dataset.image_class_pairs[1], minlength=dataset.n_classes
+            )
+            return single
         pairs = distinct(
             self.of_image[dataset.ann_image].astype(np.int64) * dataset.n_classes
             + dataset.ann_class

@@ -431,6 +431,9 @@ def _dense_lookup(values: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
         return None
     table = np.full(high - low + 1, -1, np.intp)
     table[ids - low] = np.arange(len(ids))
+    if len(values) and int(values.min()) >= low and int(values.max()) <= high:
+        found: np.ndarray = table[values - low]  # the usual case: one gather, no masks
+        return found
     inside = (values >= low) & (values <= high)
     rows = np.full(len(values), -1, np.intp)
     rows[inside] = table[values[inside] - low]
