@@ -99,6 +99,32 @@ def test_record_spans_hold_each_record_exactly(tmp_path: Path, run_bytes: int) -
         assert records == document[key]
 
 
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize("tricky", [False, True])
+def test_spans_from_boundaries_equal_the_structural_scan(
+    tmp_path: Path, indent: int | None, tricky: bool
+) -> None:
+    """The cheap spans (``},{`` places counted against the records) are the scan's spans, and
+    a ``},{`` inside a string or a nested list of objects sends the array to the scan."""
+    document = _document()
+    if not tricky:
+        del document["images"][2]["note"]
+        for record in document["annotations"]:
+            record.pop("attributes", None)
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(document, indent=indent))
+    source = text_of(load_dataset(path))
+    for index, key in enumerate(("images", "annotations", "categories")):
+        start, end = source.member(key)
+        scanned = coco_text._array_spans(source.text, start, end)
+        cheap = coco_text._boundary_spans(source.text, start, end, source.counts[index])
+        if tricky and key != "categories":
+            assert cheap is None
+        else:
+            assert cheap is not None and cheap.tolist() == scanned.tolist()
+        assert getattr(source.spans, key).tolist() == scanned.tolist()
+
+
 @pytest.mark.parametrize(
     ("text", "key", "line"),
     [
@@ -261,6 +287,45 @@ def test_exports_copy_every_record_byte_for_byte(tmp_path: Path) -> None:
         )
         pycocotools_coco.COCO(str(exported))
     assert seen == {"images": 20, "annotations": 60}
+
+
+@pytest.mark.parametrize("batch", [1, 400, 1 << 22])
+def test_batched_exports_equal_records_joined_one_stretch_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """However the kept stretches are batched, an export is the original top level with each
+    stretch of consecutive kept records copied as it was, stretches joined by a bare comma."""
+    from foldcheck.formats import coco_writer
+    from foldcheck.formats.exports import coco_subset
+
+    monkeypatch.setattr(coco_writer, "_BATCH_BYTES", batch)
+    document = _document(40)
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(document, indent=1))
+    dataset = load_dataset(path)
+    source, raw = text_of(dataset), path.read_bytes()
+
+    rng = np.random.default_rng(0)
+    for share in (0.0, 0.2, 0.8, 1.0):
+        mask = rng.random(dataset.n_images) < share
+        expected = [b"{"]
+        for index, (key, start, end) in enumerate(source.members):
+            expected.append((b"," if index else b"") + json.dumps(key).encode() + b":")
+            if key in ("images", "annotations"):
+                spans = getattr(source.spans, key)
+                keep = mask if key == "images" else mask[dataset.ann_image]
+                runs: list[list[int]] = []
+                for row in np.flatnonzero(keep).tolist():
+                    if runs and runs[-1][1] == row - 1:
+                        runs[-1][1] = row
+                    else:
+                        runs.append([row, row])
+                joined = b",".join(raw[spans[a, 0] : spans[b, 1]] for a, b in runs)
+                expected.append(b"[" + joined + b"]")
+            else:
+                expected.append(raw[start:end])
+        expected.append(b"}")
+        assert coco_subset(dataset, mask) == b"".join(expected)
 
 
 def test_same_inputs_and_seed_give_identical_exports(tmp_path: Path, sample: Path) -> None:

@@ -111,7 +111,11 @@ def _read(path: Path, lint: LintBuilder | None) -> tuple[Dataset, _ArrayColumns]
         ann_image,
         ann_class,
         ann_area,
-        TextSource(text, tuple((m.key, m.start, m.end) for m in members)),
+        TextSource(
+            text,
+            tuple((m.key, m.start, m.end) for m in members),
+            (len(image_ids), len(ann_image), len(category_ids)),
+        ),
     )
     return dataset, arrays
 

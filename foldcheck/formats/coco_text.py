@@ -1,6 +1,13 @@
 """What the columns leave in the mapped COCO text, read when asked: one field of every image
 record (group keys such as ``video_id``, file names), and the byte span of every record
-(exports copy records byte for byte from them)."""
+(exports copy records byte for byte from them).
+
+Spans come cheaply when the reader's record counts are known: every boundary between two
+records of an array is a ``}``, a ``,`` and a ``{`` with only white space between, so when the
+array holds exactly one such place fewer than records, those places are the boundaries (a
+``},{`` inside a string or a nested list would make more). Otherwise the structural scan of
+``foldcheck.io.structure`` finds them.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,9 @@ from foldcheck.io.jsontext import line_col
 from foldcheck.io.structure import scan_records
 
 _RUN_BYTES = 4 << 20
+_CLOSE, _COMMA, _OPEN = (ord(c) for c in "},{")
+_SPACE = b" \t\r\n"
+_MAX_SPACE_RUN = 64  # longer white space between records: the scan is cheaper than stepping
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +43,7 @@ class TextSource:
 
     text: Any = field(repr=False)  # mmap (or bytes): slice it, never copy it whole
     members: tuple[tuple[str, int, int], ...]
+    counts: tuple[int, int, int] | None = None  # records of images, annotations, categories
 
     def member(self, key: str) -> tuple[int, int]:
         return next((start, end) for name, start, end in self.members if name == key)
@@ -69,10 +80,14 @@ def image_field(source: TextSource, name: str) -> list[Any]:
 
 
 def record_spans(source: TextSource) -> RecordSpans:
-    spans = {
-        key: _array_spans(source.text, *source.member(key))
-        for key in ("images", "annotations", "categories")
-    }
+    keys = ("images", "annotations", "categories")
+    spans = {}
+    for index, key in enumerate(keys):
+        start, end = source.member(key)
+        found = None
+        if source.counts is not None:
+            found = _boundary_spans(source.text, start, end, source.counts[index])
+        spans[key] = _array_spans(source.text, start, end) if found is None else found
     return RecordSpans(spans["images"], spans["annotations"], spans["categories"])
 
 
@@ -98,3 +113,49 @@ def _array_spans(text: Any, start: int, end: int) -> np.ndarray:
     if not parts:
         return np.zeros((0, 2), np.int64)
     return np.concatenate(parts).astype(np.int64)
+
+
+def _boundary_spans(text: Any, start: int, end: int, count: int) -> np.ndarray | None:
+    """Spans of the ``count`` object records of the array at ``text[start:end]`` from the
+    places between them alone; None when the array holds more such places than boundaries."""
+    if count == 0:
+        return None
+    b = np.frombuffer(memoryview(text)[start:end], np.uint8)
+    first, last = 1, len(b) - 2  # inside the array's own [ and ]
+    while first < last and text[start + first] in _SPACE:
+        first += 1
+    while last > first and text[start + last] in _SPACE:
+        last -= 1
+    if b[first] != _OPEN or b[last] != _CLOSE:
+        return None
+    closes = np.flatnonzero(b == _CLOSE)
+    comma = _next_solid(b, closes + 1)
+    if comma is None:
+        return None
+    closes, comma = closes[b[comma] == _COMMA], comma[b[comma] == _COMMA]
+    opens = _next_solid(b, comma + 1)
+    if opens is None:
+        return None
+    boundary = b[opens] == _OPEN
+    if int(boundary.sum()) != count - 1:
+        return None
+    starts = np.concatenate([[first], opens[boundary]])
+    ends = np.concatenate([closes[boundary] + 1, [last + 1]])
+    return np.stack([starts, ends], axis=1).astype(np.int64) + start
+
+
+def _next_solid(b: np.ndarray, at: np.ndarray) -> np.ndarray | None:
+    """The first offset at or after each of ``at`` that is not white space (the text ends in
+    ``]``, so there is one); None past _MAX_SPACE_RUN."""
+    at = np.minimum(at, len(b) - 1)
+    for _ in range(_MAX_SPACE_RUN):
+        space = _is_space(b[at])
+        if not space.any():
+            return at
+        at = at + space
+    return None
+
+
+def _is_space(values: np.ndarray) -> np.ndarray:
+    found: np.ndarray = (values == 0x20) | (values == 0x0A) | (values == 0x0D) | (values == 0x09)
+    return found

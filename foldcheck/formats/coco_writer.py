@@ -11,6 +11,7 @@ compactly. Memory stays bounded: the pieces are views of the mapped file, stream
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import numpy as np
 import orjson
@@ -19,6 +20,7 @@ from foldcheck.core.dataset import Dataset
 from foldcheck.formats.coco_text import text_of
 
 _RECORD_ARRAYS = ("images", "annotations")
+_BATCH_BYTES = 4 << 20
 
 
 def coco_subset_pieces(dataset: Dataset, image_mask: np.ndarray) -> Iterator[bytes | memoryview]:
@@ -51,9 +53,23 @@ def _kept_records(
     breaks = np.flatnonzero(np.diff(rows) != 1)
     first = np.concatenate([[rows[0]], rows[breaks + 1]])
     last = np.concatenate([rows[breaks], [rows[-1]]])
-    starts = spans[first, 0].tolist()
-    ends = spans[last, 1].tolist()
-    yield view[starts[0] : ends[0]]
-    for start, end in zip(starts[1:], ends[1:], strict=True):
-        yield b","
-        yield view[start:end]
+    starts, ends = spans[first, 0], spans[last, 1]
+    # Stretches are joined by "," a batch of about _BATCH_BYTES at a time, in one copy: a
+    # validation fold's stretches are a record or two each, too many to write one by one.
+    # A stretch that long goes out alone, uncopied.
+    lengths = ends - starts
+    big = lengths >= _BATCH_BYTES
+    batch = np.cumsum(lengths) // _BATCH_BYTES
+    new = np.ones(len(starts), bool)
+    new[1:] = (batch[1:] != batch[:-1]) | big[1:] | big[:-1]
+    bounds = [*np.flatnonzero(new).tolist(), len(starts)]
+    starts_list, ends_list = starts.tolist(), ends.tolist()
+    for index, (low, high) in enumerate(pairwise(bounds)):
+        if index:
+            yield b","
+        if high - low == 1:
+            yield view[starts_list[low] : ends_list[low]]
+        else:
+            yield b",".join(
+                [view[a:b] for a, b in zip(starts_list[low:high], ends_list[low:high], strict=True)]
+            )
