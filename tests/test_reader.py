@@ -114,10 +114,11 @@ def test_spans_from_boundaries_equal_the_structural_scan(
     path = tmp_path / "d.json"
     path.write_text(json.dumps(document, indent=indent))
     source = text_of(load_dataset(path))
-    for index, key in enumerate(("images", "annotations", "categories")):
+    assert source.counts is not None
+    for key, count in zip(("images", "annotations", "categories"), source.counts, strict=True):
         start, end = source.member(key)
         scanned = coco_text._array_spans(source.text, start, end)
-        cheap = coco_text._boundary_spans(source.text, start, end, source.counts[index])
+        cheap = coco_text._boundary_spans(source.text, start, end, count)
         if tricky and key != "categories":
             assert cheap is None
         else:
