@@ -166,3 +166,33 @@ def test_a_file_larger_than_any_coco_file_is_refused_before_reading(tmp_path: Pa
         handle.truncate(MAX_INPUT_BYTES + 1)  # sparse: no disk used, nothing to read
     with pytest.raises(InputError, match=r"is 32\.0 GiB, larger than foldcheck reads \(32 GiB\)"):
         read_regular(huge)
+
+
+def test_a_target_on_another_filesystem_is_refused_before_anything_is_staged(
+    tmp_path: Path,
+) -> None:
+    """A folder inside the output that links to another filesystem (here /dev/shm, a tmpfs):
+    the rename of the commit would fail with EXDEV after the journal is written."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second filesystem to write to")
+    elsewhere = Path(os.path.realpath(shm)) / f"foldcheck-test-{os.getpid()}-{tmp_path.name}"
+    elsewhere.mkdir()
+    try:
+        out = tmp_path / "out"
+        out.mkdir()
+        (out / "linked").symlink_to(elsewhere, target_is_directory=True)
+        with (
+            pytest.raises(InputError, match="another filesystem") as caught,
+            committing(out) as commit,
+        ):
+            commit.write(out / "a.json", b"{}")
+            commit.write(out / "linked" / "b.json", b"{}")
+        assert caught.value.path == str(out / "linked" / "b.json")
+        assert sorted(p.name for p in out.iterdir()) == ["linked"]  # no journal, no staging
+        assert list(elsewhere.iterdir()) == []
+        assert pending(out) is None
+    finally:
+        for leftover in elsewhere.iterdir():
+            leftover.unlink()
+        elsewhere.rmdir()

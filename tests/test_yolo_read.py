@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from foldcheck.errors import InputError
 from foldcheck.formats.image_size import image_size
 from foldcheck.formats.yolo import read_yolo
 from foldcheck.formats.yolo_images import label_path
-from foldcheck.formats.yolo_labels import parse_labels
+from foldcheck.formats.yolo_labels import parse_labels, read_label_file
 from tests.yolo_tree import jpeg, make_tree
 
 
@@ -116,3 +117,32 @@ def test_unreadable_label_line_is_exit_2_at_its_place(tmp_path, capsys):
     with pytest.raises(InputError) as caught:
         read_yolo(data)
     assert str(caught.value).startswith(f"{label}:2:1: error: class 7")
+
+
+def test_a_label_file_that_is_not_a_regular_file_is_refused_without_reading(
+    tmp_path: Path,
+) -> None:
+    fifo = tmp_path / "a.txt"
+    os.mkfifo(fifo)  # opened blocking, this read would wait for a writer forever
+    with pytest.raises(InputError, match="is a FIFO"):
+        read_label_file(str(fifo))
+    (tmp_path / "b.txt").mkdir()
+    with pytest.raises(InputError, match="is a directory"):
+        read_label_file(str(tmp_path / "b.txt"))
+    assert read_label_file(str(tmp_path / "missing.txt")) is None
+    assert read_label_file(str(tmp_path / "no-such-folder" / "c.txt")) is None
+    (tmp_path / "d.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    labels = read_label_file(str(tmp_path / "d.txt"))
+    assert labels is not None and labels.cls.tolist() == [0.0]
+
+
+def test_an_image_that_is_not_a_regular_file_is_refused_before_its_header_is_read(
+    tmp_path: Path,
+) -> None:
+    fifo = tmp_path / "a.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is a FIFO"):
+        image_size(fifo)
+    assert image_size(tmp_path / "missing.jpg") is None
+    jpeg(tmp_path / "b.jpg", 32, 24)
+    assert image_size(tmp_path / "b.jpg") == (32, 24)

@@ -6,17 +6,36 @@ need the product, so an EXIF rotation, which swaps the two, changes nothing.
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 from typing import BinaryIO
+
+from foldcheck.errors import InputError
+from foldcheck.io.readfile import not_regular
 
 _HEAD = 64 * 1024  # a JPEG's frame header follows its EXIF/ICC blocks, usually well inside
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
 def image_size(path: str | Path) -> tuple[int, int] | None:
+    """None for a file that cannot be opened or read; an InputError for one that is not a
+    regular file (opened non-blocking and checked first, as every input is: a FIFO would
+    otherwise hang the read)."""
     try:
-        with open(path, "rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        kind = not_regular(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        return None
+    if kind is not None:
+        os.close(fd)
+        raise InputError(f"is {kind}, expected an image file", Path(path))
+    try:
+        with os.fdopen(fd, "rb") as handle:
             head = handle.read(32)
             if head[:2] == b"\xff\xd8":
                 return _jpeg(handle)

@@ -9,11 +9,15 @@ file's ``problem``; out-of-range values and duplicate rows are left to the lint 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from foldcheck.io.readfile import read_regular
 
 _TOKEN = re.compile(r"\S+")
 
@@ -59,12 +63,12 @@ EMPTY = LabelFile(
 
 
 def read_label_file(path: str) -> LabelFile | None:
-    """The file's rows; None when there is no such file (an image without objects)."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+    """The file's rows; None when there is no such file (an image without objects). Anything
+    else there is read as every input is (``io.readfile``): a FIFO, which would hang the
+    read, a device or a directory is a one-line InputError."""
+    if not os.path.lexists(path):
         return None
+    raw = read_regular(Path(path), "a YOLO label file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as bad:

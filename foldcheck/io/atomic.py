@@ -73,6 +73,7 @@ class CommitSet:
         if target.is_dir():
             raise InputError("is a directory; cannot write a file there", path)
         self._make_folders(target.parent, path)
+        self._refuse_other_filesystem(target, path)
         staged = self.root / STAGING_NAME / f"{len(self._files):04d}.{target.name}"
         try:
             # A replaced file keeps its permissions, as an editor's save would keep them.
@@ -157,6 +158,23 @@ class CommitSet:
                 fsync_dir(self.root)  # so a power cut cannot keep a journal but lose its folder
             except OSError as exc:
                 raise self._failed(exc, "writing", shown) from None
+
+    def _refuse_other_filesystem(self, target: Path, shown: Path) -> None:
+        """A rename cannot cross filesystems (EXDEV): a target whose folder is another mount
+        (or a symbolic link to one) is refused now, before the commit point, instead of
+        failing half-way through a journalled commit."""
+        try:
+            staging = os.stat(self.root / STAGING_NAME).st_dev
+            folder = os.stat(target.parent).st_dev
+        except OSError as exc:
+            raise self._failed(exc, "writing", shown) from None
+        if staging != folder:
+            raise InputError(
+                f"is on another filesystem than {self._shown_root}, so it cannot be replaced "
+                "atomically with the other outputs (write them to one filesystem); nothing "
+                "changed",
+                shown,
+            )
 
     def _remove_legacy_temporaries(self, target: Path) -> None:
         with contextlib.suppress(OSError):
