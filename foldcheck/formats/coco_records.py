@@ -26,7 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_
 from typing import Any
 
 import msgspec
@@ -213,8 +214,9 @@ def _nested_keys(records: list[Any]) -> int:
     total = 0
     for key in NESTED:
         if hasattr(records[0], key):
-            values = map(attrgetter(key), records)
-            total += sum(len(v) for v in values if type(v) is dict)
+            values = list(map(attrgetter(key), records))
+            dicts = compress(values, map(is_, map(type, values), repeat(dict)))  # C-level
+            total += sum(map(len, dicts))
     return total
 
 
