@@ -79,3 +79,30 @@ def test_list_problems(tmp_path, capsys, monkeypatch):
     assert f"{shown}:3:1: FC572" in out
     assert f"{shown}:4:1: FC571" in out
     assert f"{shown}:5:1: FC573" in out
+
+
+def test_yolo_is_linted_through_the_format_registry(tmp_path):
+    from foldcheck.checks.validate import FORMATS, LintedYolo, format_of, lint_file
+
+    data = _dataset(tmp_path, {"x": "2 0.5 0.5 0.2 0.2\n"})
+    assert format_of(data) is FORMATS[".yaml"] is FORMATS[".yml"]
+    linted = lint_file(data, select=["FC560"])
+    assert isinstance(linted, LintedYolo)
+    assert [f.code for f in linted.findings()] == ["FC560"]
+    assert lint_file(data, ignore=["FC560"]).findings() == []
+
+
+def test_fix_on_yolo_is_refused_in_one_line_writing_nothing(tmp_path, capsys):
+    data = _dataset(tmp_path, {"x": "0 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2 0.2\n"})
+    labels = (tmp_path / "labels" / "train" / "x.txt").read_bytes()
+    out = tmp_path / "fixed.yaml"
+    for argv in (["--fix", str(out)], ["--in-place"]):
+        assert main(["validate", str(data), *argv]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err == (
+            f"{data}: error: --fix and --in-place rewrite COCO files only: foldcheck has no"
+            " fixes for YOLO label files (correct the lines it reports)\n"
+        )
+    assert not out.exists()
+    assert (tmp_path / "labels" / "train" / "x.txt").read_bytes() == labels

@@ -2,7 +2,8 @@
 
 A file is read by its format's loader into a table of columns and a locator of records, the
 format's lint rules run over the table (``checks.lint``), and findings point at the offending
-records. COCO is the one format today: each loader is an entry of ``LOADERS``.
+records. Each format is an entry of ``FORMATS`` (COCO; YOLO, whose rules in
+``checks.rules.yolo_lint`` read the label files and image lists of a data.yaml).
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import foldcheck.checks.rules.lint_images
 import foldcheck.checks.rules.lint_records  # noqa: F401  (the COCO rules register on import)
 from foldcheck.checks.lint import LintSettings, Result, lint_findings, run_lint
 from foldcheck.checks.lint_fix import Change, plan_fixes
-from foldcheck.core.findings import Finding
+from foldcheck.core.findings import Finding, capped, selected
 from foldcheck.formats.coco import load_lint_table
 from foldcheck.formats.coco_edit import apply_edits, record_spans
-from foldcheck.formats.coco_lint import LintTable
 from foldcheck.formats.coco_text import text_of
+from foldcheck.formats.datasets import YAML_SUFFIXES
 
 Locate = Callable[[str, np.ndarray], "list[tuple[int, int]]"]  # (line, col) of records
 
@@ -44,14 +45,57 @@ class Linted:
         return sum(len(h.rows) for c, h in self.result if c.rule.severity == "error")
 
 
-def _load_coco(path: Path) -> tuple[LintTable, Locate]:
+@dataclass(frozen=True, eq=False)
+class LintedYolo:
+    """A YOLO data.yaml linted: the findings of its label files and image lists."""
+
+    path: Path
+    found: list[Finding]
+
+    def findings(self, most: int | None = None) -> list[Finding]:
+        found = sorted(self.found, key=Finding.sort_key)
+        return found if most is None else capped([found], most)
+
+
+def _lint_coco(
+    path: Path, settings: LintSettings, select: Sequence[str], ignore: Sequence[str]
+) -> Linted:
     table = load_lint_table(path)  # one read, as split's, with the lint columns
-    return table, table.places.places
+    result = run_lint(table, settings, "coco", select, ignore)
+    return Linted(path, "coco", table, result, table.places.places)
 
 
-LOADERS: dict[str, tuple[str, Callable[[Path], tuple[Any, Locate]]]] = {
-    ".json": ("coco", _load_coco),
-}
+def _lint_yolo(
+    path: Path, settings: LintSettings, select: Sequence[str], ignore: Sequence[str]
+) -> LintedYolo:
+    from foldcheck.checks.rules.yolo_lint import lint_yolo
+    from foldcheck.formats.yolo_yaml import read_data_yaml
+
+    found = lint_yolo(read_data_yaml(path))
+    return LintedYolo(path, [f for f in found if selected(f.code, list(select), list(ignore))])
+
+
+@dataclass(frozen=True)
+class Format:
+    """How ``validate`` lints one annotation format, and why it cannot ``--fix`` it (if so)."""
+
+    name: str
+    lint: Callable[[Path, LintSettings, Sequence[str], Sequence[str]], Linted | LintedYolo]
+    no_fix: str = ""
+
+
+COCO = Format("coco", _lint_coco)
+YOLO = Format(
+    "yolo",
+    _lint_yolo,
+    "--fix and --in-place rewrite COCO files only: foldcheck has no fixes for YOLO label"
+    " files (correct the lines it reports)",
+)
+FORMATS = {".json": COCO, **dict.fromkeys(YAML_SUFFIXES, YOLO)}  # by file suffix
+
+
+def format_of(path: Path) -> Format:
+    return FORMATS.get(path.suffix.lower(), COCO)
 
 
 def lint_file(
@@ -59,12 +103,9 @@ def lint_file(
     settings: LintSettings | None = None,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
-) -> Linted:
-    """Read ``path`` (an InputError if it is unusable) and run the selected rules on it."""
-    fmt, load = LOADERS.get(path.suffix.lower(), LOADERS[".json"])
-    table, locate = load(path)
-    result = run_lint(table, settings or LintSettings(), fmt, select, ignore)
-    return Linted(path, fmt, table, result, locate)
+) -> Linted | LintedYolo:
+    """Read ``path`` (an InputError if it is unusable) and run its format's selected rules."""
+    return format_of(path).lint(path, settings or LintSettings(), select, ignore)
 
 
 @dataclass(frozen=True)

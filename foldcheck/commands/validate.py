@@ -17,12 +17,8 @@ drops or misreads (FC560-FC573), one ``labels/train/x.txt:LINE:COL: CODE message
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from foldcheck.commands.options import add_findings_output, add_rule_selection, rule_codes
-
-if TYPE_CHECKING:
-    from foldcheck.core.findings import Finding
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list_rules:
         from foldcheck.checks.lint import LINT_CHECKS
         from foldcheck.checks.rules.yolo_lint import YOLO_RULES
-        from foldcheck.checks.validate import LOADERS  # noqa: F401  (registers the rules)
+        from foldcheck.checks.validate import FORMATS  # noqa: F401  (registers the rules)
         from foldcheck.render.findings import rule_listing
 
         rules = [check.rule for check in sorted(LINT_CHECKS, key=lambda c: c.rule.code)]
@@ -80,9 +76,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--box-tolerance must be >= 0, got {args.box_tolerance:g}")
 
     from foldcheck.checks.lint import LintSettings
-    from foldcheck.checks.validate import fix, lint_file
+    from foldcheck.checks.validate import Linted, fix, format_of, lint_file
     from foldcheck.core.findings import MOST_PER_RULE
-    from foldcheck.formats.datasets import is_yolo
     from foldcheck.io.atomic import refuse_overwrite, write_atomic
     from foldcheck.render.findings import render_findings, use_color
 
@@ -98,20 +93,11 @@ def run(args: argparse.Namespace) -> int:
     notes = sys.stdout if args.format == "text" else sys.stderr
     findings, status, linted_files = [], 0, 0
     for name in args.files:
-        if is_yolo(name):
-            try:
-                findings += _yolo_findings(
-                    name, select, ignore, most, bool(args.fix or args.in_place)
-                )
-            except InputError as exc:
-                print(exc, file=sys.stderr)
-                status = 2
-                continue
-            linted_files += 1
-            continue
         try:
+            if (args.fix or args.in_place) and format_of(Path(name)).no_fix:
+                raise InputError(format_of(Path(name)).no_fix, name)
             linted = lint_file(Path(name), settings, select, ignore)
-            if args.fix or args.in_place:
+            if isinstance(linted, Linted) and (args.fix or args.in_place):
                 out = Path(args.fix) if args.fix else Path(name)
                 fixed = fix(linted)
                 for change, place in fixed.changes:
@@ -147,19 +133,3 @@ def run(args: argparse.Namespace) -> int:
     if status:
         return status
     return 1 if any(f.severity == "error" for f in findings) else 0
-
-
-def _yolo_findings(
-    name: str, select: list[str], ignore: list[str], most: int | None, fixing: bool
-) -> list[Finding]:
-    """A data.yaml's label and list findings (sorted, at most ``most`` per rule)."""
-    from foldcheck.checks.rules.yolo_lint import lint_yolo
-    from foldcheck.core.findings import Finding, capped, selected
-    from foldcheck.errors import InputError
-    from foldcheck.formats.yolo_yaml import read_data_yaml
-
-    if fixing:
-        raise InputError("--fix and --in-place rewrite COCO files, not YOLO labels", name)
-    found = [f for f in lint_yolo(read_data_yaml(name)) if selected(f.code, select, ignore)]
-    found.sort(key=Finding.sort_key)
-    return found if most is None else capped([found], most)
