@@ -11,15 +11,22 @@ Writes --out/check_results.md and --out/check_results.json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from procs import REPO, compile_bytecode, foldcheck_command, git_revision, run_timed
+from procs import compile_bytecode, foldcheck_command, git_revision, run_timed
 from report import seconds, times
-from run import Preset, Settings, log, prepare, run_cli, run_task
+from run import (
+    Preset,
+    Settings,
+    add_preset_options,
+    measure_presets,
+    run_cli,
+    run_task,
+    save_results,
+    settings_of,
+)
 
 HELP_RUNS = 5
 
@@ -86,25 +93,12 @@ def render(results: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presets", default="trash,coco")
-    parser.add_argument("--k", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
-    args = parser.parse_args(argv)
-    settings = Settings(args.out.resolve(), args.k, args.seed, args.timeout)
+    add_preset_options(parser, "trash,coco", 3600)
+    settings = settings_of(args := parser.parse_args(argv))
     compile_bytecode()
-    presets: dict[str, dict[str, Any]] = {}
-    for name in args.presets.split(","):
-        preset = Preset(name, settings.out / name)
-        error = prepare(preset, settings)
-        presets[name] = {"error": error} if error else time_check(preset, settings)
-        log(f"[{name}] {presets[name]}")
+    presets = measure_presets(args.presets, settings, time_check)
     results = {"commit": git_revision(), "presets": presets, "help": time_help()}
-    text = render(results)
-    print(text)
-    (settings.out / "check_results.md").write_text(text)
-    (settings.out / "check_results.json").write_text(json.dumps(results, indent=1) + "\n")
+    save_results(settings.out, "check_results", render(results), results)
     return 1 if any("error" in row for row in [*presets.values(), results["help"]]) else 0
 
 

@@ -22,9 +22,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from procs import REPO, git_revision, python_command, run_timed
+from procs import git_revision, python_command, run_timed
 from report import seconds
-from run import Preset, Settings, log, prepare
+from run import (
+    Preset,
+    Settings,
+    add_preset_options,
+    measure_presets,
+    save_results,
+    settings_of,
+    split_arguments,
+)
 
 STARTED = time.perf_counter()
 # (module, attribute, phase name): what the split command calls, in the order it calls them.
@@ -103,30 +111,17 @@ def child(argv: list[str], record: Path) -> int:
     return code
 
 
-def command(preset: Preset, settings: Settings) -> list[str]:
-    out = preset.folder / "foldcheck-phases"
-    return [
-        "split",
-        str(preset.data),
-        "-k",
-        str(settings.k),
-        "--group-by",
-        preset.group_by,
-        "--seed",
-        str(settings.seed),
-        "--out",
-        str(out),
-        "--export",
-        "csv",
-        "--force",
-    ]
-
-
 def measure(preset: Preset, settings: Settings) -> dict[str, Any]:
     record = preset.folder / "cli_phases.json"
     record.unlink(missing_ok=True)
     timed = run_timed(
-        python_command("cli_phases.py", "--child", record, "--", *command(preset, settings)),
+        python_command(
+            "cli_phases.py",
+            "--child",
+            record,
+            "--",
+            *split_arguments(preset, settings, preset.folder / "foldcheck-phases"),
+        ),
         settings.timeout_s,
     )
     if not timed.ok:
@@ -167,24 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         return child(argv[3:], Path(argv[1]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presets", default="openimages:0.25")
-    parser.add_argument("--k", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
-    args = parser.parse_args(argv)
-    settings = Settings(args.out.resolve(), args.k, args.seed, args.timeout)
-    presets: dict[str, dict[str, Any]] = {}
-    for name in args.presets.split(","):
-        preset = Preset(name, settings.out / name)
-        error = prepare(preset, settings)
-        presets[name] = {"error": error} if error else measure(preset, settings)
-        log(f"[{name}] done")
+    add_preset_options(parser, "openimages:0.25", 3600)
+    settings = settings_of(args := parser.parse_args(argv))
+    presets = measure_presets(args.presets, settings, measure)
     results = {"commit": git_revision(), "presets": presets}
-    text = render(results)
-    print(text)
-    (settings.out / "cli_phases.md").write_text(text)
-    (settings.out / "cli_phases.json").write_text(json.dumps(results, indent=1) + "\n")
+    save_results(settings.out, "cli_phases", render(results), results)
     return 1 if any("error" in row for row in presets.values()) else 0
 
 

@@ -18,7 +18,7 @@ import json
 import os
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -131,25 +131,53 @@ def run_task(task: str, preset: Preset, settings: Settings) -> dict[str, Any]:
     }
 
 
+def split_arguments(preset: Preset, settings: Settings, out: Path) -> list[str]:
+    """The arguments of the CLI row's command: ``foldcheck split`` with a CSV export."""
+    return [
+        *("split", str(preset.data), "-k", str(settings.k), "--group-by", preset.group_by),
+        *("--seed", str(settings.seed), "--out", str(out), "--export", "csv", "--force"),
+    ]
+
+
+def add_preset_options(parser: argparse.ArgumentParser, presets: str, timeout: float) -> None:
+    """--presets, --k, --seed, --out and --timeout, as every bench script takes them."""
+    parser.add_argument("--presets", default=presets, help="comma-separated bench/synth.py presets")
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0, help="the splitters' seed")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
+    parser.add_argument("--timeout", type=float, default=timeout, help="seconds per run")
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    return Settings(args.out.resolve(), args.k, args.seed, args.timeout)
+
+
+def measure_presets(
+    names: str, settings: Settings, measure: Callable[[Preset, Settings], dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Each preset of the comma-separated names made if missing, then measured; a preset that
+    could not be made gets {"error": why}."""
+    presets = {}
+    for name in names.split(","):
+        preset = Preset(name, settings.out / name)
+        error = prepare(preset, settings)
+        presets[name] = {"error": error} if error else measure(preset, settings)
+        log(f"[{name}] {presets[name]}")
+    return presets
+
+
+def save_results(out: Path, name: str, text: str, results: dict[str, Any]) -> None:
+    """Print the markdown and keep it, with the raw results, as OUT/NAME.md and NAME.json."""
+    print(text)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.md").write_text(text)
+    (out / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")
+
+
 def run_cli(preset: Preset, settings: Settings) -> dict[str, Any]:
     """The whole ``foldcheck split`` command a user runs, interpreter start included."""
     out = preset.folder / "foldcheck-cli"
-    command = [
-        *foldcheck_command(),
-        "split",
-        str(preset.data),
-        "-k",
-        str(settings.k),
-        "--group-by",
-        preset.group_by,
-        "--seed",
-        str(settings.seed),
-        "--out",
-        str(out),
-        "--export",
-        "csv",
-        "--force",
-    ]
+    command = [*foldcheck_command(), *split_arguments(preset, settings, out)]
     timed = run_timed(command, settings.timeout_s)
     row: dict[str, Any] = {"method": CLI_LABEL, "task": "foldcheck-cli", "command": command}
     if not timed.ok:
@@ -247,24 +275,18 @@ def machine() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--presets", default="trash,coco,lvis,video", help="comma-separated bench/synth.py presets"
-    )
+    add_preset_options(parser, "trash,coco,lvis,video", 3600)
     parser.add_argument(
         "--methods",
         default=",".join(METHOD_TASKS),
         help=f"comma-separated, of {', '.join(METHOD_TASKS)}",
     )
-    parser.add_argument("--k", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0, help="the splitters' seed")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
     args = parser.parse_args(argv)
     methods = args.methods.split(",")
     unknown = sorted(set(methods) - set(METHOD_TASKS))
     if unknown:
         parser.error(f"unknown method {', '.join(unknown)}; choose from {', '.join(METHOD_TASKS)}")
-    settings = Settings(args.out.resolve(), args.k, args.seed, args.timeout)
+    settings = settings_of(args)
 
     commit = git_revision()
     log(f"foldcheck benchmark at {commit}")
@@ -289,11 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     from report import render
 
-    text = render(results)
-    print(text)
-    settings.out.mkdir(parents=True, exist_ok=True)
-    (settings.out / "results.md").write_text(text)
-    (settings.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    save_results(settings.out, "results", render(results), results)
     failed = any(row.get("error") for _, rows in measured.values() for row in rows)
     return 1 if failed or len(measured) < len(args.presets.split(",")) else 0
 

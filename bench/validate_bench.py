@@ -30,7 +30,7 @@ from typing import Any
 
 from procs import REPO, foldcheck_command, git_revision, run_timed
 from report import seconds, times
-from run import Preset, Settings, log, prepare
+from run import Preset, Settings, log, prepare, save_results
 
 LOAD = """
 import gc, json, sys, time
@@ -167,10 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "host": host,
         "presets": presets,
     }
-    text = render(results)
-    print(text)
-    (settings.out / "validate_results.md").write_text(text)
-    (settings.out / "validate_results.json").write_text(json.dumps(results, indent=1) + "\n")
+    save_results(settings.out, "validate_results", render(results), results)
     return 1 if any("error" in row for row in presets.values()) else 0
 
 
