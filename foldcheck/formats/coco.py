@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import numpy as np
@@ -23,13 +23,13 @@ import orjson
 
 from foldcheck.core.dataset import INT64_MAX, Dataset
 from foldcheck.errors import InputError
-from foldcheck.formats import coco_lint
-from foldcheck.formats.coco_lint import LintBuilder, LintTable
-from foldcheck.formats.coco_places import RecordPlaces
 from foldcheck.formats.coco_records import ArrayRuns, DuplicateKey, Field, Run
 from foldcheck.formats.coco_text import TextSource, text_of
 from foldcheck.io import jsontext
 from foldcheck.io.structure import scan_records
+
+if TYPE_CHECKING:  # the lint modules load only for validate: check and split start lighter
+    from foldcheck.formats.coco_lint import LintBuilder, LintTable
 
 SECTIONS = ("images", "annotations", "categories")
 INT64_MIN = np.iinfo(np.int64).min
@@ -52,6 +52,9 @@ def load_dataset(path: str | Path) -> Dataset:
 def load_lint_table(path: str | Path) -> LintTable:
     """The file read as ``load_dataset`` reads it, with the lint columns decoded in the same
     pass; repeated annotation ids are left for the lint to report."""
+    from foldcheck.formats.coco_lint import LintBuilder, LintTable
+    from foldcheck.formats.coco_places import RecordPlaces
+
     lint = LintBuilder()
     dataset, arrays = _read(Path(path), lint)
     source = text_of(dataset)
@@ -207,7 +210,7 @@ class _ArrayColumns:
         self.read_keys.add(key)
         fields: tuple[Field, ...] = IMAGE_FIELDS if key == "images" else ANNOTATION_FIELDS
         if self.lint is not None:
-            fields += coco_lint.IMAGE_FIELDS if key == "images" else coco_lint.ANNOTATION_FIELDS
+            fields += self.lint.fields(key)
         runs = ArrayRuns(self.text, start, fields, key.title())
         places = []
         for run in runs:

@@ -111,6 +111,11 @@ class LintBuilder:
         self._segmentations: list[tuple[np.ndarray, ...] | None] = []  # None: none in the run
         self._images: list[tuple[np.ndarray, ...]] = []
 
+    @staticmethod
+    def fields(key: str) -> tuple[Field, ...]:
+        """The typed fields the lint adds to the reader's decoding of ``key``'s records."""
+        return IMAGE_FIELDS if key == "images" else ANNOTATION_FIELDS
+
     def typed_images(self, records: list[Any]) -> bool:
         """Takes a typed run's sizes; False (nothing taken) when one is missing."""
         n = len(records)
