@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from foldcheck.core.assignment import FoldAssignment
-from foldcheck.core.dataset import Dataset
+from foldcheck.core.dataset import ConcatSource, Dataset, ImageSource, RecordsSource, RowsSource
 from foldcheck.core.findings import Finding, Rule
 from foldcheck.core.groups import GroupKey, Groups, group_images
-from foldcheck.formats.coco import dataset_from_document
+from foldcheck.formats.coco import dataset_from_columns
 from foldcheck.formats.foldsets import FoldSet, Side
 from foldcheck.io.jsonio import read_bytes
 from foldcheck.io.locate import JsonText
@@ -178,7 +178,8 @@ def _resolver(reference: Dataset, given: bool) -> Callable[[Side], np.ndarray]:
 
 def _union_reference(fold_set: FoldSet) -> Dataset:
     """A dataset made of the fold files' own images (first listing wins) and, for COCO sides,
-    the annotations of each image from the first side that lists it."""
+    the annotations of each image from the first side that lists it: the sides' columns
+    concatenated (their records stay in their files)."""
     sides = [
         *fold_set.val,
         *(fold_set.train or []),
@@ -186,35 +187,96 @@ def _union_reference(fold_set: FoldSet) -> Dataset:
     ]
     if all(side.image_paths is not None for side in sides):
         return _yolo_union(fold_set, sides)
-    images: list[dict[str, Any]] = []
-    annotations: list[dict[str, Any]] = []
-    categories: list[Any] = []
-    seen: set[Any] = set()
+    union = _Union()
     for side in sides:
-        if side.coco is not None:
-            categories = categories or side.coco["categories"]
-            fresh = {r["id"] for r in side.coco["images"] if r["id"] not in seen}
-            images += [r for r in side.coco["images"] if r["id"] in fresh]
-            annotations += [a for a in side.coco["annotations"] if a["image_id"] in fresh]
-            seen |= fresh
-            continue
+        if side.dataset is not None:
+            union.add_coco(side.dataset)
+        else:
+            union.add_listing(side)
+    return union.dataset(fold_set.origin)
+
+
+class _Union:
+    """The columns of the union reference, gathered a side at a time."""
+
+    def __init__(self) -> None:
+        self.seen: set[Any] = set()  # image keys taken (ids, or file names)
+        self.taken: list[np.ndarray] = []  # the integer ones, for the COCO sides' lookups
+        self.ids: list[np.ndarray] = []
+        self.parts: list[ImageSource] = []
+        self.annotations: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.categories: Dataset | None = None  # the first COCO side that has some
+        self.count = 0
+
+    def add_coco(self, side: Dataset) -> None:
+        if self.categories is None and side.n_classes:
+            self.categories = side
+        taken = np.concatenate(self.taken) if self.taken else np.zeros(0, np.int64)
+        fresh = ~np.isin(side.image_ids, taken)
+        rows = np.flatnonzero(fresh)
+        ids = side.image_ids[rows]
+        self.seen.update(ids.tolist())
+        self.taken.append(ids)
+        self.ids.append(ids)
+        self.parts.append(RowsSource(side.source, rows))
+        kept = fresh[side.ann_image]
+        self.annotations.append(
+            (
+                side.image_ids[side.ann_image[kept]],
+                side.category_ids[side.ann_class[kept]],
+                side.ann_area[kept],
+            )
+        )
+        self.count += len(rows)
+
+    def add_listing(self, side: Side) -> None:
+        """A manifest's or CSV's listing: records of what it says (id, file name, group)."""
+        records: list[dict[str, Any]] = []
+        keys: list[int] = []
         for index in range(len(side)):
             key = (
                 int(side.image_ids[index])
                 if side.image_ids is not None
                 else (side.file_names or [])[index]
             )
-            if key in seen:
+            if key in self.seen:
                 continue
-            seen.add(key)
-            record: dict[str, Any] = {"id": key if isinstance(key, int) else len(images)}
+            self.seen.add(key)
+            if isinstance(key, int):
+                keys.append(key)
+            record: dict[str, Any] = {"id": key if isinstance(key, int) else self.count}
             if side.file_names is not None:
                 record["file_name"] = side.file_names[index]
             if side.groups is not None:
                 record["group"] = side.groups[index]
-            images.append(record)
-    document = {"images": images, "annotations": annotations, "categories": categories}
-    return dataset_from_document(document, fold_set.origin, "")
+            records.append(record)
+            self.count += 1
+        self.taken.append(np.asarray(keys, np.int64))
+        self.ids.append(np.asarray([r["id"] for r in records], np.int64))
+        self.parts.append(RecordsSource(records))
+
+    def dataset(self, origin: Path) -> Dataset:
+        def joined(columns: list[np.ndarray], dtype: Any) -> np.ndarray:
+            return np.concatenate(columns) if columns else np.zeros(0, dtype)
+
+        first = self.categories
+        categories = (
+            (first.category_ids, first.category_names) if first else (np.zeros(0, np.int64), ())
+        )
+        image_id, category_id, area = (
+            zip(*self.annotations, strict=True) if self.annotations else ([], [], [])
+        )
+        return dataset_from_columns(
+            origin,
+            joined(self.ids, np.int64),
+            categories,
+            (
+                joined(list(image_id), np.int64),
+                joined(list(category_id), np.int64),
+                joined(list(area), np.float64),
+            ),
+            ConcatSource(tuple(self.parts)),
+        )
 
 
 def _yolo_union(fold_set: FoldSet, sides: list[Side]) -> Dataset:

@@ -54,6 +54,16 @@ class RowsSource:
 
 
 @dataclass(frozen=True, eq=False)
+class ConcatSource:
+    """The images of several sources, one after another (a union of fold files)."""
+
+    parts: tuple[ImageSource, ...] = field(repr=False)
+
+    def image_field(self, name: str) -> list[Any]:
+        return [value for part in self.parts for value in part.image_field(name)]
+
+
+@dataclass(frozen=True, eq=False)
 class Dataset:
     path: Path
     sha256: str

@@ -21,7 +21,7 @@ import msgspec
 import numpy as np
 import orjson
 
-from foldcheck.core.dataset import INT64_MAX, Dataset
+from foldcheck.core.dataset import INT64_MAX, Dataset, ImageSource
 from foldcheck.errors import InputError
 from foldcheck.formats.coco_records import ArrayRuns, DuplicateKey, Field, Run
 from foldcheck.formats.coco_text import TextSource, text_of
@@ -169,6 +169,29 @@ def dataset_from_document(document: Any, path: Path, sha256: str) -> Dataset:
         _areas(annotations),
         RecordsSource(images),
     )
+
+
+def dataset_from_columns(
+    path: Path,
+    image_ids: np.ndarray,
+    categories: tuple[np.ndarray, tuple[str, ...]],
+    annotations: tuple[np.ndarray, np.ndarray, np.ndarray],
+    source: ImageSource,
+) -> Dataset:
+    """A Dataset of columns gathered elsewhere (the union of fold files): image ids, the
+    categories' ids and names, and each annotation's image id, category id and area, checked
+    as a file's would be (ids unique, every reference known)."""
+    category_ids, names = categories
+    ann_image_id, ann_category_id, ann_area = annotations
+    image_row = _index_of(image_ids, "images", path)
+    class_row = _index_of(category_ids, "categories", path)
+    ann_image = _lookup(
+        ann_image_id, image_ids, image_row, "annotations", "image_id", "image", path
+    )
+    ann_class = _lookup(
+        ann_category_id, category_ids, class_row, "annotations", "category_id", "category", path
+    )
+    return Dataset(path, "", image_ids, category_ids, names, ann_image, ann_class, ann_area, source)
 
 
 # --- the mapped-text reader -------------------------------------------------------------

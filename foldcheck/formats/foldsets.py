@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from foldcheck.core.dataset import Dataset
 from foldcheck.errors import InputError
-from foldcheck.formats.coco import dataset_from_document
+from foldcheck.formats.coco import load_dataset
+from foldcheck.formats.coco_text import text_of
 from foldcheck.formats.manifest import Manifest, is_manifest, manifest_from_document
 from foldcheck.io.jsonio import read_bytes, read_json
 from foldcheck.io.locate import JsonText
@@ -41,7 +43,7 @@ class Side:
     image_ids: np.ndarray | None  # int64 per listed image, or None when listed by file name
     file_names: list[str] | None  # per listed image, when the file has them
     locate: Callable[[int], tuple[int | None, int | None]]  # line, column of listed image i
-    coco: dict[str, Any] | None = field(default=None, repr=False)  # a COCO side's document
+    dataset: Dataset | None = field(default=None, repr=False)  # a COCO side's own columns
     groups: list[str] | None = None  # a CSV's own group column, per listed image
     # How file_names name images: as the dataset keys them ("key"), by absolute path (YOLO
     # lists: relative to a YOLO dataset's root they are its keys), or by file name alone
@@ -170,16 +172,27 @@ def read_pair_set(root: Path) -> FoldSet:
 
 
 def coco_side(path: Path) -> Side:
-    document, raw = read_json(path)
-    dataset = dataset_from_document(document, path, "")
-    text = _lazy_text(raw)
+    """A COCO fold file read by the columnar reader; its image ids are placed, when a finding
+    needs it, by parsing that image's record alone."""
+    dataset = load_dataset(path)
     return Side(
         path,
         dataset.image_ids,
         dataset.file_names,
-        lambda i: _or_none(text().locate(("images", i, "id"))),
-        document,
+        lambda i: _image_id_place(dataset, i),
+        dataset,
     )
+
+
+def _image_id_place(dataset: Dataset, index: int) -> tuple[int | None, int | None]:
+    source = text_of(dataset)
+    start, end = source.spans.images[index].tolist()
+    place = JsonText(bytes(source.text[start:end])).locate(("id",))
+    if place is None:
+        return None, None
+    line, col = place
+    first_line, first_col = source.line_col(start)
+    return first_line + line - 1, first_col + col - 1 if line == 1 else col
 
 
 def read_manifest_set(path: Path) -> FoldSet:

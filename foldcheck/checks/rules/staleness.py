@@ -115,15 +115,10 @@ def _exports_out_of_date(ctx: CheckContext) -> Iterator[Finding]:
     """FC303: a COCO side whose images carry other annotations than the dataset's."""
     expected = np.bincount(ctx.reference.ann_image, minlength=ctx.reference.n_images)
     for side in [*ctx.val, *(ctx.train or [])]:
-        coco = side.side.coco
+        coco = side.side.dataset
         if coco is None:
             continue
-        ids = side.side.image_ids
-        assert ids is not None
-        row_of_id = dict(zip(ids.tolist(), side.rows.tolist(), strict=True))
-        rows = np.asarray(
-            [row_of_id.get(a.get("image_id"), -1) for a in coco["annotations"]], dtype=np.intp
-        )
+        rows = side.rows[coco.ann_image]  # the reference row of each annotation's image
         have = np.bincount(rows[rows >= 0], minlength=ctx.reference.n_images)
         differ = side.known[have[side.known] != expected[side.known]]
         if len(differ):
