@@ -131,11 +131,14 @@ def run_task(task: str, preset: Preset, settings: Settings) -> dict[str, Any]:
     }
 
 
-def split_arguments(preset: Preset, settings: Settings, out: Path) -> list[str]:
-    """The arguments of the CLI row's command: ``foldcheck split`` with a CSV export."""
+def split_arguments(
+    preset: Preset, settings: Settings, out: Path, export: str = "csv"
+) -> list[str]:
+    """The arguments of the CLI row's command: ``foldcheck split`` with a CSV export (or
+    ``export``)."""
     return [
         *("split", str(preset.data), "-k", str(settings.k), "--group-by", preset.group_by),
-        *("--seed", str(settings.seed), "--out", str(out), "--export", "csv", "--force"),
+        *("--seed", str(settings.seed), "--out", str(out), "--export", export, "--force"),
     ]
 
 
