@@ -281,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_preset_options(parser, "trash,coco,lvis,video", 3600)
     parser.add_argument(
         "--methods",
-        default=",".join(METHOD_TASKS),
+        default="foldcheck,sgkf,iterstrat,json",  # jsonload is json's first half: not twice
         help=f"comma-separated, of {', '.join(METHOD_TASKS)}",
     )
     args = parser.parse_args(argv)
