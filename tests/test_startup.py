@@ -25,6 +25,7 @@ NOT_FOR_A_CHECK = (
     "PIL",
     "yaml",
     "rich",
+    "jsonschema",
 )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from foldcheck.errors import InputError
 from foldcheck.io.jsonio import read_json
 from foldcheck.io.locate import JsonText
+from foldcheck.io.schemacheck import conforms
 
 FORMAT_VERSION = 1
 SCHEMA_ID = "https://foldcheck.dev/schemas/folds-1.json"
@@ -150,11 +151,12 @@ def _first_of_alike(keys: Any) -> Any:
     return keys
 
 
-def manifest_from_document(document: Any, raw: bytes, path: Path) -> Manifest:
+def _raise_schema_error(view: Any, raw: bytes, path: Path) -> None:
+    """jsonschema's first error, by path, as a one-line InputError (jsonschema is imported only
+    here: see ``io.schemacheck``)."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(schema())
-    errors = validator.iter_errors(_schema_view(document))
+    errors = Draft202012Validator(schema()).iter_errors(view)
     error = next(iter(sorted(errors, key=lambda e: list(e.path))), None)
     if error is not None:
         located = JsonText(raw).locate(list(error.absolute_path))
@@ -166,6 +168,12 @@ def manifest_from_document(document: Any, raw: bytes, path: Path) -> Manifest:
             col=col,
             json_path=error.json_path,
         )
+
+
+def manifest_from_document(document: Any, raw: bytes, path: Path) -> Manifest:
+    view = _schema_view(document)
+    if conforms(view, schema()) is not True:
+        _raise_schema_error(view, raw, path)
     if len(document["folds"]) != document["k"]:
         raise InputError(
             f"k is {document['k']} but there are {len(document['folds'])} folds",
