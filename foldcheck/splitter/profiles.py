@@ -66,6 +66,20 @@ class Profiles:
         position = np.cumsum(present) - 1
         return used, position[columns]
 
+    def dense_pair(
+        self, givers: np.ndarray, takers: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(used, give, take): the columns either set of groups has, and each set's profiles
+        as dense rows over just those columns (the exchange searches' small matrices)."""
+        give_rows, give_cols, give_vals = self.entries(givers)
+        take_rows, take_cols, take_vals = self.entries(takers)
+        used, local = self.compact(np.concatenate([give_cols, take_cols]))
+        give = np.zeros((len(givers), len(used)))
+        take = np.zeros((len(takers), len(used)))
+        give[give_rows, local[: len(give_cols)]] = give_vals
+        take[take_rows, local[len(give_cols) :]] = take_vals
+        return used, give, take
+
     def loads(self, fold_of_group: np.ndarray, k: int) -> np.ndarray:
         """[k, columns]: the sum of each fold's profiles."""
         n_columns = len(self.targets)

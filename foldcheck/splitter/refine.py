@@ -167,13 +167,7 @@ def _best_exchange(
 ) -> tuple[int, int]:
     """The best (giver, taker) swap or (giver, -1) move that lowers J; (-1, -1) if none.
     ``gap`` is load(emptier fold) - load(fuller fold)."""
-    give_rows, give_cols, give_vals = profiles.entries(givers)
-    take_rows, take_cols, take_vals = profiles.entries(takers)
-    used, local = profiles.compact(np.concatenate([give_cols, take_cols]))
-    give = np.zeros((len(givers), len(used)))
-    take = np.zeros((len(takers), len(used)))
-    give[give_rows, local[: len(give_cols)]] = give_vals
-    take[take_rows, local[len(give_cols) :]] = take_vals
+    used, give, take = profiles.dense_pair(givers, takers)
     w, wgap = profiles.weights[used], profiles.weights[used] * gap[used]
     give_linear, give_square = give @ wgap, (give**2) @ w
     # Column -1 holds the plain moves: giver alone, nothing back.

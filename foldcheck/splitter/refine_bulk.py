@@ -91,13 +91,7 @@ class _Search:
         if len(givers) == 0:
             return
         profiles, load = self.profiles, self.load
-        give_rows, give_cols, give_vals = profiles.entries(givers)
-        take_rows, take_cols, take_vals = profiles.entries(takers)
-        used, local = profiles.compact(np.concatenate([give_cols, take_cols]))
-        give = np.zeros((len(givers), len(used)))
-        take = np.zeros((len(takers), len(used)))
-        give[give_rows, local[: len(give_cols)]] = give_vals
-        take[take_rows, local[len(give_cols) :]] = take_vals
+        used, give, take = profiles.dense_pair(givers, takers)
         w = profiles.weights[used]
         wgap = w * (load[empty, used] - load[full, used])
         give_linear, give_square = give @ wgap, (give * give) @ w
