@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from foldcheck.checks.context import _union_reference
-from foldcheck.formats.coco import dataset_from_document
 from foldcheck.formats.foldsets import coco_side, read_pair_set
 from foldcheck.io.locate import JsonText
+from tests.coco_reference import parsed_dataset
 
 
 def _fold_document(ids: list[int], video: bool = True) -> dict[str, Any]:
@@ -66,10 +66,9 @@ def test_the_union_of_coco_sides_equals_the_union_of_their_documents(tmp_path: P
         images += [r for r in document["images"] if r["id"] in fresh]
         annotations += [a for a in document["annotations"] if a["image_id"] in fresh]
         seen |= fresh
-    expected = dataset_from_document(
+    expected = parsed_dataset(
         {"images": images, "annotations": annotations, "categories": documents[0]["categories"]},
         tmp_path,
-        "",
     )
     for name in ("image_ids", "category_ids", "ann_image", "ann_class", "ann_area"):
         assert np.array_equal(getattr(union, name), getattr(expected, name)), name

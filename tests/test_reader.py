@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from foldcheck.cli import main
 from foldcheck.errors import InputError
 from foldcheck.formats import coco_records, coco_text
-from foldcheck.formats.coco import dataset_from_document, load_dataset
+from foldcheck.formats.coco import load_dataset
 from foldcheck.formats.coco_text import text_of
 from foldcheck.io.structure import scan_records
+from tests.coco_reference import parsed_dataset
 
 pycocotools_coco = pytest.importorskip("pycocotools.coco")
 
@@ -83,7 +84,7 @@ def test_columns_match_a_plain_parse(tmp_path: Path, run_bytes: int, indent: int
     separators = (",", ":") if indent is None else None
     path.write_text(json.dumps(document, indent=indent, separators=separators))
     dataset = load_dataset(path)
-    assert _columns(dataset) == _columns(dataset_from_document(document, path, ""))
+    assert _columns(dataset) == _columns(parsed_dataset(document, path))
     assert dataset.image_field("video_id") == [r.get("video_id") for r in document["images"]]
     assert dataset.file_names == [r["file_name"] for r in document["images"]]
 
@@ -379,7 +380,7 @@ def test_any_extra_fields_and_formatting_read_like_a_plain_parse(
     path = tmp_path / "d.json"
     path.write_text(json.dumps(document, indent=indent, ensure_ascii=False))
     dataset = load_dataset(path)
-    assert _columns(dataset) == _columns(dataset_from_document(document, path, ""))
+    assert _columns(dataset) == _columns(parsed_dataset(document, path))
     raw = path.read_bytes()
     spans = text_of(dataset).spans
     assert [json.loads(raw[a:b]) for a, b in spans.annotations.tolist()] == annotations

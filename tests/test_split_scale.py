@@ -12,11 +12,11 @@ import pytest
 import foldcheck
 from foldcheck.core.dataset import SIZE_BUCKETS, Dataset
 from foldcheck.core.groups import GroupKey, Groups, group_images
-from foldcheck.formats.coco import dataset_from_document
 from foldcheck.splitter import greedy
 from foldcheck.splitter.deal import deal
 from foldcheck.splitter.profiles import Profiles, build_profiles
 from foldcheck.splitter.refine_bulk import refine_bulk
+from tests.coco_reference import parsed_dataset
 
 MODE_WEIGHTS = {"both": (1.0, 1.0), "annotations": (1.0, 0.05), "images": (0.05, 1.0)}
 
@@ -196,7 +196,7 @@ def test_field_keys_are_numbered_by_first_appearance(values: list[Any]) -> None:
         "annotations": [],
         "categories": [{"id": 1, "name": "cat"}],
     }
-    dataset = dataset_from_document(document, Path("d.json"), "")
+    dataset = parsed_dataset(document)
     groups = group_images(dataset, GroupKey.parse("video_id"), missing="own")
     of_image, labels = _numbered_by_dict(values)
     assert groups.of_image.tolist() == of_image

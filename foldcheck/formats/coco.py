@@ -123,54 +123,6 @@ def _read(path: Path, lint: LintBuilder | None) -> tuple[Dataset, _ArrayColumns]
     return dataset, arrays
 
 
-def dataset_from_document(document: Any, path: Path, sha256: str) -> Dataset:
-    """A Dataset of an already parsed document (small fold files, unions of them)."""
-    from foldcheck.core.dataset import RecordsSource
-
-    if not isinstance(document, dict):
-        raise InputError(
-            f"expected a COCO object at the top level, found {_kind(document)}", path, json_path="$"
-        )
-    images = _record_list(document, "images", path)
-    annotations = _record_list(document, "annotations", path)
-    categories = _record_list(document, "categories", path)
-
-    image_ids = _int_column(images, "images", "id", path)
-    category_ids = _int_column(categories, "categories", "id", path)
-    image_row = _index_of(image_ids, "images", path)
-    class_row = _index_of(category_ids, "categories", path)
-    ann_image = _lookup(
-        _int_column(annotations, "annotations", "image_id", path),
-        image_ids,
-        image_row,
-        "annotations",
-        "image_id",
-        "image",
-        path,
-    )
-    ann_class = _lookup(
-        _int_column(annotations, "annotations", "category_id", path),
-        category_ids,
-        class_row,
-        "annotations",
-        "category_id",
-        "category",
-        path,
-    )
-    names = tuple(str(c.get("name", c["id"])) for c in categories)
-    return Dataset(
-        path,
-        sha256,
-        image_ids,
-        category_ids,
-        names,
-        ann_image,
-        ann_class,
-        _areas(annotations),
-        RecordsSource(images),
-    )
-
-
 def dataset_from_columns(
     path: Path,
     image_ids: np.ndarray,
@@ -343,7 +295,7 @@ def _ints(records: list[Any], name: str) -> np.ndarray:
     return values
 
 
-# --- checks shared with the parsed-document reader ----------------------------------------
+# --- checks shared by the reader and dataset_from_columns -----------------------------------
 
 
 def _kind(value: Any) -> str:
@@ -356,15 +308,6 @@ def _kind(value: Any) -> str:
         float: "a number",
         type(None): "null",
     }.get(type(value), "a value")
-
-
-def _record_list(document: dict[str, Any], key: str, path: Path) -> list[dict[str, Any]]:
-    if key not in document:
-        raise InputError(f'missing "{key}": not a COCO detection file', path, json_path="$")
-    records = document[key]
-    if not isinstance(records, list):
-        raise InputError(f"expected an array, found {_kind(records)}", path, json_path=f"$.{key}")
-    return records
 
 
 def _int_column(
