@@ -18,6 +18,7 @@ from foldcheck.repo.init.editor import (
     WATCHER_EXCLUDE,
     add_editor_settings,
     add_recommendations,
+    checked_edit,
     interpreter_setting,
 )
 
@@ -87,6 +88,26 @@ def test_invalid_settings_are_refused() -> None:
         add_editor_settings('{"a": 1,, }', "/x", ".vscode/settings.json")
     with pytest.raises(InputError, match=r"files\.watcherExclude"):
         add_editor_settings('{"files.watcherExclude": []}', "/x", ".vscode/settings.json")
+
+
+@pytest.mark.parametrize(
+    ("adding", "message"),
+    [
+        ({}, "cannot add the editor set-up without changing the file's meaning; nothing written"),
+        (
+            {"adding": 'to "json.schemas"'},
+            'cannot add to "json.schemas" without changing the file\'s meaning; nothing written',
+        ),
+    ],
+)
+def test_an_edit_that_changes_the_meaning_is_refused(adding: dict[str, str], message: str) -> None:
+    """The last guard of every JSONC edit (editor set-up and json.schemas alike)."""
+    same = '{"a": 1, /* kept */ "b": 2,}'
+    assert checked_edit(same, {"a": 1, "b": 2}, "s.json") == same
+    for new in ('{"a": 1}', '{"a": 1,, }'):  # another meaning; no longer JSON with comments
+        with pytest.raises(InputError) as raised:
+            checked_edit(new, {"a": 1, "b": 2}, ".vscode/settings.json", **adding)
+        assert str(raised.value) == f".vscode/settings.json: error: {message}"
 
 
 def test_init_editor_writes_then_changes_nothing(

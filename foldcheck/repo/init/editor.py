@@ -77,15 +77,16 @@ def splice_first(text: str, path: tuple[str, ...], items: list[tuple[str | None,
     return text[: at + 1] + "\n" + body + ending + text[at + 1 :]
 
 
-def _checked(new: str, expected: Any, name: str) -> str:
+def checked_edit(new: str, expected: Any, name: str, adding: str = "the editor set-up") -> str:
+    """``new``, the edited JSONC text, if it parses to ``expected``; else an InputError
+    saying that ``adding`` (what the edit adds) cannot be added without changing the meaning."""
     try:
         same = json.loads(strip_jsonc(new)) == expected
     except json.JSONDecodeError:
         same = False
     if not same:
         raise InputError(
-            "cannot add the editor set-up without changing the file's meaning; nothing written",
-            name,
+            f"cannot add {adding} without changing the file's meaning; nothing written", name
         )
     return new
 
@@ -131,7 +132,7 @@ def add_editor_settings(
         new = splice_first(new, (), items)
     if new == text:
         return None, [], kept
-    return _checked(new, expected, name), added, kept
+    return checked_edit(new, expected, name), added, kept
 
 
 def add_recommendations(text: str | None, name: str = EXTENSIONS_FILE) -> str | None:
@@ -144,7 +145,7 @@ def add_recommendations(text: str | None, name: str = EXTENSIONS_FILE) -> str | 
     if have is None:
         expected = {**data, "recommendations": list(RECOMMENDATIONS)}
         new = splice_first(text, (), [("recommendations", list(RECOMMENDATIONS))])
-        return _checked(new, expected, name)
+        return checked_edit(new, expected, name)
     if not isinstance(have, list):
         raise InputError('"recommendations" is not a list; nothing written', name)
     lowered = {h.lower() for h in have if isinstance(h, str)}
@@ -152,4 +153,4 @@ def add_recommendations(text: str | None, name: str = EXTENSIONS_FILE) -> str | 
     if not missing:
         return None
     new = splice_first(text, ("recommendations",), [(None, m) for m in missing])
-    return _checked(new, {**data, "recommendations": [*missing, *have]}, name)
+    return checked_edit(new, {**data, "recommendations": [*missing, *have]}, name)

@@ -14,6 +14,7 @@ from typing import Any
 from foldcheck.errors import InputError
 from foldcheck.io.jsonc import strip_jsonc
 from foldcheck.io.locate import JsonText
+from foldcheck.repo.init.editor import checked_edit
 from foldcheck.repo.vscode import SCHEMA_COPY, SETTINGS, covers
 
 
@@ -78,13 +79,4 @@ def add_schema(text: str | None, entry: dict[str, Any], manifest: str) -> tuple[
     ending = "," if members else "\n" + outer
     new = text[: at + 1] + "\n" + inner + item + ending + text[at + 1 :]
     expected = {**data, "json.schemas": [entry, *(schemas or [])]}
-    try:
-        same = json.loads(strip_jsonc(new)) == expected
-    except json.JSONDecodeError:
-        same = False
-    if not same:
-        raise InputError(
-            'cannot add to "json.schemas" without changing the file\'s meaning; nothing written',
-            SETTINGS,
-        )
-    return new, True
+    return checked_edit(new, expected, SETTINGS, adding='to "json.schemas"'), True
