@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -369,3 +370,63 @@ def test_no_fold_column_message_reads_well(capsys) -> None:
     assert main(["check", str(CORPUS / "no_fold_column.csv")]) == 2
     _, err = capsys.readouterr()
     assert "no a " not in err
+
+
+def _fold_file(image_ids: tuple[int, ...]) -> dict[str, Any]:
+    """A COCO fold file: two boxes per image, annotation ids 10 * image + 0 and + 1."""
+    images = [{"id": i, "file_name": f"{i}.jpg", "width": 64, "height": 48} for i in image_ids]
+    annotations = [
+        {"id": 10 * i + j, "image_id": i, "category_id": 1, "bbox": [j, i, 4, 4], "area": 16.0}
+        | {"iscrowd": 0, "segmentation": []}
+        for i in image_ids
+        for j in (0, 1)
+    ]
+    return {"images": images, "annotations": annotations, "categories": [{"id": 1, "name": "cat"}]}
+
+
+def test_check_refuses_a_fold_file_that_repeats_an_annotation_id(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import pycocotools.coco
+
+    folds = tmp_path / "folds"
+    folds.mkdir()
+    for fold, (val, train) in enumerate((((1, 2), (3, 4)), ((3, 4), (1, 2)))):
+        for name, ids in (("val", val), ("train", train)):
+            (folds / f"{name}_fold{fold}.json").write_text(json.dumps(_fold_file(ids), indent=2))
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "folds"]) == 0, capsys.readouterr()  # the pair set as made is clean
+    capsys.readouterr()
+
+    bad = folds / "train_fold1.json"
+    document = _fold_file((1, 2))
+    annotations = document["annotations"]
+    annotations[3]["id"] = annotations[1]["id"]  # image 2's second box takes image 1's id 11
+    bad.write_text(json.dumps(document, indent=2))
+    before = _snapshot(tmp_path)
+
+    assert main(["check", "folds"]) == 2
+    out, err = capsys.readouterr()
+    case = Case(
+        bad.name,
+        ("check",),
+        "duplicate annotation id 11 (first at $.annotations[1]); pycocotools' COCO() keeps"
+        " only one of them",
+        json_path="$.annotations[3].id",
+    )
+    _assert_one_error_line(err, case, "folds/train_fold1.json")
+    assert out == ""
+    assert _snapshot(tmp_path) == before  # nothing written
+
+    # Why it is an error: pycocotools indexes annotations by id, so coco.anns holds one of the
+    # two, and what COCOeval loads (getAnnIds, then loadAnns) has image 2's second box twice
+    # and image 1's second box never.
+    coco = pycocotools.coco.COCO(str(bad))
+    assert len(coco.anns) == len(annotations) - 1
+    loaded = coco.loadAnns(coco.getAnnIds(imgIds=[1, 2]))
+    assert [(a["image_id"], a["bbox"]) for a in loaded] == [
+        (1, [0, 1, 4, 4]),
+        (2, [1, 2, 4, 4]),
+        (2, [0, 2, 4, 4]),
+        (2, [1, 2, 4, 4]),
+    ]
