@@ -14,6 +14,7 @@ import pytest
 
 from foldcheck.formats import coco_lint, coco_records
 from foldcheck.formats.coco import load_dataset, load_lint_table
+from foldcheck.io import numbers
 from foldcheck.io.locate import JsonText
 
 
@@ -126,3 +127,17 @@ def test_places_count_characters_on_one_long_line(tmp_path: Path) -> None:
         text.locate(("annotations", row)) for row in rows.tolist()
     ]
     assert table.places.places("annotations", np.zeros(0, np.int64)) == []
+
+
+@pytest.mark.skipif(numbers.fill_arrays_compiled is None, reason="built without a C compiler")
+def test_the_compiled_and_the_msgspec_number_readers_give_the_same_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_bytes: int
+) -> None:
+    """An install without a C compiler reads boxes and polygons with msgspec: the same table."""
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(_document(), ensure_ascii=False), "utf-8")
+    compiled = load_lint_table(path)
+    monkeypatch.setattr(numbers, "_fill_arrays", numbers.fill_arrays_python)
+    python = load_lint_table(path)
+    for name, column in _columns(compiled).items():
+        assert _same(column, _columns(python)[name]), name

@@ -66,7 +66,7 @@ class ConcatSource:
 @dataclass(frozen=True, eq=False)
 class Dataset:
     path: Path
-    sha256: str
+    sha256: str  # hex; "" when read for validate, which records no digest
     image_ids: np.ndarray  # int64 [images], in file order
     category_ids: np.ndarray  # int64 [classes], in file order
     category_names: tuple[str, ...]

@@ -66,7 +66,7 @@ def load_lint_table(path: str | Path) -> LintTable:
 
 def _read(path: Path, lint: LintBuilder | None) -> tuple[Dataset, _ArrayColumns]:
     text = jsontext.map_file(path)
-    sha256 = jsontext.check_encoding(text, path)
+    sha256 = jsontext.check_encoding(text, path, digest=lint is None)  # validate needs none
     arrays = _ArrayColumns(text, path, lint)
     try:
         try:
@@ -243,8 +243,7 @@ def _annotation_run(run: Run, path: Path, lint: LintBuilder | None) -> tuple[np.
         else:
             # Areas missing (or not numbers): the boxes decide, read the slow way below.
             if not np.isnan(columns[2]).any() and (
-                lint is None
-                or lint.typed_annotations(run.records, columns[3], columns[2], run.text)
+                lint is None or lint.typed_annotations(run, columns[3], columns[2])
             ):
                 return columns
     records = orjson.loads(run.text)

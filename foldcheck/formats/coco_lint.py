@@ -11,20 +11,21 @@ coordinates, odd, shoelace area) and not kept; RLE masks get the area pycocotool
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import attrgetter, is_, methodcaller
 from typing import Any
 
 import msgspec
 import numpy as np
+from msgspec import UNSET, UnsetType
 
 from foldcheck.core.dataset import Dataset
 from foldcheck.formats.coco_places import RecordPlaces
-from foldcheck.formats.coco_records import Field
+from foldcheck.formats.coco_records import NESTED_TYPE, Field, Run
 from foldcheck.formats.coco_rle import rle_area
+from foldcheck.io.numbers import boxes, number_arrays
 
 # Field states (int8); 0 is always "ok".
 OK, MISSING, NOT_NUMBER, BAD_LENGTH, NOT_INT, OTHER = 0, 1, 2, 3, 4, 5
@@ -35,19 +36,24 @@ _NAN = float("nan")
 _ABSENT = object()
 _NUMBER = {int, float}
 
-Rle = msgspec.defstruct("Rle", [("counts", str | list[int]), ("size", Any, None)], gc=False)
 # What lint reads besides split's fields; NaN and UNSET defaults send a run the slow way.
-IMAGE_FIELDS = (Field("width", float, _NAN), Field("height", float, _NAN))
+IMAGE_FIELDS = (
+    Field("width", float, _NAN),
+    Field("height", float, _NAN),
+    Field("file_name", str, ""),  # a file_name not a string: the slow way
+)
 ANNOTATION_FIELDS = (
-    Field("bbox", tuple[float, float, float, float] | msgspec.UnsetType, msgspec.UNSET),
+    Field("bbox", msgspec.Raw | UnsetType, UNSET),  # read by io.numbers
     Field("iscrowd", int, INT64_MIN),  # 0 or 1, cached ints; 0.0 or true: the slow way
-    Field("segmentation", list[list[float]] | Rle | None | msgspec.UnsetType, msgspec.UNSET),
+    # as split decodes it (polygons undecoded, RLE objects one level deep, keys counted)
+    Field("segmentation", NESTED_TYPE | UnsetType, UNSET),
 )
 
 
 @dataclass(frozen=True, eq=False)
 class LintColumns:
     has_info: bool  # the file has a top-level "info"
+    file_names: list[str]  # per image; "" where missing or not a string
     ann_id: np.ndarray  # int64 [n]
     ann_id_state: np.ndarray  # int8: OK / MISSING / NOT_INT
     bbox: np.ndarray  # float64 [n, 4] (NaN)
@@ -97,10 +103,9 @@ class LintTable:
     def ann_class(self) -> np.ndarray:
         return self.dataset.ann_class
 
-    @cached_property
+    @property
     def file_names(self) -> list[str]:
-        names = self.dataset.image_field("file_name")
-        return [name if isinstance(name, str) else "" for name in names]
+        return self.lint.file_names
 
 
 class LintBuilder:
@@ -110,6 +115,7 @@ class LintBuilder:
         self._annotations: list[tuple[np.ndarray, ...]] = []
         self._segmentations: list[tuple[np.ndarray, ...] | None] = []  # None: none in the run
         self._images: list[tuple[np.ndarray, ...]] = []
+        self._file_names: list[list[str]] = []
 
     @staticmethod
     def fields(key: str) -> tuple[Field, ...]:
@@ -124,35 +130,43 @@ class LintBuilder:
         if np.isnan(width).any() or np.isnan(height).any():
             return False
         self._images.append((width, height, np.zeros(n, np.int8)))
+        self._file_names.append(list(map(attrgetter("file_name"), records)))
         return True
 
     def parsed_images(self, records: list[dict[str, Any]]) -> None:
         width, width_state = _number_field(records, "width", NOT_NUMBER)
         height, height_state = _number_field(records, "height", NOT_NUMBER)
         self._images.append((width, height, np.maximum(width_state, height_state)))
+        names = map(methodcaller("get", "file_name"), records)
+        self._file_names.append([name if type(name) is str else "" for name in names])
 
-    def typed_annotations(
-        self, records: list[Any], ids: np.ndarray, areas: np.ndarray, text: bytes | bytearray
-    ) -> bool:
-        """Takes a typed run (``ids``, ``areas``: split's columns of it; ``text``: the run's);
-        False (nothing taken) when some record lacks a field, which the parsed run then
-        tells apart."""
+    def typed_annotations(self, run: Run, ids: np.ndarray, areas: np.ndarray) -> bool:
+        """Takes a typed run (``ids``, ``areas``: split's columns of it); False (nothing
+        taken) when some record lacks a field, which the parsed run then tells apart."""
+        records = run.records or []
         n = len(records)
         if (ids == INT64_MIN).any() or np.isnan(areas).any():
             return False
-        iscrowd = np.fromiter(map(attrgetter("iscrowd"), records), np.float64, n)
-        if (iscrowd == INT64_MIN).any():
-            return False
-        try:
-            boxes = chain.from_iterable(map(attrgetter("bbox"), records))
-            bbox = np.fromiter(boxes, np.float64, 4 * n).reshape(n, 4)
-        except TypeError:  # UNSET: a record without a box
+        crowd = list(map(attrgetter("iscrowd"), records))
+        if crowd.count(0) == n:  # the common case: a comparison by identity per record
+            iscrowd = np.zeros(n)
+        else:
+            iscrowd = np.array(crowd, np.float64).reshape(n)
+            if (iscrowd == INT64_MIN).any():
+                return False
+        bbox = boxes(records, "bbox")
+        if bbox is None:  # a record without a box, or not four numbers
             return False
         ok = np.zeros(n, np.int8)
+        segmentations = None  # none in the run: the keys of every record are known, without
+        if run.keys is None or "segmentation" in run.keys:
+            segs = list(map(attrgetter("segmentation"), records))
+            if segs.count(UNSET) < n:
+                segmentations = _typed_segmentations(segs)
+                if segmentations is None:
+                    return False
         self._annotations.append((ids, ok, bbox, ok, areas, ok, iscrowd, ok))
-        # no record of the run has a segmentation unless its text names one
-        segs = list(map(attrgetter("segmentation"), records)) if b'"segmentation"' in text else []
-        self._segmentations.append(_segmentations(segs, typed=True) if segs else None)
+        self._segmentations.append(segmentations)
         return True
 
     def parsed_annotations(self, records: list[dict[str, Any]]) -> None:
@@ -164,7 +178,7 @@ class LintBuilder:
             (ann_id, ann_id_state, bbox, bbox_state, area, area_state, iscrowd, iscrowd_state)
         )
         segs = list(map(methodcaller("get", "segmentation", _ABSENT), records))
-        self._segmentations.append(_segmentations(segs, typed=False))
+        self._segmentations.append(_segmentations(segs))
 
     def columns(self, has_info: bool) -> LintColumns:
         annotations = _concatenate(self._annotations, _fields_part(0))
@@ -178,7 +192,9 @@ class LintBuilder:
                     column[start:stop] = values
             start = stop
         images = _concatenate(self._images, (np.zeros(0), np.zeros(0), np.zeros(0, np.int8)))
-        return LintColumns(has_info, *annotations, *segmentations, *images)
+        file_names = list(chain.from_iterable(self._file_names))
+        columns = (*annotations, *segmentations, *images)
+        return LintColumns(has_info, file_names, *columns)
 
 
 def _fields_part(n: int) -> tuple[np.ndarray, ...]:
@@ -259,45 +275,90 @@ def _boxes(boxes: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     return column, state
 
 
-# --- segmentations, typed (Rle structs, lists of floats) or parsed (dicts, any lists) -----
+# --- segmentations: typed (polygons as undecoded text, RLE objects as dicts of it), or parsed
 
 
-def _segmentations(segs: list[Any], *, typed: bool) -> tuple[np.ndarray, ...]:
-    """seg_kind, rle_size, rle_area and the polygon summary of one run's segmentations."""
+def _typed_segmentations(segs: list[Any]) -> tuple[np.ndarray, ...] | None:
+    """seg_kind, rle_size, rle_area and the polygon summary of a typed run's segmentations:
+    the polygons' numbers read by io.numbers, RLE objects (few) decoded and read as parsed
+    records are; None when a polygon is not an array of finite numbers."""
     n = len(segs)
-    kinds, rle_size, areas, *_ = no_segmentation = _no_segmentations(n)
+    columns = _no_segmentations(n)
     types = list(map(type, segs))
-    if not set(types) - {type(_ABSENT), type(msgspec.UNSET), type(None)}:
-        return no_segmentation
+    is_list = np.fromiter(map(is_, types, repeat(list)), bool, n)
+    lists = list(compress(segs, is_list.tolist()))
+    texts = list(chain.from_iterable(lists))
+    read = number_arrays(texts, sum(map(len, texts)) // 2 + 1)  # a number and a comma each
+    if read is None:
+        return None
+    lengths, flat = read
+    per_list = np.fromiter(map(len, lists), np.int64, len(lists))
+    rows = np.flatnonzero(is_list)[per_list > 0]  # [] is no segmentation
+    per_ann = per_list[per_list > 0]
+    columns[0][rows] = SEG_POLYGONS
+    numeric = np.ones(len(texts), bool)
+    _put(columns, rows, _polygon_summary(len(rows), per_ann, lengths, numeric, flat), 3)
+    objects = np.flatnonzero(np.fromiter(map(is_, types, repeat(dict)), bool, n))
+    if len(objects):
+        decoded = [_decoded(segs[row]) for row in objects.tolist()]
+        _put(columns, objects, _segmentations(decoded))
+    return columns
+
+
+def _decoded(rle: dict[str, msgspec.Raw]) -> dict[str, Any]:
+    return {key: msgspec.json.decode(value) for key, value in rle.items()}
+
+
+def _put(
+    columns: tuple[np.ndarray, ...], rows: np.ndarray, part: Sequence[np.ndarray], first: int = 0
+) -> None:
+    """Writes ``part``'s columns (one row per ``rows``) into ``columns`` from ``first`` on."""
+    for column, values in zip(columns[first:], part, strict=True):
+        column[rows] = values
+
+
+def _segmentations(segs: list[Any]) -> tuple[np.ndarray, ...]:
+    """seg_kind, rle_size, rle_area and the polygon summary of parsed segmentations (any
+    JSON values; ABSENT or UNSET where missing)."""
+    n = len(segs)
+    kinds, rle_size, areas, *_ = columns = _no_segmentations(n)
+    types = list(map(type, segs))
+    if not set(types) - {type(_ABSENT), UnsetType, type(None)}:
+        return columns
     is_list = np.fromiter(map(is_, types, repeat(list)), bool, n)
     rows = np.flatnonzero(is_list)
     lists = [segs[row] for row in rows.tolist()]
-    polygonal = np.fromiter(map(bool, lists), bool, len(lists))  # [] is no segmentation
-    if not typed:  # a list of polygons holds only lists
-        polygonal &= np.fromiter((all(type(p) is list for p in s) for s in lists), bool, len(lists))
-        kinds[rows] = np.where(np.fromiter(map(bool, lists), bool, len(lists)), SEG_BAD, SEG_NONE)
+    nonempty = np.fromiter(map(bool, lists), bool, len(lists))  # [] is no segmentation
+    polygonal = nonempty & np.fromiter(
+        (all(type(p) is list for p in s) for s in lists), bool, len(lists)
+    )  # a list of polygons holds only lists
+    kinds[rows] = np.where(nonempty, SEG_BAD, SEG_NONE)
     kinds[rows[polygonal]] = SEG_POLYGONS
     for row in np.flatnonzero(~is_list).tolist():  # RLE objects, few; or anything else
         seg = segs[row]
-        counts = getattr(seg, "counts", None) if typed else _get(seg, "counts")
+        counts = seg.get("counts") if type(seg) is dict else None
         if counts is None:
-            if seg is not _ABSENT and seg is not None and seg is not msgspec.UNSET:
+            if seg is not _ABSENT and seg is not None and seg is not UNSET:
                 kinds[row] = SEG_BAD
             continue
         if not isinstance(counts, (str, list)):
             kinds[row] = SEG_BAD
             continue
         kinds[row] = SEG_RLE_COMPRESSED if type(counts) is str else SEG_RLE
-        size = seg.size if typed else seg.get("size")
+        size = seg.get("size")
         if type(size) is list and len(size) == 2 and all(type(v) is int for v in size):
             rle_size[row] = size
         areas[row] = rle_area(counts)
     polygons = rows[polygonal]
-    return kinds, rle_size, areas, *_polygon_summary(n, polygons, segs, checked=typed)
-
-
-def _get(seg: Any, key: str) -> Any:
-    return seg.get(key) if type(seg) is dict else None
+    polys = [segs[row] for row in polygons.tolist()]
+    parts = list(chain.from_iterable(polys))
+    numeric = np.fromiter((set(map(type, p)) <= _NUMBER for p in parts), bool, len(parts))
+    numbers = chain.from_iterable(compress(parts, numeric.tolist()))
+    per_ann = np.fromiter(map(len, polys), np.int64, len(polys))
+    lengths = np.fromiter(map(len, parts), np.int64, len(parts))
+    flat = np.fromiter(numbers, np.float64, int(lengths[numeric].sum()))
+    _put(columns, polygons, _polygon_summary(len(polygons), per_ann, lengths, numeric, flat), 3)
+    return columns
 
 
 def _no_polygons(n: int) -> tuple[np.ndarray, ...]:
@@ -305,48 +366,37 @@ def _no_polygons(n: int) -> tuple[np.ndarray, ...]:
 
 
 def _polygon_summary(
-    n: int, rows: np.ndarray, segs: list[Any], *, checked: bool
+    m: int, per_ann: np.ndarray, lengths: np.ndarray, numeric: np.ndarray, flat: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """Polygon count, fewest coordinates, odd count and shoelace area of the ``rows``
-    (lists of lists); ``checked``: every coordinate is known to be a float."""
-    count, fewest, odd, area = _no_polygons(n)
-    polys = [segs[row] for row in rows.tolist()]
-    per_ann = np.fromiter(map(len, polys), np.int64, len(polys))
-    parts = list(chain.from_iterable(polys))
-    if not parts:
-        return count, fewest, odd, area
-    owner = np.repeat(rows, per_ann)  # annotation row of every polygon
-    count[rows] = per_ann
-    lengths = np.fromiter(map(len, parts), np.int64, len(parts))
-    if checked:
-        numeric = np.ones(len(parts), bool)
-    else:
-        numeric = np.fromiter((set(map(type, p)) <= _NUMBER for p in parts), bool, len(parts))
-    least = np.full(n, np.iinfo(np.int32).max, np.int64)
-    np.minimum.at(least, owner, lengths)
-    fewest[rows] = least[rows]
-    np.logical_or.at(odd, owner, lengths % 2 == 1)
+    """Polygon count, fewest coordinates, odd count and shoelace area of ``m`` lists of
+    polygons (``per_ann`` polygons each, at least one; of ``lengths`` coordinates; ``numeric``:
+    all of them numbers, which ``flat`` holds one polygon after another). The arithmetic is
+    one and the same for typed and parsed runs, so both give the very same areas."""
+    if not m:
+        return _no_polygons(0)
+    firsts = np.cumsum(per_ann) - per_ann  # each list's first polygon
+    count = per_ann.astype(np.int32)
+    fewest = np.minimum.reduceat(lengths, firsts).astype(np.int32)
+    odd = np.logical_or.reduceat(lengths % 2 == 1, firsts)
+    not_numeric = np.logical_or.reduceat(~numeric, firsts)
     # Shoelace over every polygon at once: coordinates flattened, polygons as offsets.
     usable = numeric & (lengths >= 2)
-    area[rows] = 0.0
-    not_numeric = np.zeros(n, bool)
-    np.logical_or.at(not_numeric, owner, ~numeric)
+    area: np.ndarray = np.zeros(m)
     if usable.any():
         even = lengths - lengths % 2
-        if usable.all() and (even == lengths).all():
-            total = int(lengths.sum())
-            flat = np.fromiter(chain.from_iterable(parts), np.float64, total)
-        else:
-            good = [
-                p[:e] for p, e, u in zip(parts, even.tolist(), usable.tolist(), strict=True) if u
-            ]
-            flat = np.array(list(chain.from_iterable(good)), np.float64)
-        xy = flat.reshape(-1, 2)
+        if not (usable.all() and (even == lengths).all()):  # keep the even part of the usable
+            held = lengths[numeric]
+            polygon = np.repeat(np.flatnonzero(numeric), held)
+            place = np.arange(len(flat)) - np.repeat(np.cumsum(held) - held, held)
+            flat = flat[usable[polygon] & (place < even[polygon])]
+        x, y = flat[0::2], flat[1::2]
         points = even[usable] // 2
-        starts = np.concatenate([[0], np.cumsum(points)[:-1]])
-        following = np.arange(len(xy)) + 1
-        following[starts + points - 1] = starts  # each polygon closes on its first point
-        cross = xy[:, 0] * xy[following, 1] - xy[following, 0] * xy[:, 1]
-        np.add.at(area, owner[usable], np.abs(np.add.reduceat(cross, starts)) / 2)
+        starts = np.cumsum(points) - points
+        last = starts + points - 1
+        cross = np.empty(len(x))
+        cross[:-1] = x[:-1] * y[1:] - x[1:] * y[:-1]
+        cross[last] = x[last] * y[starts] - x[starts] * y[last]  # each closes on its first point
+        owner = np.repeat(np.arange(m), per_ann)  # list of every polygon
+        area = np.bincount(owner[usable], np.abs(np.add.reduceat(cross, starts)) / 2, m)
     area[not_numeric] = np.nan
     return count, fewest, odd, area

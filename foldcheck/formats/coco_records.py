@@ -42,7 +42,7 @@ _SPACE = b" \t\r\n"
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
 # Keys whose value may be an object (RLE segmentations), and the type that counts its keys.
 NESTED = ("segmentation",)
-_NESTED_TYPE = list[msgspec.Raw] | dict[str, msgspec.Raw] | None
+NESTED_TYPE = list[msgspec.Raw] | dict[str, msgspec.Raw] | None
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Run:
     end: int  # byte offset just past its last "}"
     records: list[Any] | None  # typed records; None: they do not fit the types
     text: bytearray  # "[" + the run's records + "]", for the slow way when ``records`` is None
+    keys: tuple[str, ...] | None  # the keys of every record (exactly), when known
 
 
 class DuplicateKey(Exception):
@@ -88,10 +89,11 @@ def record_type(name: str, fields: Sequence[Field], learned: Sequence[str] = ())
 
 
 def _unwanted_type(key: str) -> Any:
-    return _NESTED_TYPE if key in NESTED else msgspec.Raw
+    return NESTED_TYPE if key in NESTED else msgspec.Raw
 
 
 Decoder = msgspec.json.Decoder[list[Any]]
+Strict = tuple[Decoder, tuple[str, ...]]  # see _strict_decoder
 
 
 class ArrayRuns:
@@ -115,13 +117,13 @@ class ArrayRuns:
         while True:
             piece, records, fits_first, closed = self._next_run(position, strict, lenient)
             run_end = position + len(piece) - 2
-            keys = strict[1] if strict else 0
-            if not fits_first or _may_repeat_keys(piece, records or [], keys):
+            keys = strict[1] if strict and fits_first else None
+            if keys is None or _may_repeat_keys(piece, records or [], keys):
                 found = scan_records(memoryview(piece)[1:-1])
                 if found.duplicate_at >= 0:
                     raise DuplicateKey(position + found.duplicate_at, found.duplicate_key)
             release(text, position, run_end)
-            yield Run(first, position, run_end, records, piece)
+            yield Run(first, position, run_end, records, piece, keys)
             first += len(records) if records is not None else _count_records(piece)
             if closed:
                 self.end = run_end + 1
@@ -129,7 +131,7 @@ class ArrayRuns:
             position = _skip_space(text, _skip_space(text, run_end) + 1)  # past the ","
 
     def _next_run(
-        self, position: int, strict: tuple[Decoder, int] | None, lenient: Decoder
+        self, position: int, strict: Strict | None, lenient: Decoder
     ) -> tuple[bytearray, list[Any] | None, bool, bool]:
         """The run at ``position``: its text, records, whether they have the first record's
         keys, and whether the array closes in it."""
@@ -173,7 +175,7 @@ def _closing_bracket(piece: bytearray, message: str) -> int | None:
 
 
 def _decode(
-    piece: bytearray, strict: tuple[Decoder, int] | None, lenient: Decoder
+    piece: bytearray, strict: Strict | None, lenient: Decoder
 ) -> tuple[list[Any] | None, bool]:
     """Typed records (None if the values do not fit the types), and whether every record has
     exactly the first record's keys."""
@@ -193,13 +195,15 @@ def _count_records(piece: bytearray) -> int:
     return len(msgspec.json.decode(piece, type=list[msgspec.Raw]))
 
 
-def _may_repeat_keys(piece: bytearray, records: list[Any], n_keys: int) -> bool:
-    """False when the run cannot repeat a key: its records (each with the n_keys keys of the
-    first, no other) and the objects in their NESTED values (each with at least as many keys
-    as its dict) hold no more keys than that. Every key has a colon after it, so as many
-    colons as keys settle it; else (colons in strings) as many key ends ``":``, when no key
-    has white space before its colon and no string holds an escaped quote."""
-    expected = len(records) * n_keys + _nested_keys(records)
+def _may_repeat_keys(piece: bytearray, records: list[Any], keys: tuple[str, ...]) -> bool:
+    """False when the run cannot repeat a key: its records (each with exactly the ``keys``
+    of the first) and the objects in their NESTED values (each with at least as many keys as
+    its dict) hold no more keys than that. Every key has a colon after it, so as many colons
+    as keys settle it; else (colons in strings) as many key ends ``":``, when no key has
+    white space before its colon and no string holds an escaped quote."""
+    n_keys = len(keys)
+    nested = [key for key in NESTED if key in keys]
+    expected = len(records) * n_keys + _nested_keys(records, nested)
     if not n_keys or piece.count(b":") == expected:
         return not n_keys
     if b"\\" in piece or piece.count(b'":') != expected:
@@ -207,23 +211,19 @@ def _may_repeat_keys(piece: bytearray, records: list[Any], n_keys: int) -> bool:
     return _SPACED_KEY_END.search(piece) is not None
 
 
-def _nested_keys(records: list[Any]) -> int:
-    """Keys of the objects held by the records' NESTED values (as decoded: distinct)."""
-    if not records:
-        return 0
+def _nested_keys(records: list[Any], nested: Sequence[str]) -> int:
+    """Keys of the objects held by the records' ``nested`` values (as decoded: distinct)."""
     total = 0
-    for key in NESTED:
-        if hasattr(records[0], key):
-            values = list(map(attrgetter(key), records))
-            dicts = compress(values, map(is_, map(type, values), repeat(dict)))  # C-level
-            total += sum(map(len, dicts))
+    for key in nested:
+        values = list(map(attrgetter(key), records))
+        dicts = compress(values, map(is_, map(type, values), repeat(dict)))  # C-level
+        total += sum(map(len, dicts))
     return total
 
 
-def _strict_decoder(
-    text: Any, position: int, fields: Sequence[Field], name: str
-) -> tuple[Decoder, int] | None:
-    """A decoder requiring exactly the keys of the first record (None if it cannot be had)."""
+def _strict_decoder(text: Any, position: int, fields: Sequence[Field], name: str) -> Strict | None:
+    """A decoder requiring exactly the keys of the first record, and those keys (None if it
+    cannot be had)."""
     boundary = _BOUNDARY.search(text, position, position + RUN_BYTES)
     if boundary is None:
         return None
@@ -235,7 +235,7 @@ def _strict_decoder(
     struct = record_type(f"{name}_strict", fields, tuple(keys))
     if struct is None:
         return None
-    return msgspec.json.Decoder(list[struct]), len(keys)  # type: ignore[valid-type]
+    return msgspec.json.Decoder(list[struct]), tuple(keys)  # type: ignore[valid-type]
 
 
 def _run_end(text: Any, position: int) -> int:
