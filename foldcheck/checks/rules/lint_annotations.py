@@ -28,24 +28,39 @@ AREA_SLACK = 0.10  # relative: pycocotools rasterises polygons, the shoelace doe
 
 
 class Boxes:
-    """Box geometry shared by several rules, computed once per table."""
+    """Box geometry shared by several rules, computed once per table. Most boxes lie wholly
+    inside their image and are a pixel wide and high at least: FC508-FC511 flag none of them
+    (FC511's tolerance is >= 0), so those rules look only at the other usable boxes, the
+    ``rows`` whose geometry is kept here."""
 
     def __init__(self, t: LintTable) -> None:
         c = t.lint
-        self.x, self.y, self.w, self.h = c.bbox.T
-        self.usable = c.bbox_state == OK
+        x, y, w, h = c.bbox.T
+        image_w, image_h = c.image_width[t.ann_image], c.image_height[t.ann_image]
         with np.errstate(invalid="ignore"):
-            self.positive = self.usable & (self.w > 0) & (self.h > 0)
-        self.image_w = c.image_width[t.ann_image]
-        self.image_h = c.image_height[t.ann_image]
+            plain = (x >= 0) & (y >= 0) & (w >= 1) & (h >= 1)
+            plain &= (x + w <= image_w) & (y + h <= image_h)  # NaN (no image size): not plain
+        usable = c.bbox_state == OK
+        self.rows = rows = np.flatnonzero(usable & ~plain)
+        self.x, self.y, self.w, self.h = x[rows], y[rows], w[rows], h[rows]
+        self.image_w, self.image_h = image_w[rows], image_h[rows]
+        with np.errstate(invalid="ignore"):
+            self.positive = (self.w > 0) & (self.h > 0)  # of ``rows``
+        self.all_positive = usable  # of every annotation: usable and width, height > 0
+        self.all_positive[rows] = self.positive
 
     @cached_property
     def centre_outside(self) -> np.ndarray:
+        """Of ``rows``: a positive box whose centre lies outside its image."""
         cx, cy = self.x + self.w / 2, self.y + self.h / 2
         with np.errstate(invalid="ignore"):
             outside = (cx < 0) | (cy < 0) | (cx > self.image_w) | (cy > self.image_h)
         centre_outside: np.ndarray = self.positive & outside
         return centre_outside
+
+    def hits(self, mask: np.ndarray, describe: Callable[[int], str]) -> Hits:
+        """The annotations of the ``rows`` that ``mask`` (one bool per row) flags."""
+        return Hits("annotations", self.rows[mask], describe)
 
 
 @lru_cache(maxsize=2)
@@ -70,7 +85,10 @@ def repeats(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray
     none = np.zeros(0, np.intp), np.zeros(0, np.intp)
     if len(rows) < 2:
         return none
-    sorted_keys = np.sort(keys[rows])  # no argsort: most files repeat no key
+    valid_keys = keys[rows]
+    if valid_keys.dtype.kind in "iu" and (valid_keys[1:] > valid_keys[:-1]).all():
+        return none  # ids as most files number them: rising, no sort needed
+    sorted_keys = np.sort(valid_keys)  # no argsort: most files repeat no key
     same = sorted_keys[1:] == sorted_keys[:-1]
     if not same.any():
         return none
@@ -202,8 +220,8 @@ def box_not_positive(t: LintTable, s: LintSettings) -> Hits:
     no detection can match it (measured: one zero-width box among 8 lowers the AP of perfect
     detections to 0.78). ``--fix`` drops it."""
     b = boxes(t)
-    return _hits(
-        b.usable & ~b.positive,
+    return b.hits(
+        ~b.positive,
         lambda row: (
             f"{ann_name(t, row)}: box {fmt_box(t.lint.bbox[row])} has width or"
             " height <= 0; torchvision refuses it, MMDetection drops it"
@@ -217,7 +235,7 @@ def box_under_one_pixel(t: LintTable, s: LintSettings) -> Hits:
     ``h < 1``: pycocotools evaluates the object, MMDetection never trains on it.
     ``--fix`` drops it."""
     b = boxes(t)
-    return _hits(
+    return b.hits(
         b.positive & ((b.w < 1) | (b.h < 1)),
         lambda row: (
             f"{ann_name(t, row)}: box {fmt_box(t.lint.bbox[row])} is under 1 pixel"
@@ -232,8 +250,9 @@ def box_outside_image(t: LintTable, s: LintSettings) -> Hits:
     label of an image with a normalised box centre beyond 1.01 or below -0.01 ("non-normalized
     or out of bounds coordinates"). ``--fix`` clips the box, and drops it if under a pixel is
     left."""
-    return _hits(
-        boxes(t).centre_outside,
+    b = boxes(t)
+    return b.hits(
+        b.centre_outside,
         lambda row: (
             f"{ann_name(t, row)}: box {fmt_box(t.lint.bbox[row])} has its centre"
             f" outside its {_fmt_size(t, row)} image; Ultralytics drops every label of the image"
@@ -251,7 +270,7 @@ def box_beyond_image(t: LintTable, s: LintSettings) -> Hits:
     with np.errstate(invalid="ignore"):
         beyond = (b.x < -tol) | (b.y < -tol)
         beyond |= (b.x + b.w > b.image_w + tol) | (b.y + b.h > b.image_h + tol)
-    return _hits(
+    return b.hits(
         b.positive & beyond & ~b.centre_outside,
         lambda row: (
             f"{ann_name(t, row)}: box {fmt_box(t.lint.bbox[row])} reaches beyond its"
@@ -288,17 +307,19 @@ def area_mismatch(t: LintTable, s: LintSettings) -> Hits:
     area over the box's, or far from both the mask's (the polygons', or the pixels of an RLE
     as ``pycocotools.mask.area`` counts them) and the box's, puts the object in the wrong
     bucket."""
-    c, b = t.lint, boxes(t)
-    box_area = b.w * b.h
+    c = t.lint
+    box_area = c.bbox[:, 2] * c.bbox[:, 3]
     rle = (c.seg_kind == SEG_RLE) | (c.seg_kind == SEG_RLE_COMPRESSED)
-    mask_area = np.where(rle, c.rle_area, c.poly_area)
+    masked = rle | (c.seg_kind == SEG_POLYGONS)
     with np.errstate(invalid="ignore"):
-        usable = (c.area_state == OK) & b.positive & (c.area > 0)
+        usable = (c.area_state == OK) & boxes(t).all_positive & (c.area > 0)
         bad = usable & (c.area > box_area * (1 + AREA_SLACK) + 1)
-        masked = usable & ((c.seg_kind == SEG_POLYGONS) | rle) & ~np.isnan(mask_area)
-        near_box = np.abs(c.area - box_area) <= AREA_SLACK * box_area + 1
-        near_mask = np.abs(c.area - mask_area) <= AREA_SLACK * mask_area + 1
-        bad |= masked & ~near_box & ~near_mask
+        if masked.any():  # detection-only files have no mask to compare with
+            mask_area = np.where(rle, c.rle_area, c.poly_area)
+            masked &= usable & ~np.isnan(mask_area)
+            near_box = np.abs(c.area - box_area) <= AREA_SLACK * box_area + 1
+            near_mask = np.abs(c.area - mask_area) <= AREA_SLACK * mask_area + 1
+            bad |= masked & ~near_box & ~near_mask
 
     def describe(row: int) -> str:
         text = f'{ann_name(t, row)}: "area" {_num(c.area[row])}, but its box\'s is'
@@ -349,16 +370,19 @@ def rle_size_mismatch(t: LintTable, s: LintSettings) -> Hits:
     the mask with it: a transposed or stale size gives another mask than the one drawn."""
     c = t.lint
     rle = (c.seg_kind == SEG_RLE) | (c.seg_kind == SEG_RLE_COMPRESSED)
-    b = boxes(t)
-    with np.errstate(invalid="ignore"):
-        bad = rle & ((c.rle_size[:, 0] != b.image_h) | (c.rle_size[:, 1] != b.image_w))
-    return _hits(
-        bad,
-        lambda row: (
+    rows = np.flatnonzero(rle)
+    size = np.stack([c.image_height, c.image_width], axis=1)[t.ann_image[rows]]  # [h, w]
+    bad = (c.rle_size[rows] != size).any(axis=1)
+
+    def describe(row: int) -> str:
+        image = int(t.ann_image[row])
+        height, width = _num(c.image_height[image]), _num(c.image_width[image])
+        return (
             f"{ann_name(t, row)}: RLE size {c.rle_size[row].tolist()} is not its"
-            f" image's [height, width] [{_num(b.image_h[row])}, {_num(b.image_w[row])}]"
-        ),
-    )
+            f" image's [height, width] [{height}, {width}]"
+        )
+
+    return Hits("annotations", rows[bad], describe)
 
 
 @lint_rule("FC517", "segmentation-malformed", "error", '"segmentation" is neither polygons nor RLE')
@@ -405,12 +429,21 @@ def duplicate_boxes(t: LintTable, s: LintSettings) -> Hits:
 
 
 def row_hash(image: np.ndarray, klass: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """One uint64 per (image, class, box): a multiply-xor mix of the floats' bits."""
-    bits = np.ascontiguousarray(box + 0.0).view(np.uint64)  # + 0.0: -0.0 == 0.0
-    h: np.ndarray = image.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    h ^= klass.astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
-    for column in range(4):
-        h ^= bits[:, column]
-        h *= np.uint64(0x100000001B3)
-        h ^= h >> np.uint64(29)
+    """One uint64 per (image, class, box): each value, the floats as their bits, times its
+    own odd constant, summed modulo 2**64. Equal rows give equal hashes; callers compare the
+    rows that share one."""
+    h: np.ndarray = image.astype(np.uint64)
+    h *= np.uint64(0x9E3779B97F4A7C15)
+    scratch = klass.astype(np.uint64)
+    scratch *= np.uint64(0xC2B2AE3D27D4EB4F)
+    h += scratch
+    for coordinate, odd in zip(box.T, _ODD, strict=True):
+        np.add(coordinate, 0.0, out=scratch.view(np.float64))  # + 0.0: -0.0 == 0.0
+        scratch *= odd
+        h += scratch
     return h
+
+
+_ODD = tuple(
+    map(np.uint64, (0x165667B19E3779F9, 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0x100000001B3))
+)
