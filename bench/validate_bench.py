@@ -5,13 +5,16 @@
 
 Per preset, in fresh interpreters taking turns (``--runs`` of each): split's load
 (``formats.coco.load_dataset``, the "load" column of bench/run.py); with ``--baseline REV``,
-the same load of the code at REV (a ``git archive`` of it, first on ``sys.path``), to show the
-lint decoding costs split nothing; and validate's whole pipeline as the command runs it, each
+the same load and validate's pipeline of the code at REV (a ``git archive`` of it, first on
+``sys.path``), to show the lint decoding costs split nothing and what validate took before;
+and validate's whole pipeline as the command runs it, each
 phase timed inside the child with the garbage collector paused as the CLI pauses it: the read
 (``load_lint_table``: the one pass over the file that also decodes the lint columns), every
 COCO lint rule, the findings (capped as the CLI shows them, with their places); and the whole
-``foldcheck validate FILE`` command, from spawn to exit. Medians; the ratio is validate's
-pipeline over split's load. Writes --out/validate_results.md and --out/validate_results.json.
+``foldcheck validate FILE`` command, from spawn to exit. Times are medians. The ratio is the
+median over the turns of each turn's validate pipeline over its split's load: the two run one
+after the other, so a change of the machine's speed between turns (seen here: 30 % within a
+minute) does not enter it. Writes --out/validate_results.md and --out/validate_results.json.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ print(json.dumps({"load": time.perf_counter() - start, "annotations": dataset.n_
 VALIDATE = """
 import gc, json, sys, time
 from pathlib import Path
+if len(sys.argv) > 2:
+    sys.path.insert(0, sys.argv[2])  # the baseline's tree
 gc.disable()
 from foldcheck.checks.lint import LintSettings, lint_findings, run_lint
 from foldcheck.core.findings import MOST_PER_RULE
@@ -77,12 +82,13 @@ def child(script: str, data: Path, timeout_s: float, *extra: str) -> dict[str, A
 def time_preset(
     preset: Preset, runs: int, timeout_s: float, baseline: Path | None
 ) -> dict[str, Any]:
-    loads, base_loads, validates, commands = [], [], [], []
+    loads, base_loads, validates, base_validates, commands = [], [], [], [], []
     for _ in range(runs):
         loads.append(child(LOAD, preset.data, timeout_s))
+        validates.append(child(VALIDATE, preset.data, timeout_s))
         if baseline:
             base_loads.append(child(LOAD, preset.data, timeout_s, str(baseline)))
-        validates.append(child(VALIDATE, preset.data, timeout_s))
+            base_validates.append(child(VALIDATE, preset.data, timeout_s, str(baseline)))
         command = run_timed([*foldcheck_command(), "validate", str(preset.data)], timeout_s)
         if command.returncode not in (0, 1):
             raise RuntimeError(f"foldcheck validate: {command.failure()}")
@@ -91,14 +97,20 @@ def time_preset(
     def median(rows: list[dict[str, Any]], key: str) -> float:
         return statistics.median(row[key] for row in rows)
 
+    def turn_ratio(validated: list[dict[str, Any]], loaded: list[dict[str, Any]]) -> float:
+        pairs = zip(validated, loaded, strict=True)
+        return statistics.median(run["validate"] / load["load"] for run, load in pairs)
+
     load, validate = median(loads, "load"), median(validates, "validate")
     return {
         "annotations": loads[0]["annotations"],
         "runs": runs,
         "load_s": load,
         "validate_s": validate,
-        "ratio": validate / load,
+        "ratio": turn_ratio(validates, loads),
+        "baseline_ratio": turn_ratio(base_validates, base_loads) if base_loads else None,
         "baseline_load_s": median(base_loads, "load") if base_loads else None,
+        "baseline_validate_s": median(base_validates, "validate") if base_validates else None,
         "phases_s": {k: median(validates, k) for k in ("read", "rules", "findings")},
         "command_s": median(commands, "wall"),
         "command_peak_rss_mb": median(commands, "peak_rss_mb"),
@@ -106,6 +118,7 @@ def time_preset(
         "raw": {
             "load": loads,
             "baseline_load": base_loads,
+            "baseline_validate": base_validates,
             "validate": validates,
             "command": commands,
         },
@@ -117,20 +130,26 @@ def render(results: dict[str, Any]) -> str:
     lines = [
         f"## foldcheck validate at {results['commit']}",
         "",
-        f"| preset | split's load | split's load at {base or '-'} | validate: read (one pass,"
-        " lint columns included) | rules | findings | validate (all) | validate / load "
-        "| whole `foldcheck validate` |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"| preset | split's load | validate: read (one pass, lint columns included) | rules "
+        "| findings | validate (all) | validate / load | whole `foldcheck validate` "
+        f"| at {base or '-'}: split's load | validate | validate / load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, row in results["presets"].items():
         if "error" in row:
-            lines.append(f"| {name} | failed: {row['error']} |||||||")
+            lines.append(f"| {name} | failed: {row['error']} |||||||||")
             continue
-        p = row["phases_s"]
+        p, base_load, base_validate = (
+            row["phases_s"],
+            row["baseline_load_s"],
+            row["baseline_validate_s"],
+        )
+        base_ratio = row["baseline_ratio"]
         lines.append(
-            f"| {name} | {seconds(row['load_s'])} | {seconds(row['baseline_load_s'])} | "
+            f"| {name} | {seconds(row['load_s'])} | "
             f"{seconds(p['read'])} | {seconds(p['rules'])} | {seconds(p['findings'])} | "
-            f"{seconds(row['validate_s'])} | {times(row['ratio'])} | {seconds(row['command_s'])} |"
+            f"{seconds(row['validate_s'])} | {times(row['ratio'])} | {seconds(row['command_s'])} | "
+            f"{seconds(base_load)} | {seconds(base_validate)} | {times(base_ratio)} |"
         )
     lines += ["", f"Medians of {results['runs']} runs of each, taking turns, on {results['host']}."]
     return "\n".join(lines) + "\n"
