@@ -1,9 +1,10 @@
 """The columns COCO lint rules read (``LintColumns``), decoded by the reader in its own pass
 over the file (``formats.coco.load_lint_table``), a run of records at a time.
 
-The reader decodes the typed fields below with the ones split needs. A run whose records all
-have an integer id, four numbers of box, an area and an iscrowd (the common case) takes the
-fast way: numpy over the typed values, every state OK. Any other run (a field missing, a
+The reader decodes the typed fields below with the ones split needs; boxes and polygons stay
+undecoded text, whose numbers ``io.numbers`` reads straight into arrays. A run whose records
+all have an integer id, four numbers of box, an area and an iscrowd (the common case) takes
+the fast way: numpy over the typed values, every state OK. Any other run (a field missing, a
 string where a number belongs, a box of three numbers) is parsed whole and read field by
 field, so that each record gets its state. Polygons are summarised per run (count, fewest
 coordinates, odd, shoelace area) and not kept; RLE masks get the area pycocotools gives them.

@@ -311,6 +311,7 @@ def area_mismatch(t: LintTable, s: LintSettings) -> Hits:
     box_area = c.bbox[:, 2] * c.bbox[:, 3]
     rle = (c.seg_kind == SEG_RLE) | (c.seg_kind == SEG_RLE_COMPRESSED)
     masked = rle | (c.seg_kind == SEG_POLYGONS)
+    mask_area = c.poly_area  # read only where masked
     with np.errstate(invalid="ignore"):
         usable = (c.area_state == OK) & boxes(t).all_positive & (c.area > 0)
         bad = usable & (c.area > box_area * (1 + AREA_SLACK) + 1)
