@@ -349,6 +349,40 @@ def test_boolean_id_is_rejected(command: str, tmp_path: Path, capsys) -> None:
     _assert_one_error_line(err, case, named)
 
 
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("box", '"bbox": [1, 2, NUMBER, 4]'),
+        ("polygon", '"bbox": [1, 2, 3, 4], "segmentation": [[0, 0, NUMBER, 0, 5, 5]]'),
+        ("rle", '"bbox": [1, 2, 3, 4], "segmentation": {"counts": [0, NUMBER], "size": [9, 9]}'),
+    ],
+)
+def test_a_number_beyond_any_double_is_one_line_at_its_place(
+    where: str, value: str, tmp_path: Path, capsys
+) -> None:
+    """json.loads reads 1e400 as infinity, and pycocotools then computes with it; validate
+    names it (a non-ASCII note before it: columns count characters)."""
+    record = (
+        '{"note": "\u00e9\u00e9", "id": 2, "image_id": 1, "category_id": 1, "area": 12,'
+        f' "iscrowd": 0, {value.replace("NUMBER", "1e400")}}}'
+    )
+    text = (
+        '{"images": [{"id": 1, "file_name": "a.jpg", "width": 9, "height": 9}],\n'
+        '"annotations": [{"id": 1, "image_id": 1, "category_id": 1, "area": 12, "iscrowd": 0,'
+        f' "bbox": [1, 2, 3, 4]}},\n{record}],\n"categories": [{{"id": 1, "name": "c"}}]}}'
+    )
+    path = tmp_path / "d.json"
+    path.write_text(text, "utf-8")
+    before = sorted(tmp_path.iterdir())
+    assert main(["validate", str(path)]) == 2
+    _, err = capsys.readouterr()
+    place = f"{path}:3:{record.index('1e400') + 1}"
+    assert (
+        err == f"{place}: error: cannot read this value: number is infinity when parsed as double\n"
+    )
+    assert sorted(tmp_path.iterdir()) == before
+
+
 def test_id_beyond_2_64_is_reported_as_out_of_range(capsys) -> None:
     assert main(["validate", str(CORPUS / "huge_id_2_64.json")]) == 2
     _, err = capsys.readouterr()

@@ -193,7 +193,7 @@ class _ArrayColumns:
             if key == "images":
                 self._images.append(self._image_run(run))
             else:
-                self._annotations.append(_annotation_run(run, self.path, self.lint))
+                self._annotations.append(_annotation_run(run, self.text, self.path, self.lint))
         self.runs[key] = tuple(places)
         return runs.end
 
@@ -206,7 +206,7 @@ class _ArrayColumns:
             else:
                 if self.lint is None or self.lint.typed_images(run.records):
                     return ids
-        records = orjson.loads(run.text)
+        records = _parsed(run, self.text, self.path)
         ids = _int_column(records, "images", "id", self.path, run.first)
         if self.lint is not None:
             self.lint.parsed_images(records)
@@ -229,7 +229,9 @@ class _ArrayColumns:
         )
 
 
-def _annotation_run(run: Run, path: Path, lint: LintBuilder | None) -> tuple[np.ndarray, ...]:
+def _annotation_run(
+    run: Run, text: Any, path: Path, lint: LintBuilder | None
+) -> tuple[np.ndarray, ...]:
     if run.records is not None:
         try:
             columns = (
@@ -243,10 +245,10 @@ def _annotation_run(run: Run, path: Path, lint: LintBuilder | None) -> tuple[np.
         else:
             # Areas missing (or not numbers): the boxes decide, read the slow way below.
             if not np.isnan(columns[2]).any() and (
-                lint is None or lint.typed_annotations(run, columns[3], columns[2])
+                lint is None or lint.typed_annotations(run.records, columns[3], columns[2])
             ):
                 return columns
-    records = orjson.loads(run.text)
+    records = _parsed(run, text, path)
     columns = (
         _int_column(records, "annotations", "image_id", path, run.first),
         _int_column(records, "annotations", "category_id", path, run.first),
@@ -256,6 +258,19 @@ def _annotation_run(run: Run, path: Path, lint: LintBuilder | None) -> tuple[np.
     if lint is not None:
         lint.parsed_annotations(records)
     return columns
+
+
+def _parsed(run: Run, text: Any, path: Path) -> list[Any]:
+    """The run's records parsed whole, the slow way. Its text is valid JSON (the decoder read
+    it), so what orjson refuses is a value it cannot hold, such as a number beyond any double:
+    an InputError at that value."""
+    try:
+        records: list[Any] = orjson.loads(run.text)
+    except orjson.JSONDecodeError as error:
+        before = bytes(run.text).decode("utf-8")[: error.pos].encode("utf-8")  # pos: characters
+        line, col = jsontext.line_col(text, run.start - 1 + len(before))  # the run's text: "[" + it
+        raise InputError(f"cannot read this value: {error.msg}", path, line=line, col=col) from None
+    return records
 
 
 def _optional_ids(records: list[dict[str, Any]]) -> np.ndarray:

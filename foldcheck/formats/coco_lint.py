@@ -24,7 +24,7 @@ from msgspec import UNSET, UnsetType
 
 from foldcheck.core.dataset import Dataset
 from foldcheck.formats.coco_places import RecordPlaces
-from foldcheck.formats.coco_records import NESTED_TYPE, Field, Run
+from foldcheck.formats.coco_records import NESTED_TYPE, Field
 from foldcheck.formats.coco_rle import rle_area
 from foldcheck.io.numbers import boxes, number_arrays
 
@@ -141,10 +141,9 @@ class LintBuilder:
         names = map(methodcaller("get", "file_name"), records)
         self._file_names.append([name if type(name) is str else "" for name in names])
 
-    def typed_annotations(self, run: Run, ids: np.ndarray, areas: np.ndarray) -> bool:
+    def typed_annotations(self, records: list[Any], ids: np.ndarray, areas: np.ndarray) -> bool:
         """Takes a typed run (``ids``, ``areas``: split's columns of it); False (nothing
         taken) when some record lacks a field, which the parsed run then tells apart."""
-        records = run.records or []
         n = len(records)
         if (ids == INT64_MIN).any() or np.isnan(areas).any():
             return False
@@ -159,13 +158,12 @@ class LintBuilder:
         if bbox is None:  # a record without a box, or not four numbers
             return False
         ok = np.zeros(n, np.int8)
-        segmentations = None  # none in the run: the keys of every record are known, without
-        if run.keys is None or "segmentation" in run.keys:
-            segs = list(map(attrgetter("segmentation"), records))
-            if segs.count(UNSET) < n:
-                segmentations = _typed_segmentations(segs)
-                if segmentations is None:
-                    return False
+        segmentations = None  # None: no record of the run has one
+        segs = list(map(attrgetter("segmentation"), records))
+        if segs.count(UNSET) < n:
+            segmentations = _typed_segmentations(segs)
+            if segmentations is None:
+                return False
         self._annotations.append((ids, ok, bbox, ok, areas, ok, iscrowd, ok))
         self._segmentations.append(segmentations)
         return True
@@ -282,7 +280,8 @@ def _boxes(boxes: list[Any]) -> tuple[np.ndarray, np.ndarray]:
 def _typed_segmentations(segs: list[Any]) -> tuple[np.ndarray, ...] | None:
     """seg_kind, rle_size, rle_area and the polygon summary of a typed run's segmentations:
     the polygons' numbers read by io.numbers, RLE objects (few) decoded and read as parsed
-    records are; None when a polygon is not an array of finite numbers."""
+    records are; None when a polygon is not an array of finite numbers, or an RLE object
+    holds a number beyond any double."""
     n = len(segs)
     columns = _no_segmentations(n)
     types = list(map(type, segs))
@@ -301,7 +300,10 @@ def _typed_segmentations(segs: list[Any]) -> tuple[np.ndarray, ...] | None:
     _put(columns, rows, _polygon_summary(len(rows), per_ann, lengths, numeric, flat), 3)
     objects = np.flatnonzero(np.fromiter(map(is_, types, repeat(dict)), bool, n))
     if len(objects):
-        decoded = [_decoded(segs[row]) for row in objects.tolist()]
+        try:
+            decoded = [_decoded(segs[row]) for row in objects.tolist()]
+        except msgspec.DecodeError:  # a number beyond any double: the parsed way names it
+            return None
         _put(columns, objects, _segmentations(decoded))
     return columns
 

@@ -59,7 +59,6 @@ class Run:
     end: int  # byte offset just past its last "}"
     records: list[Any] | None  # typed records; None: they do not fit the types
     text: bytearray  # "[" + the run's records + "]", for the slow way when ``records`` is None
-    keys: tuple[str, ...] | None  # the keys of every record (exactly), when known
 
 
 class DuplicateKey(Exception):
@@ -123,7 +122,7 @@ class ArrayRuns:
                 if found.duplicate_at >= 0:
                     raise DuplicateKey(position + found.duplicate_at, found.duplicate_key)
             release(text, position, run_end)
-            yield Run(first, position, run_end, records, piece, keys)
+            yield Run(first, position, run_end, records, piece)
             first += len(records) if records is not None else _count_records(piece)
             if closed:
                 self.end = run_end + 1
@@ -196,11 +195,12 @@ def _count_records(piece: bytearray) -> int:
 
 
 def _may_repeat_keys(piece: bytearray, records: list[Any], keys: tuple[str, ...]) -> bool:
-    """False when the run cannot repeat a key: its records (each with exactly the ``keys``
-    of the first) and the objects in their NESTED values (each with at least as many keys as
-    its dict) hold no more keys than that. Every key has a colon after it, so as many colons
-    as keys settle it; else (colons in strings) as many key ends ``":``, when no key has
-    white space before its colon and no string holds an escaped quote."""
+    """False when the run cannot repeat a key. Its records each hold the first record's
+    ``keys`` (and may hold wanted fields besides), the objects in their NESTED values at least
+    as many keys as their dicts: if the text holds no more keys than that, none repeats.
+    Every key has a colon after it, so as many colons as keys settle it; else (colons in
+    strings) as many key ends ``":``, when no key has white space before its colon and no
+    string holds an escaped quote."""
     n_keys = len(keys)
     nested = [key for key in NESTED if key in keys]
     expected = len(records) * n_keys + _nested_keys(records, nested)
