@@ -18,9 +18,9 @@ from foldcheck.checks.lint import Result
 from foldcheck.checks.rules.lint_annotations import (
     AREA_SLACK,
     ann_name,
+    box_repeats,
     fmt_box,
     repeats,
-    row_hash,
 )
 from foldcheck.formats.coco_edit import Edits
 from foldcheck.formats.coco_lint import OK, SEG_POLYGONS, SEG_RLE, SEG_RLE_COMPRESSED, LintTable
@@ -147,13 +147,8 @@ def _drop_degenerate(
 def _drop_duplicates(t: LintTable, box: np.ndarray, p: FixPlan) -> None:
     """Copies among the boxes that stay, as they will be written (clipping can make one)."""
     kept = ~p.edits.drop & (t.lint.bbox_state == OK)
-    later, first = repeats(row_hash(t.ann_image, t.ann_class, box), kept)
-    same = (
-        (t.ann_image[later] == t.ann_image[first])
-        & (t.ann_class[later] == t.ann_class[first])
-        & (box[later] == box[first]).all(axis=1)
-    )
-    for row, original in zip(later[same].tolist(), first[same].tolist(), strict=True):
+    later, first = box_repeats(t.ann_image, t.ann_class, box, kept)
+    for row, original in zip(later.tolist(), first.tolist(), strict=True):
         p.drop(row, "FC518", f"dropped {ann_name(t, row)}, a copy of {ann_name(t, original)}")
 
 

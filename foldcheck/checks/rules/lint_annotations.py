@@ -410,14 +410,7 @@ def duplicate_boxes(t: LintTable, s: LintSettings) -> Hits:
     A warning, not an error, because published exports carry them (chess/train.json has
     one). ``--fix`` drops the copy."""
     c = t.lint
-    later, first = repeats(row_hash(t.ann_image, t.ann_class, c.bbox), c.bbox_state == OK)
-    # equal hashes are checked for equality: a collision is not a duplicate
-    same = (
-        (t.ann_image[later] == t.ann_image[first])
-        & (t.ann_class[later] == t.ann_class[first])
-        & (c.bbox[later] == c.bbox[first]).all(axis=1)
-    )
-    later, first = later[same], first[same]
+    later, first = box_repeats(t.ann_image, t.ann_class, c.bbox, c.bbox_state == OK)
     first_of = dict(zip(later.tolist(), first.tolist(), strict=True))
     return Hits(
         "annotations",
@@ -429,17 +422,41 @@ def duplicate_boxes(t: LintTable, s: LintSettings) -> Hits:
     )
 
 
+def box_repeats(
+    image: np.ndarray, klass: np.ndarray, box: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose (image, class, box) equals an earlier valid row's, in file order, and that
+    earlier row (the first with it). A hash finds the rows that may repeat; those few are
+    then grouped by their values, so a collision neither makes a repeat nor hides one."""
+    later, first = repeats(row_hash(image, klass, box), valid)
+    rows = np.union1d(later, first)  # every row whose hash another shares
+    if not len(rows):
+        return later, first
+    # by image, class, box, then row: each group of equal rows together, its first row first
+    keys = (rows, *box[rows].T[::-1], klass[rows], image[rows])
+    rows = rows[np.lexsort(keys)]
+    same = (image[rows][1:] == image[rows][:-1]) & (klass[rows][1:] == klass[rows][:-1])
+    same &= (box[rows][1:] == box[rows][:-1]).all(axis=1)
+    starts = np.concatenate([[True], ~same])
+    first_of_group = rows[np.maximum.accumulate(np.where(starts, np.arange(len(rows)), 0))]
+    later, first = rows[~starts], first_of_group[~starts]
+    by_file = np.argsort(later, kind="stable")
+    return later[by_file], first[by_file]
+
+
 def row_hash(image: np.ndarray, klass: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """One uint64 per (image, class, box): each value, the floats as their bits, times its
-    own odd constant, summed modulo 2**64. Equal rows give equal hashes; callers compare the
-    rows that share one."""
+    """One uint64 per (image, class, box): each value (the floats as their bits) folded onto
+    its low half and times its own odd constant, summed modulo 2**64. Equal rows hash alike."""
     h: np.ndarray = image.astype(np.uint64)
     h *= np.uint64(0x9E3779B97F4A7C15)
     scratch = klass.astype(np.uint64)
     scratch *= np.uint64(0xC2B2AE3D27D4EB4F)
     h += scratch
+    high = np.empty_like(scratch)
     for coordinate, odd in zip(box.T, _ODD, strict=True):
         np.add(coordinate, 0.0, out=scratch.view(np.float64))  # + 0.0: -0.0 == 0.0
+        np.right_shift(scratch, np.uint64(32), out=high)  # whole numbers' low bits are 0
+        scratch ^= high
         scratch *= odd
         h += scratch
     return h
