@@ -7,12 +7,13 @@ import json
 import math
 import shutil
 import sysconfig
+from pathlib import Path
 from typing import Any
 
 import msgspec
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from foldcheck.io import numbers
@@ -85,6 +86,7 @@ def arrays(draw: st.DrawFn) -> bytes:
 
 
 @pytest.mark.parametrize("way", WAYS)
+@settings(deadline=None)  # a shared 2-core machine: no time limit per example
 @given(texts=st.lists(arrays(), max_size=6))
 def test_numbers_are_the_doubles_json_loads_gives(way: FillArrays, texts: list[bytes]) -> None:
     _assert_same(_read(way, texts), _expected(texts))
@@ -186,6 +188,10 @@ def test_the_compiled_reader_checks_its_buffers() -> None:
         pytest.skip("built without a C compiler")
     with pytest.raises(ValueError, match="lengths must hold len\\(texts\\) int64s"):
         fill([b"[1, 2, 3, 4]"], np.empty(2, np.int64), np.empty(4), None)
+    with pytest.raises(ValueError, match="lengths must hold len\\(texts\\) int64s"):
+        fill([b"[1]"], np.empty(1, np.int32), np.empty(4), None)
+    with pytest.raises(ValueError, match="values must hold float64s"):
+        fill([b"[1]"], np.empty(1, np.int64), np.empty(4, np.float32), None)
     with pytest.raises(ValueError, match="read-only"):
         fill([b"[1]"], np.empty(1, np.int64), np.frombuffer(b"\0" * 32), None)
     long = b"[1." + b"1" * 70 + b"]"  # a number of 64 characters or more: the slow way's
@@ -199,4 +205,6 @@ def test_an_install_with_a_c_compiler_builds_the_reader() -> None:
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler})")
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
+        pytest.skip("no Python headers (python3-dev)")
     assert numbers.fill_arrays_compiled is not None

@@ -11,6 +11,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 static const double POWERS_OF_TEN[] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
@@ -121,6 +122,14 @@ static Py_ssize_t read_array(const char *p, const char *end, double *values, Py_
     return skip_space(p, end) == end ? length : -1;
 }
 
+/* Whether the buffer holds 8-byte items of one of the struct module's ``codes`` (native). */
+static int is_format(const Py_buffer *view, const char *codes) {
+    const char *format = view->format;
+    if (format[0] == '@' || format[0] == '=') format++;
+    return view->itemsize == 8 && format[0] != '\0' && format[1] == '\0' &&
+           strchr(codes, format[0]) != NULL;
+}
+
 PyDoc_STRVAR(fill_arrays_doc,
              "fill_arrays(texts, lengths, values, attribute=None) -> int\n\n"
              "Reads each of the sequence ``texts`` (bytes-like JSON values; with ``attribute``,\n"
@@ -135,33 +144,39 @@ static PyObject *fill_arrays(PyObject *Py_UNUSED(module), PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOO|O:fill_arrays", &texts, &lengths_target, &values_target,
                           &attribute))
         return NULL;
-    PyObject *sequence = PySequence_Fast(texts, "fill_arrays: texts must be a sequence");
+    /* A tuple: nothing an attribute's getter runs can change it under the loop. */
+    PyObject *sequence = PySequence_Tuple(texts);
     if (sequence == NULL) return NULL;
+    const int flags = PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT;
     Py_buffer lengths_view, values_view;
-    if (PyObject_GetBuffer(lengths_target, &lengths_view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+    if (PyObject_GetBuffer(lengths_target, &lengths_view, flags) < 0) {
         Py_DECREF(sequence);
         return NULL;
     }
-    if (PyObject_GetBuffer(values_target, &values_view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+    if (PyObject_GetBuffer(values_target, &values_view, flags) < 0) {
         PyBuffer_Release(&lengths_view);
         Py_DECREF(sequence);
         return NULL;
     }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(sequence);
+    Py_ssize_t n = PyTuple_GET_SIZE(sequence);
     PyObject *result = NULL;
-    if (lengths_view.len != n * (Py_ssize_t)sizeof(int64_t)) {
+    if (!is_format(&lengths_view, "lq") || lengths_view.len != n * (Py_ssize_t)sizeof(int64_t)) {
         PyErr_SetString(PyExc_ValueError, "fill_arrays: lengths must hold len(texts) int64s");
+        goto done;
+    }
+    if (!is_format(&values_view, "d")) {
+        PyErr_SetString(PyExc_ValueError, "fill_arrays: values must hold float64s");
         goto done;
     }
     int64_t *lengths = (int64_t *)lengths_view.buf;
     double *values = (double *)values_view.buf;
     Py_ssize_t room = values_view.len / (Py_ssize_t)sizeof(double), written = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(sequence, i);
+        PyObject *item = PyTuple_GET_ITEM(sequence, i);
         if (attribute != Py_None && (item = PyObject_GetAttr(item, attribute)) == NULL) goto done;
         Py_buffer text;
         int got = PyObject_GetBuffer(item, &text, PyBUF_SIMPLE);
-        if (attribute != Py_None) Py_DECREF(item); /* the record still holds it */
+        if (attribute != Py_None) Py_DECREF(item); /* the view holds its own reference */
         if (got < 0) {
             PyErr_Clear(); /* not bytes-like (UNSET: no value): the caller's slow way */
             written = -1;
