@@ -187,8 +187,7 @@ class LintBuilder:
         for fields, part in zip(self._annotations, self._segmentations, strict=True):
             stop = start + len(fields[0])
             if part is not None:
-                for column, values in zip(segmentations, part, strict=True):
-                    column[start:stop] = values
+                _put(segmentations, slice(start, stop), part)
             start = stop
         images = _concatenate(self._images, (np.zeros(0), np.zeros(0), np.zeros(0, np.int8)))
         file_names = list(chain.from_iterable(self._file_names))
@@ -313,7 +312,10 @@ def _decoded(rle: dict[str, msgspec.Raw]) -> dict[str, Any]:
 
 
 def _put(
-    columns: tuple[np.ndarray, ...], rows: np.ndarray, part: Sequence[np.ndarray], first: int = 0
+    columns: tuple[np.ndarray, ...],
+    rows: np.ndarray | slice,
+    part: Sequence[np.ndarray],
+    first: int = 0,
 ) -> None:
     """Writes ``part``'s columns (one row per ``rows``) into ``columns`` from ``first`` on."""
     for column, values in zip(columns[first:], part, strict=True):

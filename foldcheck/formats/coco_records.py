@@ -7,8 +7,9 @@ is made for them; a run is a few MB of text, so its transient objects stay few. 
 the run does not parse and is extended to the next guess.
 
 msgspec keeps the last of duplicate keys, so each run is checked for them. The fast gate: when
-every record of the run has exactly the keys of the array's first record (decoded against a
-type that declares all of them, required, and forbids any other), the run has no backslash, and
+every record of the run has the keys of the array's first record (decoded against a type that
+declares all of them, required, and forbids any other but the wanted fields the first record
+lacks, which may or may not be there), the run has no backslash, and
 it holds as many ``":`` key ends as records times keys, then no key can repeat (every key ends
 in ``":`` unless written with white space before its colon, which a count of colons rules
 out). The values of ``NESTED`` keys (COCO's RLE segmentations are objects) are decoded one
@@ -177,7 +178,7 @@ def _decode(
     piece: bytearray, strict: Strict | None, lenient: Decoder
 ) -> tuple[list[Any] | None, bool]:
     """Typed records (None if the values do not fit the types), and whether every record has
-    exactly the first record's keys."""
+    the first record's keys (and, of other keys, only wanted fields)."""
     if strict is not None:
         try:
             return strict[0].decode(piece), True
@@ -222,8 +223,8 @@ def _nested_keys(records: list[Any], nested: Sequence[str]) -> int:
 
 
 def _strict_decoder(text: Any, position: int, fields: Sequence[Field], name: str) -> Strict | None:
-    """A decoder requiring exactly the keys of the first record, and those keys (None if it
-    cannot be had)."""
+    """A decoder requiring the keys of the first record (and refusing any other but wanted
+    fields), and those keys; None if it cannot be had."""
     boundary = _BOUNDARY.search(text, position, position + RUN_BYTES)
     if boundary is None:
         return None

@@ -97,9 +97,14 @@ def repeats(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray
     involved = rows[np.isin(keys[rows], repeated)]
     involved = involved[np.lexsort((involved, keys[involved]))]
     k = keys[involved]
-    starts = np.concatenate([[True], k[1:] != k[:-1]])
-    first = involved[np.maximum.accumulate(np.where(starts, np.arange(len(k)), 0))]
-    later, first = involved[~starts], first[~starts]
+    return _later_and_first(involved, np.concatenate([[True], k[1:] != k[:-1]]))
+
+
+def _later_and_first(ordered: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of rows sorted into groups of equal ones, each group's first row leading (``starts``
+    marks it): the later rows in file order, and the first row of each one's group."""
+    first = ordered[np.maximum.accumulate(np.where(starts, np.arange(len(ordered)), 0))]
+    later, first = ordered[~starts], first[~starts]
     by_file = np.argsort(later, kind="stable")
     return later[by_file], first[by_file]
 
@@ -437,11 +442,7 @@ def box_repeats(
     rows = rows[np.lexsort(keys)]
     same = (image[rows][1:] == image[rows][:-1]) & (klass[rows][1:] == klass[rows][:-1])
     same &= (box[rows][1:] == box[rows][:-1]).all(axis=1)
-    starts = np.concatenate([[True], ~same])
-    first_of_group = rows[np.maximum.accumulate(np.where(starts, np.arange(len(rows)), 0))]
-    later, first = rows[~starts], first_of_group[~starts]
-    by_file = np.argsort(later, kind="stable")
-    return later[by_file], first[by_file]
+    return _later_and_first(rows, np.concatenate([[True], ~same]))
 
 
 def row_hash(image: np.ndarray, klass: np.ndarray, box: np.ndarray) -> np.ndarray:
