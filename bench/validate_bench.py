@@ -4,7 +4,7 @@
                                    [--baseline REV]
 
 Per preset, in fresh interpreters taking turns (``--runs`` of each): split's load
-(``formats.coco.load_dataset``, the "load" column of bench/run.py); with ``--baseline REV``,
+(``formats.coco.reader.load_dataset``, the "load" column of bench/run.py); with ``--baseline REV``,
 the same load and validate's pipeline of the code at REV (a ``git archive`` of it, first on
 ``sys.path``), to show the lint decoding costs split nothing and what validate took before;
 and validate's whole pipeline as the command runs it, each
@@ -40,7 +40,7 @@ import gc, json, sys, time
 if len(sys.argv) > 2:
     sys.path.insert(0, sys.argv[2])  # the baseline's tree
 gc.disable()
-from foldcheck.formats.coco import load_dataset
+from foldcheck import load_dataset  # the public name: the same in every revision
 start = time.perf_counter()
 dataset = load_dataset(sys.argv[1])
 print(json.dumps({"load": time.perf_counter() - start, "annotations": dataset.n_annotations}))
@@ -54,7 +54,7 @@ if len(sys.argv) > 2:
 gc.disable()
 from foldcheck.checks.lint import LintSettings, lint_findings, run_lint
 from foldcheck.core.findings import MOST_PER_RULE
-from foldcheck.formats.coco import load_lint_table
+from foldcheck.formats.coco.reader import load_lint_table
 import foldcheck.checks.validate  # the rules register on import
 path = Path(sys.argv[1])
 t0 = time.perf_counter()

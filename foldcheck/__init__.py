@@ -15,11 +15,11 @@ if TYPE_CHECKING:
     from foldcheck.api import check, split
     from foldcheck.core.dataset import Dataset
     from foldcheck.core.findings import Finding
-    from foldcheck.formats.coco import load_dataset
+    from foldcheck.formats.coco.reader import load_dataset
 
 _LAZY = {
     "Dataset": "foldcheck.core.dataset",
-    "load_dataset": "foldcheck.formats.coco",
+    "load_dataset": "foldcheck.formats.coco.reader",
     "split": "foldcheck.api",
     "check": "foldcheck.api",
     "Finding": "foldcheck.core.findings",

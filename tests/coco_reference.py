@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from foldcheck.core.dataset import Dataset, RecordsSource
-from foldcheck.formats.coco import dataset_from_columns
+from foldcheck.formats.coco.reader import dataset_from_columns
 
 
 def _area(record: dict[str, Any]) -> float:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from foldcheck.cli import main
-from foldcheck.formats.yolo import read_yolo
+from foldcheck.formats.yolo.reader import read_yolo
 from tests.yolo_tree import make_tree
 
 
@@ -174,7 +174,7 @@ def test_bad_fraction_is_exit_2(tmp_path, tree, capsys):
 )
 def test_presets_group_the_names_they_describe(tmp_path, names, preset, groups):
     from foldcheck.core.groups import GroupKey, group_images
-    from foldcheck.formats.coco import load_dataset
+    from foldcheck.formats.coco.reader import load_dataset
 
     images = [{"id": i + 1, "file_name": n} for i, n in enumerate(names)]
     path = tmp_path / "d.json"

@@ -1,4 +1,4 @@
-"""The lint columns the reader decodes in its own pass (``formats.coco.load_lint_table``):
+"""The lint columns the reader decodes in its own pass (``formats.coco.reader.load_lint_table``):
 the typed fast way and the field-by-field way agree, across run boundaries, and every
 record's place is where the standard library's scanner finds it."""
 
@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from foldcheck.formats import coco_lint, coco_records
-from foldcheck.formats.coco import load_dataset, load_lint_table
+from foldcheck.formats.coco import lint as coco_lint
+from foldcheck.formats.coco import records as coco_records
+from foldcheck.formats.coco.reader import load_dataset, load_lint_table
 from foldcheck.io import numbers
 from foldcheck.io.locate import JsonText
 

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 
 from foldcheck.cli import main
 from foldcheck.errors import InputError
-from foldcheck.formats import coco_records, coco_text
-from foldcheck.formats.coco import load_dataset, load_lint_table
-from foldcheck.formats.coco_text import text_of
+from foldcheck.formats.coco import records as coco_records
+from foldcheck.formats.coco import text as coco_text
+from foldcheck.formats.coco.reader import load_dataset, load_lint_table
+from foldcheck.formats.coco.text import text_of
 from foldcheck.io.structure import scan_records
 from tests.coco_reference import parsed_dataset
 
@@ -301,7 +302,7 @@ def test_batched_exports_equal_records_joined_one_stretch_at_a_time(
 ) -> None:
     """However the kept stretches are batched, an export is the original top level with each
     stretch of consecutive kept records copied as it was, stretches joined by a bare comma."""
-    from foldcheck.formats import coco_writer
+    from foldcheck.formats.coco import writer as coco_writer
     from foldcheck.formats.exports import coco_subset
 
     monkeypatch.setattr(coco_writer, "_BATCH_BYTES", batch)

@@ -1,4 +1,4 @@
-"""RLE mask areas (``formats.coco_rle``) against the real ``pycocotools.mask.area``, for
+"""RLE mask areas (``formats.coco.rle``) against the real ``pycocotools.mask.area``, for
 compressed strings and uncompressed counts, and FC513 on an RLE whose area is not its mask's."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from pycocotools import mask as _mask_api
 
 from foldcheck.cli import main
-from foldcheck.formats.coco_rle import rle_area
+from foldcheck.formats.coco.rle import rle_area
 
 mask_api: Any = _mask_api  # its stubs know compressed RLEs only; frPyObjects takes counts too
 

@@ -24,7 +24,7 @@ from foldcheck.core.group_presets import preset_hint
 from foldcheck.core.groups import GroupKey, group_images
 from foldcheck.errors import InputError
 from foldcheck.formats import exports
-from foldcheck.formats.coco import load_dataset
+from foldcheck.formats.coco.reader import load_dataset
 from foldcheck.formats.manifest import _indented, manifest_from_document, read_manifest, schema
 from tests.conftest import write_coco
 

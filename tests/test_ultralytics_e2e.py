@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from foldcheck.cli import main
-from foldcheck.formats.yolo import read_yolo
+from foldcheck.formats.yolo.reader import read_yolo
 from tests.yolo_tree import make_tree
 
 PYTHON = os.environ.get("FOLDCHECK_ULTRALYTICS_PYTHON")

@@ -1,6 +1,6 @@
 """`foldcheck validate --fix OUT.json` / `--in-place`: one line per change and a count, every
 other byte of every other record kept, atomic, refused where it would overwrite by surprise;
-and the record editing underneath (``formats.coco_edit``)."""
+and the record editing underneath (``formats.coco.edit``)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from foldcheck.cli import main
-from foldcheck.formats.coco_edit import Edits, RecordSpans, apply_edits, record_spans, set_members
-from foldcheck.formats.coco_text import TextSource
+from foldcheck.formats.coco.edit import Edits, RecordSpans, apply_edits, record_spans, set_members
+from foldcheck.formats.coco.text import TextSource
 from foldcheck.io import jsontext
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"

@@ -10,10 +10,10 @@ import pytest
 
 from foldcheck.cli import main
 from foldcheck.errors import InputError
-from foldcheck.formats.image_size import image_size
-from foldcheck.formats.yolo import read_yolo
-from foldcheck.formats.yolo_images import label_path
-from foldcheck.formats.yolo_labels import parse_labels, read_label_file
+from foldcheck.formats.yolo.image_size import image_size
+from foldcheck.formats.yolo.images import label_path
+from foldcheck.formats.yolo.labels import parse_labels, read_label_file
+from foldcheck.formats.yolo.reader import read_yolo
 from tests.yolo_tree import jpeg, make_tree
 
 

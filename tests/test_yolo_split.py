@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from foldcheck.cli import main
-from foldcheck.formats.yolo import read_yolo
-from foldcheck.formats.yolo_images import list_images
-from foldcheck.formats.yolo_yaml import read_data_yaml
+from foldcheck.formats.yolo.data_yaml import read_data_yaml
+from foldcheck.formats.yolo.images import list_images
+from foldcheck.formats.yolo.reader import read_yolo
 from tests.yolo_tree import make_tree
 
 

@@ -20,8 +20,8 @@ from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import ConcatSource, Dataset, ImageSource, RecordsSource, RowsSource
 from foldcheck.core.findings import Finding, Rule
 from foldcheck.core.groups import GroupKey, Groups, group_images
-from foldcheck.formats.coco import dataset_from_columns
-from foldcheck.formats.foldsets import FoldSet, Side
+from foldcheck.formats.coco.reader import dataset_from_columns
+from foldcheck.formats.fold_set import FoldSet, Side
 from foldcheck.io.jsonio import read_bytes
 from foldcheck.io.locate import JsonText
 
@@ -280,7 +280,7 @@ class _Union:
 
 
 def _yolo_union(fold_set: FoldSet, sides: list[Side]) -> Dataset:
-    from foldcheck.formats.yolo import union_dataset
+    from foldcheck.formats.yolo.reader import union_dataset
 
     keys = [key for side in sides for key in side.file_names or []]
     paths = [path for side in sides for path in side.image_paths or []]

@@ -42,6 +42,18 @@ class Hits:
     def where(kind: str, mask: np.ndarray, describe: Callable[[int], str]) -> Hits:
         return Hits(kind, np.flatnonzero(mask), describe)
 
+    @staticmethod
+    def repeated(
+        kind: str,
+        later_and_first: tuple[np.ndarray, np.ndarray],
+        describe: Callable[[int, int], str],
+    ) -> Hits:
+        """The later rows of repeats (``later``, in file order), each described with the row
+        it repeats (``first``): the shape of every duplicate rule."""
+        later, first = later_and_first
+        first_of = dict(zip(later.tolist(), first.tolist(), strict=True))
+        return Hits(kind, later, lambda row: describe(row, first_of[row]))
+
 
 RuleFunction = Callable[[Any, LintSettings], Hits]
 

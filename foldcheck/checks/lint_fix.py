@@ -5,7 +5,7 @@ box's); boxes under a pixel, degenerate or clipped to nothing, are dropped; exac
 lose their copies; a missing or non-positive ``area`` is taken from the mask (polygons or an
 RLE), else the box; a missing ``iscrowd`` becomes 0; repeated or missing annotation ids get
 new ones after the largest; a missing ``info`` becomes ``{}``. Only the rules that ran
-(``--select`` / ``--ignore``) are fixed. The edit itself is ``formats.coco_edit``'s.
+(``--select`` / ``--ignore``) are fixed. The edit itself is ``formats.coco.edit``'s.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from foldcheck.checks.rules.lint_annotations import (
     fmt_box,
     repeats,
 )
-from foldcheck.formats.coco_edit import Edits
-from foldcheck.formats.coco_lint import OK, SEG_POLYGONS, SEG_RLE, SEG_RLE_COMPRESSED, LintTable
+from foldcheck.formats.coco.edit import Edits
+from foldcheck.formats.coco.lint import OK, SEG_POLYGONS, SEG_RLE, SEG_RLE_COMPRESSED, LintTable
 
 FIXABLE = frozenset(
     [

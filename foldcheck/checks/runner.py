@@ -22,7 +22,8 @@ from foldcheck.core.dataset import Dataset
 from foldcheck.core.findings import Finding, selected
 from foldcheck.errors import InputError
 from foldcheck.formats.datasets import read_dataset
-from foldcheck.formats.foldsets import FoldSet, discover, explicit_pairs
+from foldcheck.formats.fold_set import FoldSet
+from foldcheck.formats.foldsets import discover, explicit_pairs
 from foldcheck.formats.manifest import Manifest
 from foldcheck.images import DEFAULT_MAX_DISTANCE
 from foldcheck.io.journal import Pending, settle

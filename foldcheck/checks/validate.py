@@ -21,9 +21,9 @@ import foldcheck.checks.rules.lint_records  # noqa: F401  (the COCO rules regist
 from foldcheck.checks.lint import LintSettings, Result, lint_findings, run_lint
 from foldcheck.checks.lint_fix import Change, plan_fixes
 from foldcheck.core.findings import Finding, capped, selected
-from foldcheck.formats.coco import load_lint_table
-from foldcheck.formats.coco_edit import apply_edits, record_spans
-from foldcheck.formats.coco_text import text_of
+from foldcheck.formats.coco.edit import apply_edits, record_spans
+from foldcheck.formats.coco.reader import load_lint_table
+from foldcheck.formats.coco.text import text_of
 from foldcheck.formats.datasets import YAML_SUFFIXES
 
 Locate = Callable[[str, np.ndarray], "list[tuple[int, int]]"]  # (line, col) of records
@@ -69,7 +69,7 @@ def _lint_yolo(
     path: Path, settings: LintSettings, select: Sequence[str], ignore: Sequence[str]
 ) -> LintedYolo:
     from foldcheck.checks.rules.yolo_lint import lint_yolo
-    from foldcheck.formats.yolo_yaml import read_data_yaml
+    from foldcheck.formats.yolo.data_yaml import read_data_yaml
 
     found = lint_yolo(read_data_yaml(path))
     return LintedYolo(path, [f for f in found if selected(f.code, list(select), list(ignore))])

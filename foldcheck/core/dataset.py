@@ -2,7 +2,7 @@
 
 The readers in ``foldcheck.formats`` make one; the splitter, the balance tables and the
 checks read nothing else. The records themselves stay where they are, behind ``source``: in
-the mapped file (``formats.coco_text.TextSource``: exports copy each record's bytes, image
+the mapped file (``formats.coco.text.TextSource``: exports copy each record's bytes, image
 fields are decoded on demand) or, for a dataset made from parsed records, in those records
 (``RecordsSource``).
 """

@@ -15,9 +15,9 @@ def is_yolo(path: str | Path) -> bool:
 
 def read_dataset(path: str | Path) -> Dataset:
     if is_yolo(path):
-        from foldcheck.formats.yolo import load_yolo_dataset
+        from foldcheck.formats.yolo.reader import load_yolo_dataset
 
         return load_yolo_dataset(path)
-    from foldcheck.formats.coco import load_dataset
+    from foldcheck.formats.coco.reader import load_dataset
 
     return load_dataset(path)

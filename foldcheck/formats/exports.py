@@ -18,7 +18,7 @@ import numpy as np
 
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import Dataset
-from foldcheck.formats.coco_writer import coco_subset_pieces
+from foldcheck.formats.coco.writer import coco_subset_pieces
 from foldcheck.io.atomic import CommitSet
 
 EXPORT_FORMATS = ("coco", "csv", "yolo")
@@ -60,7 +60,7 @@ def export_paths(out: Path, formats: tuple[str, ...], k: int, holdout: bool = Fa
         if holdout:
             paths.append(out / HOLDOUT_COCO)
     if "yolo" in formats:
-        from foldcheck.formats.yolo_folds import yolo_paths
+        from foldcheck.formats.yolo.folds import yolo_paths
 
         paths += yolo_paths(out, k, holdout)
     if "csv" in formats:
@@ -73,7 +73,7 @@ _EXPORT_NAME = re.compile(
     r"^(?:(?:train|val)_fold(?P<coco>\d+)\.json|fold(?P<yolo>\d+)(?:\.yaml|_train\.txt|_val\.txt)"
     r"|folds\.csv)$"
 )
-_HOLDOUT_NAMES = (HOLDOUT_COCO, "test.txt")  # yolo_folds.TEST_LIST
+_HOLDOUT_NAMES = (HOLDOUT_COCO, "test.txt")  # yolo.folds.TEST_LIST
 
 
 def previous_set_files(
@@ -123,7 +123,7 @@ def write_exports(
         if assignment.holdout is not None:
             staged.write_pieces(out / HOLDOUT_COCO, coco_subset_pieces(dataset, held))
     if "yolo" in formats:
-        from foldcheck.formats.yolo_folds import yolo_files
+        from foldcheck.formats.yolo.folds import yolo_files
 
         yolo = getattr(dataset, "yolo", None)
         assert yolo is not None, "native_formats lets only YOLO datasets export yolo"

@@ -13,7 +13,6 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,11 @@ import numpy as np
 
 from foldcheck.core.dataset import Dataset
 from foldcheck.errors import InputError
-from foldcheck.formats.coco import load_dataset
-from foldcheck.formats.coco_text import text_of
+from foldcheck.formats.coco.reader import load_dataset
+from foldcheck.formats.coco.text import text_of
+from foldcheck.formats.fold_set import FoldSet, Side
 from foldcheck.formats.manifest import Manifest, is_manifest, manifest_from_document
+from foldcheck.formats.yolo.foldsets import yolo_set_at
 from foldcheck.io.jsonio import read_bytes, read_json
 from foldcheck.io.locate import JsonText
 
@@ -33,43 +34,6 @@ _FOLD_FOLDER = re.compile(r"^fold(\d+)$")
 FOLD_COLUMNS = ("fold", "kfold", "folds", "fold_id", "cv_fold", "split")
 ID_COLUMNS = ("image_id", "id")
 NAME_COLUMNS = ("file_name", "filename", "image", "image_name", "image_path", "path")
-
-
-@dataclass(frozen=True, eq=False)
-class Side:
-    """The images one file lists for one side of one fold."""
-
-    path: Path
-    image_ids: np.ndarray | None  # int64 per listed image, or None when listed by file name
-    file_names: list[str] | None  # per listed image, when the file has them
-    locate: Callable[[int], tuple[int | None, int | None]]  # line, column of listed image i
-    dataset: Dataset | None = field(default=None, repr=False)  # a COCO side's own columns
-    groups: list[str] | None = None  # a CSV's own group column, per listed image
-    # How file_names name images: as the dataset keys them ("key"), by absolute path (YOLO
-    # lists: relative to a YOLO dataset's root they are its keys), or by file name alone
-    # ("basename": copies, as Ultralytics' K-fold guide makes them).
-    match: str = "key"
-    image_paths: list[str] | None = None  # YOLO: the paths Ultralytics opens, per listed image
-
-    def __len__(self) -> int:
-        if self.image_ids is not None:
-            return len(self.image_ids)
-        return len(self.file_names or ())
-
-
-@dataclass(frozen=True, eq=False)
-class FoldSet:
-    origin: Path  # the manifest, CSV or folder that holds the set
-    kind: str  # "manifest" | "coco" | "csv"
-    val: list[Side]
-    train: list[Side] | None = None
-    manifest: Manifest | None = None
-    holdout: Side | None = None  # the held-out test set the files name (a fold YAML's test:)
-    class_names: tuple[str, ...] = ()  # YOLO: the fold YAMLs' names
-
-    @property
-    def k(self) -> int:
-        return len(self.val)
 
 
 def discover(paths: list[Path]) -> list[FoldSet]:
@@ -93,8 +57,6 @@ def explicit_pairs(train: list[Path], val: list[Path]) -> FoldSet:
 
 
 def _sets_at(path: Path) -> list[FoldSet]:
-    from foldcheck.formats.yolo_foldsets import yolo_set_at
-
     if path.is_dir():
         sets = []
         if (path / "folds.json").is_file():

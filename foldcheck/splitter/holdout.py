@@ -66,7 +66,7 @@ def _listed_rows(dataset: Dataset, path: Path) -> np.ndarray:
     from foldcheck.io.jsonio import read_bytes
 
     if path.suffix.lower() == ".json" and not dataset.keys_are_names:
-        from foldcheck.formats.coco import load_dataset
+        from foldcheck.formats.coco.reader import load_dataset
 
         ids = load_dataset(path).image_ids.tolist()
         unknown = [i for i in ids if i not in dataset.image_index]

@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from foldcheck.checks.lint import Hits, LintSettings, lint_rule
-from foldcheck.formats.coco_lint import (
+from foldcheck.formats.coco.lint import (
     BAD_LENGTH,
     MISSING,
     OK,
@@ -129,14 +129,12 @@ def duplicate_ids(t: LintTable, s: LintSettings) -> Hits:
     MMDetection's ``CocoDataset`` and Detectron2's ``load_coco_json`` assert that ids are
     unique. ``--fix`` gives the later ones new ids."""
     c = t.lint
-    later, first = repeats(c.ann_id, c.ann_id_state == OK)
-    first_of = dict(zip(later.tolist(), first.tolist(), strict=True))
-    return Hits(
+    return Hits.repeated(
         "annotations",
-        later,
-        lambda row: (
+        repeats(c.ann_id, c.ann_id_state == OK),
+        lambda row, first: (
             f"annotation {int(c.ann_id[row])} repeats the id of"
-            f" $.annotations[{first_of[row]}]; pycocotools' COCO() keeps only one of them"
+            f" $.annotations[{first}]; pycocotools' COCO() keeps only one of them"
         ),
     )
 
@@ -415,13 +413,11 @@ def duplicate_boxes(t: LintTable, s: LintSettings) -> Hits:
     A warning, not an error, because published exports carry them (chess/train.json has
     one). ``--fix`` drops the copy."""
     c = t.lint
-    later, first = box_repeats(t.ann_image, t.ann_class, c.bbox, c.bbox_state == OK)
-    first_of = dict(zip(later.tolist(), first.tolist(), strict=True))
-    return Hits(
+    return Hits.repeated(
         "annotations",
-        later,
-        lambda row: (
-            f"{ann_name(t, row)} repeats {ann_name(t, first_of[row])}'s box"
+        box_repeats(t.ann_image, t.ann_class, c.bbox, c.bbox_state == OK),
+        lambda row, first: (
+            f"{ann_name(t, row)} repeats {ann_name(t, first)}'s box"
             f" {fmt_box(c.bbox[row])} of the same class on the same image"
         ),
     )

@@ -8,6 +8,7 @@ the size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,7 @@ import numpy as np
 
 from foldcheck.checks.lint import Hits, LintSettings, lint_rule
 from foldcheck.errors import InputError
-from foldcheck.formats.coco_lint import LintTable
+from foldcheck.formats.coco.lint import LintTable
 
 ORIENTATION_TAG = 0x0112
 TRANSPOSED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
@@ -70,6 +71,16 @@ def probe(t: LintTable, images_dir: Path) -> Probe:
     return Probe(state, size, orientation, tuple(r[4] for r in rows))
 
 
+def _probed(
+    t: LintTable, s: LintSettings, state: int, describe: Callable[[Probe, int], str]
+) -> Hits:
+    """The images whose probe ended in ``state``, when an images folder was given."""
+    if s.images_dir is None:
+        return Hits.none()
+    p = probe(t, s.images_dir)
+    return Hits("images", np.flatnonzero(p.state == state), lambda row: describe(p, row))
+
+
 def _image(t: LintTable, row: int) -> str:
     return f"image {int(t.image_ids[row])} ({t.file_names[row]})"
 
@@ -78,27 +89,15 @@ def _image(t: LintTable, row: int) -> str:
 def image_file_missing(t: LintTable, s: LintSettings) -> Hits:
     """Every training framework opens the file by ``file_name`` under its image root:
     ``FileNotFoundError`` at whatever step first draws that image."""
-    if s.images_dir is None:
-        return Hits.none()
-    p = probe(t, s.images_dir)
-    return Hits(
-        "images",
-        np.flatnonzero(p.state == 1),
-        lambda row: f"{_image(t, row)}: no such file in {s.images_dir}",
-    )
+    return _probed(t, s, 1, lambda p, row: f"{_image(t, row)}: no such file in {s.images_dir}")
 
 
 @lint_rule("FC524", "image-file-unreadable", "error", "an image's file is not a readable image")
 def image_file_unreadable(t: LintTable, s: LintSettings) -> Hits:
     """A truncated, empty or non-image file: Pillow and OpenCV fail to open it, and
     Ultralytics skips the image as corrupt."""
-    if s.images_dir is None:
-        return Hits.none()
-    p = probe(t, s.images_dir)
-    return Hits(
-        "images",
-        np.flatnonzero(p.state == 2),
-        lambda row: f"{_image(t, row)}: not a readable image ({p.detail[row]})",
+    return _probed(
+        t, s, 2, lambda p, row: f"{_image(t, row)}: not a readable image ({p.detail[row]})"
     )
 
 

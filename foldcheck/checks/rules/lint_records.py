@@ -6,7 +6,7 @@ import numpy as np
 
 from foldcheck.checks.lint import Hits, LintSettings, lint_rule
 from foldcheck.checks.rules.lint_annotations import repeats
-from foldcheck.formats.coco_lint import LintTable
+from foldcheck.formats.coco.lint import LintTable
 
 
 @lint_rule("FC521", "image-size-invalid", "error", "an image without a positive width and height")
@@ -37,14 +37,12 @@ def duplicate_file_names(t: LintTable, s: LintSettings) -> Hits:
     if len(set(t.file_names)) == len(t.file_names):
         return Hits.none()  # the common case, without sorting strings
     names = np.array(t.file_names, dtype=str)
-    later, first = repeats(names, names != "")
-    first_of = dict(zip(later.tolist(), first.tolist(), strict=True))
-    return Hits(
+    return Hits.repeated(
         "images",
-        later,
-        lambda row: (
+        repeats(names, names != ""),
+        lambda row, first: (
             f"image {int(t.image_ids[row])} has the file_name {str(names[row])!r}"
-            f" of image {int(t.image_ids[first_of[row]])}"
+            f" of image {int(t.image_ids[first])}"
         ),
     )
 
@@ -55,14 +53,12 @@ def duplicate_category_names(t: LintTable, s: LintSettings) -> Hits:
     returns both ids of a repeated name: one more label than classes, and every later class
     shifted. Detectron2's ``thing_classes`` then lists the name twice."""
     names = np.array(t.category_names, dtype=str)
-    later, first = repeats(names, np.ones(len(names), bool))
-    first_of = dict(zip(later.tolist(), first.tolist(), strict=True))
-    return Hits(
+    return Hits.repeated(
         "categories",
-        later,
-        lambda row: (
+        repeats(names, np.ones(len(names), bool)),
+        lambda row, first: (
             f"category {int(t.category_ids[row])} has the name {str(names[row])!r} of"
-            f" category {int(t.category_ids[first_of[row]])}"
+            f" category {int(t.category_ids[first])}"
         ),
     )
 

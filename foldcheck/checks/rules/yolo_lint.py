@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from foldcheck.core.findings import Finding, Rule, register
-from foldcheck.formats.yolo import image_key, pool_images
-from foldcheck.formats.yolo_images import IMG_FORMATS, Listed, label_path
-from foldcheck.formats.yolo_labels import LabelFile, read_label_file
-from foldcheck.formats.yolo_yaml import SPLITS, DataYaml
+from foldcheck.formats.yolo.data_yaml import SPLITS, DataYaml
+from foldcheck.formats.yolo.images import IMG_FORMATS, Listed, label_path
+from foldcheck.formats.yolo.labels import LabelFile, read_label_file
+from foldcheck.formats.yolo.reader import image_key, pool_images
 
 CLASS_RANGE = register(
     "FC560", "yolo-class-out-of-range", "error", "a class id is negative or not below nc"

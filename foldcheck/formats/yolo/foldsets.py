@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from foldcheck.errors import InputError
-from foldcheck.formats.foldsets import FoldSet, Side
-from foldcheck.formats.yolo_images import Listed, list_images
-from foldcheck.formats.yolo_yaml import read_data_yaml
+from foldcheck.formats.fold_set import FoldSet, Side
+from foldcheck.formats.yolo.data_yaml import read_data_yaml
+from foldcheck.formats.yolo.images import Listed, list_images
 
 _FOLD_YAML = re.compile(r"^fold(\d+)\.ya?ml$")
 _GUIDE_FOLDER = re.compile(r"^split_(\d+)$")

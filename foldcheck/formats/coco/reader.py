@@ -2,7 +2,7 @@
 
 The file is mapped and validated once (``io.jsontext``); the ``images`` and ``annotations``
 arrays are then decoded a run of records at a time into the few typed fields split and check
-need (``coco_records``), straight into numpy columns, so no Python object per record is kept
+need (``coco.records``), straight into numpy columns, so no Python object per record is kept
 and none is made for the fields (polygons, captions) nobody reads. Other image fields are
 decoded on demand (``Dataset.image_field``), and exports copy records from the mapped text.
 
@@ -23,13 +23,13 @@ import orjson
 
 from foldcheck.core.dataset import INT64_MAX, Dataset, ImageSource
 from foldcheck.errors import InputError
-from foldcheck.formats.coco_records import ArrayRuns, DuplicateKey, Field, Run
-from foldcheck.formats.coco_text import TextSource, text_of
+from foldcheck.formats.coco.records import ArrayRuns, DuplicateKey, Field, Run
+from foldcheck.formats.coco.text import TextSource, text_of
 from foldcheck.io import jsontext
 from foldcheck.io.structure import scan_records
 
 if TYPE_CHECKING:  # the lint modules load only for validate: check and split start lighter
-    from foldcheck.formats.coco_lint import LintBuilder, LintTable
+    from foldcheck.formats.coco.lint import LintBuilder, LintTable
 
 SECTIONS = ("images", "annotations", "categories")
 INT64_MIN = np.iinfo(np.int64).min
@@ -52,8 +52,8 @@ def load_dataset(path: str | Path) -> Dataset:
 def load_lint_table(path: str | Path) -> LintTable:
     """The file read as ``load_dataset`` reads it, with the lint columns decoded in the same
     pass; repeated annotation ids are left for the lint to report."""
-    from foldcheck.formats.coco_lint import LintBuilder, LintTable
-    from foldcheck.formats.coco_places import RecordPlaces
+    from foldcheck.formats.coco.lint import LintBuilder, LintTable
+    from foldcheck.formats.coco.places import RecordPlaces
 
     lint = LintBuilder()
     dataset, arrays = _read(Path(path), lint)

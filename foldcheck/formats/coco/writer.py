@@ -17,7 +17,7 @@ import numpy as np
 import orjson
 
 from foldcheck.core.dataset import Dataset
-from foldcheck.formats.coco_text import text_of
+from foldcheck.formats.coco.text import text_of
 
 _RECORD_ARRAYS = ("images", "annotations")
 _BATCH_BYTES = 4 << 20

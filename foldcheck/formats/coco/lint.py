@@ -1,5 +1,5 @@
 """The columns COCO lint rules read (``LintColumns``), decoded by the reader in its own pass
-over the file (``formats.coco.load_lint_table``), a run of records at a time.
+over the file (``formats.coco.reader.load_lint_table``), a run of records at a time.
 
 The reader decodes the typed fields below with the ones split needs; boxes and polygons stay
 undecoded text, whose numbers ``io.numbers`` reads straight into arrays. A run whose records
@@ -23,9 +23,9 @@ import numpy as np
 from msgspec import UNSET, UnsetType
 
 from foldcheck.core.dataset import Dataset
-from foldcheck.formats.coco_places import RecordPlaces
-from foldcheck.formats.coco_records import NESTED_TYPE, Field
-from foldcheck.formats.coco_rle import rle_area
+from foldcheck.formats.coco.places import RecordPlaces
+from foldcheck.formats.coco.records import NESTED_TYPE, Field
+from foldcheck.formats.coco.rle import rle_area
 from foldcheck.io.numbers import boxes, number_arrays
 
 # Field states (int8); 0 is always "ok".

@@ -19,10 +19,10 @@ import numpy as np
 
 from foldcheck.core.dataset import Dataset, RecordsSource
 from foldcheck.errors import InputError
-from foldcheck.formats.image_size import image_size
-from foldcheck.formats.yolo_images import Listed, label_path, list_images
-from foldcheck.formats.yolo_labels import LabelFile, read_label_file
-from foldcheck.formats.yolo_yaml import DataYaml, read_data_yaml
+from foldcheck.formats.yolo.data_yaml import DataYaml, read_data_yaml
+from foldcheck.formats.yolo.image_size import image_size
+from foldcheck.formats.yolo.images import Listed, label_path, list_images
+from foldcheck.formats.yolo.labels import LabelFile, read_label_file
 
 POOL = ("train", "val")
 

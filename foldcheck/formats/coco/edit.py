@@ -1,5 +1,5 @@
 """Textual edits of a COCO file for ``validate --fix``, over the reader's byte spans of its
-top-level members and annotation records (``formats.coco_text``): a record's members set or
+top-level members and annotation records (``formats.coco.text``): a record's members set or
 added, records dropped, ``info`` added.
 
 The text is read as latin-1, so character offsets are byte offsets; JSON's structure is ASCII
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from foldcheck.formats.coco_text import TextSource
+from foldcheck.formats.coco.text import TextSource
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()

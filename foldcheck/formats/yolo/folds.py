@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from foldcheck.formats.yolo_yaml import DataYaml
+from foldcheck.formats.yolo.data_yaml import DataYaml
 
 TEST_LIST = "test.txt"
 
