@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from foldcheck.cli import main
 from foldcheck.formats.yolo.reader import read_yolo
@@ -26,6 +29,8 @@ pytestmark = pytest.mark.skipif(
     not PYTHON, reason="set FOLDCHECK_ULTRALYTICS_PYTHON to an interpreter with ultralytics"
 )
 PROBE = Path(__file__).with_name("ultralytics_probe.py")
+TRAIN = Path(__file__).with_name("ultralytics_train.py")
+FOLDCHECK = str(Path(sys.executable).with_name("foldcheck"))
 
 
 def _probe(tmp_path: Path, yamls: list[Path]) -> dict[str, Any]:
@@ -99,3 +104,69 @@ def test_ultralytics_loads_every_fold_as_foldcheck_counted(tmp_path, monkeypatch
         val_stems = {stem[path_of[str(Path(str(im)).resolve())]] for im, _, _ in sides["val"]}
         train_stems = {stem[path_of[str(Path(str(im)).resolve())]] for im, _, _ in sides["train"]}
         assert not val_stems & train_stems
+
+
+def _movable_tree(root: Path) -> Path:
+    """A dataset with its own test split and, like a Roboflow export, no ``path:``: the
+    data.yaml's folder is its root wherever the tree goes."""
+    data = make_tree(root, videos=12, frames=4, roboflow=True, test_videos=2)
+    body = yaml.safe_load(data.read_text())
+    del body["path"]
+    data.write_text(yaml.safe_dump(body, sort_keys=False))
+    return data
+
+
+@pytest.mark.parametrize("holdout", [False, True])
+def test_ultralytics_trains_from_a_moved_copy_of_dataset_and_folds(tmp_path, holdout):
+    """A teammate clones the repository elsewhere: the dataset and the folds move together, and
+    Ultralytics loads every fold YAML and trains an epoch from the moved copy."""
+    project = tmp_path / "project"
+    data = _movable_tree(project / "data")
+    split = ["split", str(data), "-k", "3", "--group-by", "roboflow", "--out", "folds", "-q"]
+    done = subprocess.run(
+        [FOLDCHECK, *split, *(["--holdout", "0.2"] if holdout else [])], cwd=project
+    )
+    assert done.returncode == 0
+    moved = tmp_path / "clone" / "elsewhere"
+    moved.parent.mkdir()
+    shutil.move(project, moved)  # nothing is left where the split ran
+    folds = moved / "folds"
+    yamls = sorted(folds.glob("fold*.yaml"))
+    report = _probe(tmp_path, yamls)
+
+    root = (moved / "data").resolve()
+    every = {p.relative_to(root).as_posix() for p in root.glob("images/*/*.jpg")}
+    own_test = {key for key in every if key.startswith("images/test/")}
+    for yaml_path in yamls:
+        sides = report[str(yaml_path)]
+        seen = {
+            split: {Path(str(im)).resolve().relative_to(root).as_posix() for im, _, _ in rows}
+            for split, rows in sides.items()
+            if split != "names"
+        }
+        assert seen["train"] | seen["val"] | seen["test"] == every
+        assert not seen["train"] & seen["val"]
+        assert not seen["test"] & (seen["train"] | seen["val"])
+        # The dataset's own test split is kept, beside the held-out images if any.
+        assert (seen["test"] == own_test) if not holdout else (seen["test"] > own_test)
+
+    out = tmp_path / "train.json"
+    trained = subprocess.run(
+        [PYTHON or "", str(TRAIN), str(tmp_path / "ultralytics-config"), str(out), str(yamls[0])],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "YOLO_OFFLINE": "1"},
+    )
+    assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
+    epoch = json.loads(out.read_text())
+    assert epoch["epochs_done"] == 1
+    train0 = report[str(yamls[0])]["train"]
+    assert len(epoch["train"]) == len(train0) > 0
+    assert all(Path(im).resolve().is_relative_to(moved.resolve()) for im in epoch["train"])
+
+    checked = subprocess.run(
+        [FOLDCHECK, "check", "folds"], cwd=moved, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

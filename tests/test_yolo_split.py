@@ -97,18 +97,19 @@ def test_fold_yaml_copies_names_and_other_keys_but_not_download(tmp_path, tree):
     out = tmp_path / "folds"
     assert main(["split", str(tree), "--group-by", "roboflow", "--out", str(out), "-q"]) == 0
     body = yaml.safe_load((out / "fold0.yaml").read_text())
-    assert body["path"] == str(out.resolve())
+    assert "path" not in body  # Ultralytics' root is then the YAML's folder, wherever it is
     assert (body["train"], body["val"]) == ("fold0_train.txt", "fold0_val.txt")
     assert body["names"] == {0: "car", 1: "person", 2: "bike"}
     assert body["channels"] == 3 and "download" not in body
 
 
-def test_list_lines_are_absolute_outside_the_output_folder_and_dot_slash_inside(tmp_path, tree):
+def test_list_lines_are_relative_to_the_list_inside_and_outside_the_output_folder(tmp_path, tree):
     outside = tmp_path / "folds"
     inside = tree.parent  # the dataset's own root holds the images
     for out in (outside, inside):
         assert main(["split", str(tree), "--group-by", "roboflow", "--out", str(out), "-q"]) == 0
-    assert (outside / "fold0_val.txt").read_text().startswith(str(tree.parent) + "/images/")
+    lines = (outside / "fold0_val.txt").read_text().splitlines()
+    assert lines and all(line.startswith("./../ds/images/") for line in lines)
     lines = (inside / "fold0_val.txt").read_text().splitlines()
     assert lines and all(line.startswith("./images/") for line in lines)
 

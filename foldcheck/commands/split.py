@@ -182,10 +182,10 @@ def dataset_notes(assignment: FoldAssignment) -> list[str]:
                 f"note: {unsized} box(es) are on images whose header gave no size: they are "
                 "left out of the box-size balance"
             )
-        if yolo.test_keys and assignment.holdout is None:
+        if yolo.test_keys:
             notes.append(
-                f"note: the {len(yolo.test_keys)} images of the YAML's test: are not split, "
-                "and the fold YAMLs do not name them"
+                f"note: the {len(yolo.test_keys)} images of the YAML's test: are not split; "
+                "every fold YAML keeps them in its test:"
             )
     held = assignment.holdout
     if held is not None:

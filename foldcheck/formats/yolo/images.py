@@ -72,7 +72,8 @@ def _in_list(list_file: Path) -> list[Listed]:
     for number, line in enumerate(text.strip().splitlines(), start=1 + skipped):
         if not is_image_name(line):
             continue
-        # Ultralytics replaces every "./" of such a line, not just the first; mirror it.
-        path = line.replace("./", parent) if line.startswith("./") else line
+        # Ultralytics replaces the leading "./" only (since PR #24429; 8.4.190 has it), so
+        # "./../a.jpg" climbs out of the list's folder.
+        path = line.replace("./", parent, 1) if line.startswith("./") else line
         found.append(Listed(path.replace("/", os.sep), list_file, number))
     return found
