@@ -121,10 +121,10 @@ def _split_with_holdout(
         both = kept[near[0]] & kept[near[1]]
         near = (row[near[0][both]], row[near[1][both]])
     rest = split_dataset(take_images(dataset, kept), settings, near_duplicates=near)
-    fold_of_image = np.full(dataset.n_images, -1, dtype=np.intp)
-    fold_of_image[~held.mask] = rest.fold_of_image
+    fold_of_row = np.full(dataset.n_images, -1, dtype=np.intp)
+    fold_of_row[~held.mask] = rest.fold_of_row
     return FoldAssignment(
-        dataset, groups, rest.k, fold_of_image, settings.seed, settings.stratify, held
+        dataset, groups, rest.k, fold_of_row, settings.seed, settings.stratify, held
     )
 
 

@@ -58,7 +58,7 @@ def _csv_module(assignment: FoldAssignment) -> bytes:
         dataset.image_ids.tolist(),
         dataset.file_names,
         groups.of_image.tolist(),
-        assignment.fold_of_image.tolist(),
+        assignment.fold_of_row.tolist(),
         strict=True,
     ):
         writer.writerow([image_id, name, groups.labels[group], fold])
@@ -165,7 +165,7 @@ def test_manifest_schema_errors_are_those_of_the_whole_document(
 def _direct_balance(assignment: FoldAssignment, tolerance: float) -> list[tuple[Any, ...]]:
     """Every table counted with np.unique over (row, group) pairs, one table at a time."""
     dataset, k = assignment.dataset, assignment.k
-    fold, group = assignment.fold_of_image, assignment.groups.of_image
+    fold, group = assignment.fold_of_row, assignment.groups.of_image
     pair_image, pair_class = np.divmod(
         np.unique(dataset.ann_image * dataset.n_classes + dataset.ann_class), dataset.n_classes
     )

@@ -28,13 +28,59 @@ class Holdout:
 
 @dataclass(frozen=True, eq=False)
 class FoldAssignment:
+    """The folds of a dataset, and its held-out test set when there is one.
+
+    The folds cover :attr:`fold_rows`; :attr:`fold_of_image` and :attr:`image_ids` are
+    aligned with them, so ``image_ids[fold_of_image != f]`` are fold ``f``'s training images
+    and ``image_ids[fold_of_image == f]`` its validation images. The held-out images
+    (:attr:`holdout_ids`, :attr:`holdout_rows`) are in neither, under any idiom.
+    """
+
     dataset: Dataset
     groups: Groups  # the grouping the folds respect (its key is recorded in the manifest)
     k: int
-    fold_of_image: np.ndarray  # intp [images]: validation fold of each image, -1 for none
+    # intp [images], aligned with dataset.image_ids: each image's validation fold, or -1 for
+    # an image in no fold (held out, or left out of the files read). Internal: a -1 row is
+    # selected by ``!= fold``, so the public view is fold_of_image over fold_rows only.
+    fold_of_row: np.ndarray
     seed: int | None = None  # how a split made it; None when read from files
     stratify: str | None = None
-    holdout: Holdout | None = None  # its images have fold -1
+    holdout: Holdout | None = None  # its images are in no fold
+
+    @cached_property
+    def fold_rows(self) -> np.ndarray:
+        """Dataset rows (indices into ``dataset.image_ids``) of the images in a fold, in
+        dataset order: every image but the held-out ones (and any the files left out)."""
+        return np.flatnonzero(self.fold_of_row >= 0)
+
+    @cached_property
+    def fold_of_image(self) -> np.ndarray:
+        """The validation fold of each image in :attr:`fold_rows`, aligned with
+        :attr:`image_ids`. Held-out images are not in it (see :attr:`holdout_ids`), so
+        ``fold_of_image != f`` never selects a test image; with a holdout its length is not
+        the dataset's, and ``dataset.image_ids[fold_of_image != f]`` fails loudly instead."""
+        folds: np.ndarray = self.fold_of_row[self.fold_rows]
+        return folds
+
+    @cached_property
+    def image_ids(self) -> np.ndarray:
+        """Ids of the images in a fold (``dataset.image_ids[fold_rows]``), aligned with
+        :attr:`fold_of_image`. A YOLO image's id is its row in the data.yaml's lists."""
+        ids: np.ndarray = self.dataset.image_ids[self.fold_rows]
+        return ids
+
+    @cached_property
+    def holdout_rows(self) -> np.ndarray:
+        """Dataset rows of the held-out test images (empty without a holdout)."""
+        if self.holdout is None:
+            return np.empty(0, dtype=np.intp)
+        return np.flatnonzero(self.holdout.mask)
+
+    @cached_property
+    def holdout_ids(self) -> np.ndarray:
+        """Ids of the held-out test images, in dataset order (empty without a holdout)."""
+        ids: np.ndarray = self.dataset.image_ids[self.holdout_rows]
+        return ids
 
     @classmethod
     def from_folds(
@@ -61,11 +107,11 @@ class FoldAssignment:
 
     def image_keys(self, fold: int) -> list[Any]:
         """Fold ``fold``'s validation images as the manifest records them."""
-        return self.dataset.image_keys(self.fold_of_image == fold)
+        return self.dataset.image_keys(self.fold_of_row == fold)
 
     def val_image_ids(self, fold: int) -> list[int]:
         """Sorted ids of fold ``fold``'s validation images."""
-        return sorted(self.dataset.image_ids[self.fold_of_image == fold].tolist())
+        return sorted(self.dataset.image_ids[self.fold_of_row == fold].tolist())
 
     @cached_property
     def sparse_classes(self) -> dict[str, int]:

@@ -105,12 +105,12 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
     """Balance of the images assigned to folds 0..k-1 (images with fold -1 are left out)."""
     dataset, groups, k = assignment.dataset, assignment.groups, assignment.k
     # A fold fits a byte when k < 127: each per-annotation copy is then 1 byte, not 8.
-    fold_of_image = assignment.fold_of_image.astype(np.int8 if k < 127 else np.intp)
+    fold_of_row = assignment.fold_of_row.astype(np.int8 if k < 127 else np.intp)
     names = dataset.category_names
-    ann_fold = fold_of_image[dataset.ann_image]
+    ann_fold = fold_of_row[dataset.ann_image]
     ann_group = groups.of_image[dataset.ann_image]
     pair_image, pair_class, per_pair = dataset.image_class_counts
-    pair_fold = fold_of_image[pair_image]
+    pair_fold = fold_of_row[pair_image]
 
     def table(
         title: str,
@@ -143,7 +143,7 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
         most_images = np.minimum(np.bincount(held, minlength=dataset.n_classes), 1)
     sized = dataset.ann_size >= 0
     every = bool(sized.all())
-    images = table("fold size", ("images",), None, fold_of_image, groups.of_image)
+    images = table("fold size", ("images",), None, fold_of_row, groups.of_image)
     annotations = table("fold size", ("annotations",), None, ann_fold, ann_group)
     return Balance(
         k,

@@ -19,10 +19,16 @@ import numpy as np
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import Dataset
 from foldcheck.formats.coco.writer import coco_subset_pieces
+from foldcheck.formats.export_names import (
+    EXPORT_NAME,
+    FOLD_CSV,
+    HOLDOUT_COCO,
+    HOLDOUT_CSV,
+    HOLDOUT_NAMES,
+)
 from foldcheck.io.atomic import CommitSet
 
 EXPORT_FORMATS = ("coco", "csv", "yolo")
-HOLDOUT_COCO = "test.json"
 
 
 def parse_export_formats(text: str) -> tuple[str, ...]:
@@ -64,16 +70,10 @@ def export_paths(out: Path, formats: tuple[str, ...], k: int, holdout: bool = Fa
 
         paths += yolo_paths(out, k, holdout)
     if "csv" in formats:
-        paths.append(out / "folds.csv")
+        paths.append(out / FOLD_CSV)
+        if holdout:
+            paths.append(out / HOLDOUT_CSV)
     return paths
-
-
-# The names foldcheck gives exports; a fold's files carry its index.
-_EXPORT_NAME = re.compile(
-    r"^(?:(?:train|val)_fold(?P<coco>\d+)\.json|fold(?P<yolo>\d+)(?:\.yaml|_train\.txt|_val\.txt)"
-    r"|folds\.csv)$"
-)
-_HOLDOUT_NAMES = (HOLDOUT_COCO, "test.txt")  # yolo.folds.TEST_LIST
 
 
 def previous_set_files(
@@ -95,11 +95,11 @@ def previous_set_files(
     for name in names:
         if name in keep:
             continue
-        if name in _HOLDOUT_NAMES:
+        if name in HOLDOUT_NAMES:
             if whole_set and had_holdout:
                 stale.append(out / name)
             continue
-        match = _EXPORT_NAME.match(name)
+        match = EXPORT_NAME.match(name)
         if match is None:
             continue
         fold = match["coco"] or match["yolo"]
@@ -111,11 +111,11 @@ def previous_set_files(
 def write_exports(
     staged: CommitSet, assignment: FoldAssignment, out: Path, formats: tuple[str, ...]
 ) -> None:
-    fold_of_image, dataset = assignment.fold_of_image, assignment.dataset
+    fold_of_row, dataset = assignment.fold_of_row, assignment.dataset
     held = assignment.holdout.mask if assignment.holdout else np.zeros(dataset.n_images, bool)
     if "coco" in formats:
         for fold in range(assignment.k):
-            train, val = (fold_of_image != fold) & ~held, fold_of_image == fold
+            train, val = (fold_of_row >= 0) & (fold_of_row != fold), fold_of_row == fold
             for name, in_part in (("train", train), ("val", val)):
                 staged.write_pieces(
                     out / f"{name}_fold{fold}.json", coco_subset_pieces(dataset, in_part)
@@ -130,11 +130,13 @@ def write_exports(
         paths = yolo.paths
         test = [paths[i] for i in np.flatnonzero(held)] if assignment.holdout else None
         for path, payload in yolo_files(
-            yolo.data, paths, fold_of_image, out, assignment.k, test
+            yolo.data, paths, fold_of_row, out, assignment.k, test
         ).items():
             staged.write(path, payload)
     if "csv" in formats:
-        staged.write_pieces(out / "folds.csv", fold_csv(assignment))
+        staged.write_pieces(out / FOLD_CSV, fold_csv(assignment))
+        if assignment.holdout is not None:
+            staged.write_pieces(out / HOLDOUT_CSV, holdout_csv(assignment))
 
 
 def coco_subset(dataset: Dataset, image_mask: np.ndarray) -> bytes:
@@ -149,22 +151,33 @@ _CSV_SPECIAL = re.compile(r'[,"\r\n]')
 
 def fold_csv(assignment: FoldAssignment) -> Iterator[bytes]:
     """folds.csv, a block of rows at a time: image_id, file_name, group, fold (a YOLO image
-    has no id: its path, relative to the root, is its key). Held-out images: fold -1."""
+    has no id: its path, relative to the root, is its key), for the images in a fold only,
+    so that ``df[df.fold != f]`` is fold f's training set under any idiom."""
+    return _image_csv(assignment, assignment.fold_rows, with_fold=True)
+
+
+def holdout_csv(assignment: FoldAssignment) -> Iterator[bytes]:
+    """holdout.csv: the held-out test images, with folds.csv's columns but the fold (they
+    have none, so no fold value can put one on a training side)."""
+    return _image_csv(assignment, assignment.holdout_rows, with_fold=False)
+
+
+def _image_csv(assignment: FoldAssignment, rows: np.ndarray, *, with_fold: bool) -> Iterator[bytes]:
     dataset, groups = assignment.dataset, assignment.groups
     by_name = dataset.keys_are_names
-    header = ["image_id", "file_name", "group", "fold"][by_name:]
+    header = ["image_id", "file_name", "group", "fold"][by_name : 3 + with_fold]
     names, labels = dataset.file_names, groups.labels
-    of_image, fold_of_image = groups.of_image, assignment.fold_of_image
     plain = not any(map(_CSV_SPECIAL.search, ("".join(names), "".join(labels))))
-    fold_text = [str(fold) for fold in range(-1, assignment.k)]
+    fold_text = [str(fold) for fold in range(assignment.k)]
     yield (",".join(header) + "\n").encode("utf-8")
-    for start in range(0, dataset.n_images, _CSV_ROWS):
-        block = slice(start, start + _CSV_ROWS)
+    for start in range(0, len(rows), _CSV_ROWS):
+        block = rows[start : start + _CSV_ROWS]
         columns = [
-            names[block],
-            [labels[group] for group in of_image[block].tolist()],
-            [fold_text[fold + 1] for fold in fold_of_image[block].tolist()],
+            [names[row] for row in block.tolist()],
+            [labels[group] for group in groups.of_image[block].tolist()],
         ]
+        if with_fold:
+            columns.append([fold_text[fold] for fold in assignment.fold_of_row[block].tolist()])
         if not by_name:
             columns.insert(0, list(map(str, dataset.image_ids[block].tolist())))
         if plain:  # what csv.writer writes when no field needs quotes, joined in C

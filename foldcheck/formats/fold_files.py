@@ -11,6 +11,7 @@ from foldcheck.core.groups import GroupKey, group_images
 from foldcheck.core.near_groups import base_key
 from foldcheck.errors import InputError
 from foldcheck.formats.datasets import read_dataset
+from foldcheck.formats.export_names import MANIFEST_NAME
 from foldcheck.formats.exports import (
     export_paths,
     native_formats,
@@ -21,8 +22,6 @@ from foldcheck.formats.manifest import Manifest, read_manifest
 from foldcheck.io.atomic import committing
 from foldcheck.io.journal import settle
 from foldcheck.io.paths import relative_path
-
-MANIFEST_NAME = "folds.json"
 
 
 def manifest_of(

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from foldcheck.core.dataset import Dataset
 from foldcheck.errors import InputError
 from foldcheck.formats.coco.reader import load_dataset
 from foldcheck.formats.coco.text import text_of
+from foldcheck.formats.export_names import FOLD_CSV, HOLDOUT_CSV, MANIFEST_NAME
 from foldcheck.formats.fold_set import FoldSet, Side
 from foldcheck.formats.manifest import Manifest, is_manifest, manifest_from_document
 from foldcheck.formats.yolo.foldsets import yolo_set_at
@@ -66,7 +68,11 @@ def _sets_at(path: Path) -> list[FoldSet]:
         yolo = yolo_set_at(path)
         if yolo is not None:
             sets.append(yolo)
-        sets += [read_csv_set(csv_path) for csv_path in sorted(path.glob("*.csv"))]
+        sets += [
+            read_csv_set(csv_path)
+            for csv_path in sorted(path.glob("*.csv"))
+            if csv_path.name != HOLDOUT_CSV  # a fold CSV's partner, read with it
+        ]
         if not sets:
             raise InputError(
                 "no fold files here (folds.json, train/val fold pairs, fold YAMLs or a fold CSV)",
@@ -74,6 +80,8 @@ def _sets_at(path: Path) -> list[FoldSet]:
             )
         return sets
     if path.suffix.lower() == ".csv":
+        if path.name == HOLDOUT_CSV and path.with_name(FOLD_CSV).is_file():
+            return [read_csv_set(path.with_name(FOLD_CSV))]
         return [read_csv_set(path)]
     if not path.exists():
         raise InputError("no such file or folder", path)
@@ -191,6 +199,66 @@ def _manifest_set(manifest: Manifest, raw: bytes) -> FoldSet:
 
 
 def read_csv_set(path: Path) -> FoldSet:
+    """A fold CSV, with the held-out test images of ``holdout.csv`` beside it, if any."""
+    rows = _read_csv(path, need_fold=True)
+    folds = rows.folds
+    negative = np.flatnonzero(folds < 0)
+    if len(negative):
+        line, _ = rows.places[int(negative[0])]
+        manifest = path.with_name(MANIFEST_NAME)
+        way_out = (
+            f"regenerate it with `foldcheck export {manifest} --export csv --force`"
+            if manifest.is_file()
+            else f"move those rows to {HOLDOUT_CSV} (without the fold column)"
+        )
+        raise InputError(
+            f"{rows.fold_name} {int(folds[negative[0]])} marks an image in no fold, which "
+            f"`df[df.{rows.fold_name} != f]` puts in every training set; held-out images "
+            f"belong in {HOLDOUT_CSV}: {way_out}",
+            path,
+            line=line,
+            col=rows.fold_col + 1,
+        )
+    k = int(folds.max()) + 1 if len(folds) else 0
+    if k < 2:
+        raise InputError(f"the {rows.fold_name!r} column needs at least two folds (0 and 1)", path)
+    held_path = path.with_name(HOLDOUT_CSV)
+    held = _read_csv(held_path, need_fold=False) if held_path.is_file() else None
+    return FoldSet(
+        path,
+        "csv",
+        [rows.side(np.flatnonzero(folds == fold)) for fold in range(k)],
+        holdout=held.side(np.arange(len(held.keys))) if held is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class _CsvRows:
+    """A CSV's rows: the key (image id or file name) of each, and where it is."""
+
+    path: Path
+    keys: list[Any]
+    by_id: bool
+    names: list[str] | None
+    groups: list[str] | None
+    places: list[tuple[int, int]]
+    folds: np.ndarray  # int64 per row; empty without a fold column
+    fold_name: str
+    fold_col: int
+
+    def side(self, picked: np.ndarray) -> Side:
+        rows = picked.tolist()
+        where = [self.places[i] for i in rows]
+        return Side(
+            self.path,
+            np.asarray([self.keys[i] for i in rows], dtype=np.int64) if self.by_id else None,
+            [self.names[i] for i in rows] if self.names is not None else None,
+            lambda i: where[i],
+            groups=[self.groups[i] for i in rows] if self.groups is not None else None,
+        )
+
+
+def _read_csv(path: Path, *, need_fold: bool) -> _CsvRows:
     raw = read_bytes(path)
     try:
         text = raw.decode("utf-8-sig")
@@ -199,8 +267,9 @@ def read_csv_set(path: Path) -> FoldSet:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [name.strip().lower() for name in next(reader, [])]
     if not any(header):
-        raise InputError("empty CSV: expected a header with a fold column", path, line=1)
-    fold_col = _column(header, FOLD_COLUMNS, path, "fold column")
+        wanted = "a fold column" if need_fold else "an image_id or file_name column"
+        raise InputError(f"empty CSV: expected a header with {wanted}", path, line=1)
+    fold_col = _column(header, FOLD_COLUMNS, path, "fold column") if need_fold else -1
     id_col = _find(header, ID_COLUMNS)
     key_col = (
         id_col
@@ -217,7 +286,8 @@ def read_csv_set(path: Path) -> FoldSet:
             continue
         if len(row) != len(header):
             raise InputError(f"has {len(row)} cells, the header has {len(header)}", path, line=line)
-        folds.append(_csv_int(row[fold_col], path, line, fold_col, header[fold_col]))
+        if need_fold:
+            folds.append(_csv_int(row[fold_col], path, line, fold_col, header[fold_col]))
         keys.append(
             _csv_int(row[key_col], path, line, key_col, header[key_col])
             if id_col is not None
@@ -226,25 +296,17 @@ def read_csv_set(path: Path) -> FoldSet:
         names.append(row[name_col] if name_col is not None else "")
         groups.append(row[group_col] if group_col is not None else "")
         places.append((line, key_col + 1))
-    fold_array = np.asarray(folds, dtype=np.int64)
-    k = int(fold_array.max()) + 1 if len(fold_array) and fold_array.max() >= 0 else 0
-    if k < 2:
-        raise InputError(
-            f"the {header[fold_col]!r} column needs at least two folds (0 and 1)", path
-        )
-
-    def side(fold: int) -> Side:
-        picked = np.flatnonzero(fold_array == fold).tolist()
-        where = [places[i] for i in picked]
-        return Side(
-            path,
-            np.asarray([keys[i] for i in picked], dtype=np.int64) if id_col is not None else None,
-            [names[i] for i in picked] if name_col is not None else None,
-            lambda i: where[i],
-            groups=[groups[i] for i in picked] if group_col is not None else None,
-        )
-
-    return FoldSet(path, "csv", [side(f) for f in range(k)])
+    return _CsvRows(
+        path,
+        keys,
+        id_col is not None,
+        names if name_col is not None else None,
+        groups if group_col is not None else None,
+        places,
+        np.asarray(folds, dtype=np.int64),
+        header[fold_col] if need_fold else "",
+        fold_col,
+    )
 
 
 def _find(header: list[str], names: tuple[str, ...]) -> int | None:

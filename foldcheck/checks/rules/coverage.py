@@ -69,7 +69,7 @@ def _unknown_images(ctx: CheckContext) -> Iterator[Finding]:
 
 def _in_no_fold(ctx: CheckContext) -> Iterator[Finding]:
     """FC201, at the image's record in the dataset."""
-    outside = ctx.assignment.fold_of_image < 0
+    outside = ctx.assignment.fold_of_row < 0
     if ctx.held is not None:  # the held-out test set belongs in no fold
         outside &= ~ctx.held
     for row in np.flatnonzero(outside).tolist():

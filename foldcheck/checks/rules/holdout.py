@@ -71,7 +71,7 @@ def _held_in_folds(ctx: CheckContext, held: np.ndarray) -> Iterator[Finding]:
 
 
 def _preset_copies(ctx: CheckContext) -> Iterator[Finding]:
-    fold_of_row = ctx.assignment.fold_of_image
+    fold_of_row = ctx.assignment.fold_of_row
     names = ctx.reference.file_names
     for preset in NAME_PRESETS:
         key = PRESETS[preset].key

@@ -145,21 +145,21 @@ def _opposite(a: tuple[int, str], b: tuple[int, str]) -> bool:
 def _identical_files(ctx: CheckContext, images_dir: Path) -> Iterator[Finding]:
     """FC105: hash only files whose size another file shares, then compare by content."""
     by_size: dict[int, list[int]] = defaultdict(list)
-    for row in np.flatnonzero(ctx.assignment.fold_of_image >= 0).tolist():
+    for row in np.flatnonzero(ctx.assignment.fold_of_row >= 0).tolist():
         path = images_dir / ctx.reference.file_names[row]
         if path.is_file():
             by_size[path.stat().st_size].append(row)
     by_digest: dict[bytes, list[int]] = defaultdict(list)
     for rows in by_size.values():
-        if len(rows) > 1 and len({ctx.assignment.fold_of_image[r] for r in rows}) > 1:
+        if len(rows) > 1 and len({ctx.assignment.fold_of_row[r] for r in rows}) > 1:
             for row in rows:
                 by_digest[_digest(images_dir / ctx.reference.file_names[row])].append(row)
     for rows in by_digest.values():
-        folds = sorted({int(ctx.assignment.fold_of_image[r]) for r in rows})
+        folds = sorted({int(ctx.assignment.fold_of_row[r]) for r in rows})
         if len(folds) < 2:
             continue
-        later = next(r for r in rows if ctx.assignment.fold_of_image[r] == folds[1])
-        first = next(r for r in rows if ctx.assignment.fold_of_image[r] == folds[0])
+        later = next(r for r in rows if ctx.assignment.fold_of_row[r] == folds[1])
+        first = next(r for r in rows if ctx.assignment.fold_of_row[r] == folds[0])
         side = ctx.val[folds[1]]
         yield side.finding(
             side.index_of(later),

@@ -66,7 +66,7 @@ Place = tuple[SideRows, int, int, str]  # side to report on, its image, the othe
 
 
 def _across_val_folds(ctx: CheckContext, a: int, b: int) -> Place | None:
-    fa, fb = (int(f) for f in ctx.assignment.fold_of_image[[a, b]])
+    fa, fb = (int(f) for f in ctx.assignment.fold_of_row[[a, b]])
     if fa < 0 or fb < 0 or fa == fb:
         return None
     here, there = (b, a) if fb > fa else (a, b)

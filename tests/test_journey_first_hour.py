@@ -1,0 +1,140 @@
+"""A new user's first hour (issue 21, items 1-7), end to end: the real Roboflow exports in
+../shared/data/real, the CLI as a subprocess, real git and pre-commit, files read back the
+way the tools users train with read them. Each test states the promise it holds."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import foldcheck
+from tests.conftest import real_dataset
+
+BIN = Path(sys.executable).parent
+
+
+def foldcheck_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    return subprocess.run(
+        [str(BIN / "foldcheck"), *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def ok(*args: str | Path, cwd: Path | None = None) -> str:
+    done = foldcheck_cli(*args, cwd=cwd)
+    assert done.returncode == 0, f"{args}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
+def copied(name: str, part: str, where: Path) -> Path:
+    """A real export copied into the test's folder (split records its path and hash)."""
+    where.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(real_dataset(name, part), where / f"{part}.json"))
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# -- 2. a held-out test image is on no training side, under the idioms users write ----------
+
+
+@pytest.fixture(scope="module")
+def chess_holdout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`split --holdout 0.2 --export coco,csv` of the real chess export: the folds folder."""
+    root = tmp_path_factory.mktemp("holdout")
+    data = copied("chess", "train", root / "data")
+    ok("split", data, "--holdout", "0.2", "--export", "coco,csv", "--out", root / "folds", "-q")
+    return root / "folds"
+
+
+def test_kaggle_idiom_never_trains_on_the_test_set(chess_holdout: Path) -> None:
+    """`train = df[df.fold != f]` over folds.csv (what pandas does, row by row) holds no test
+    image for any fold; the test images are in holdout.csv, and all images are in one of them."""
+    rows = csv_rows(chess_holdout / "folds.csv")
+    test = {row["image_id"] for row in csv_rows(chess_holdout / "holdout.csv")}
+    manifest = json.loads((chess_holdout / "folds.json").read_text())
+    assert test == {str(i) for i in manifest["holdout"]["images"]} and test
+    folds = sorted({row["fold"] for row in rows})
+    assert folds == [str(f) for f in range(5)]
+    for fold in folds:
+        train = {row["image_id"] for row in rows if row["fold"] != fold}
+        assert not train & test
+    every = {
+        image["id"]
+        for image in json.loads(Path(manifest_dataset(chess_holdout)).read_text())["images"]
+    }
+    assert {int(row["image_id"]) for row in rows} | {int(i) for i in test} == every
+
+
+def manifest_dataset(folds: Path) -> Path:
+    manifest = json.loads((folds / "folds.json").read_text())
+    return (folds / manifest["dataset"]["path"]).resolve()
+
+
+def test_api_idiom_never_trains_on_the_test_set() -> None:
+    """`image_ids[fold_of_image != f]` is fold f's training set and holds no test image; the
+    dataset-wide idiom fails loudly instead of training on the test set."""
+    result = foldcheck.split(real_dataset("chess"), holdout=0.2)
+    test = set(result.holdout_ids.tolist())
+    assert len(test) > 0
+    assert len(result.fold_of_image) == len(result.image_ids) == result.dataset.n_images - len(test)
+    for fold in range(result.k):
+        train = set(result.image_ids[result.fold_of_image != fold].tolist())
+        val = set(result.image_ids[result.fold_of_image == fold].tolist())
+        assert not train & test and not val & test and not train & val
+        assert sorted(val) == result.val_image_ids(fold)
+    with pytest.raises(IndexError):
+        result.dataset.image_ids[result.fold_of_image != 0]
+
+
+def test_check_judges_its_own_csv(chess_holdout: Path) -> None:
+    """`check folds.csv --dataset train.json` passes on the CSV split wrote (no FC201 for the
+    test images), and a test image put in a fold is caught."""
+    dataset = manifest_dataset(chess_holdout)
+    out = ok("check", chess_holdout / "folds.csv", "--dataset", dataset)
+    assert "FC201" not in out
+    broken = chess_holdout.parent / "broken"
+    broken.mkdir()
+    held = csv_rows(chess_holdout / "holdout.csv")
+    shutil.copy(chess_holdout / "holdout.csv", broken / "holdout.csv")
+    lines = (chess_holdout / "folds.csv").read_text().splitlines()
+    lines.append(f"{held[0]['image_id']},{held[0]['file_name']},{held[0]['group']},0")
+    (broken / "folds.csv").write_text("\n".join(lines) + "\n")
+    done = foldcheck_cli("check", broken / "folds.csv", "--dataset", dataset, "--select", "FC1,FC2")
+    assert done.returncode == 1 and "FC107" in done.stdout, done.stdout + done.stderr
+
+
+def test_old_csv_with_fold_minus_one_is_refused_with_the_way_out(chess_holdout: Path) -> None:
+    """A folds.csv of the old format (test images as fold -1) is one line at its place, exit
+    2, with the command that regenerates it; that command, run as printed, works."""
+    old = chess_holdout.parent / "old"
+    shutil.copytree(chess_holdout, old)
+    held = csv_rows(old / "holdout.csv")
+    (old / "holdout.csv").unlink()
+    with (old / "folds.csv").open("a") as handle:
+        for row in held:
+            handle.write(f"{row['image_id']},{row['file_name']},{row['group']},-1\n")
+    done = foldcheck_cli("check", old / "folds.csv")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    line = done.stderr.strip()
+    assert len(line.splitlines()) == 1 and f"{old / 'folds.csv'}:" in line and "fold -1" in line
+    command = line.split("`")[-2]
+    assert command.startswith("foldcheck export ")
+    ok(*command.split()[1:])
+    ok("check", old / "folds.csv")
+    assert len(csv_rows(old / "holdout.csv")) == len(held)
