@@ -25,6 +25,7 @@ COMMANDS = (
     "check",
     "report",
     "export",
+    "merge",
     "validate",
     "duplicates",
     "init",

@@ -5,8 +5,8 @@ dataset into ``parts`` equal, group-respecting, class-balanced parts and the fir
 are held out, where taken / parts is the fraction nearest the one asked (0.1 -> 1 of 10,
 0.15 -> 3 of 20), so the test set is balanced like any fold. ``--holdout-from FILE``: the
 images a file lists (ids, file names or YOLO image paths, one per line, or a COCO file's
-images), together with every other image of their groups, so no group straddles the test
-set and the folds. ``foldcheck.api`` then splits the rest.
+images, matched by file name), together with every other image of their groups, so no group
+straddles the test set and the folds. ``foldcheck.api`` then splits the rest.
 """
 
 from __future__ import annotations
@@ -68,11 +68,14 @@ def _listed_rows(dataset: Dataset, path: Path) -> np.ndarray:
     if path.suffix.lower() == ".json" and not dataset.keys_are_names:
         from foldcheck.formats.coco.reader import load_dataset
 
-        ids = load_dataset(path).image_ids.tolist()
-        unknown = [i for i in ids if i not in dataset.image_index]
+        # By file name, as ``foldcheck merge`` identifies images: a merged file keeps the
+        # names of its inputs' images but renumbers the ids that collided.
+        row_of = {name: row for row, name in reversed(list(enumerate(dataset.file_names)))}
+        names = load_dataset(path).file_names
+        unknown = [name for name in names if name not in row_of]
         if unknown:
-            raise InputError(f"image id {unknown[0]} is not in {dataset.path.name}", path)
-        return np.asarray([dataset.image_index[i] for i in ids], dtype=np.intp)
+            raise InputError(f"image {unknown[0]!r} is not in {dataset.path.name}", path)
+        return np.asarray([row_of[name] for name in names], dtype=np.intp)
     rows = []
     text = read_bytes(path).decode("utf-8", errors="replace")
     for number, line in enumerate(text.splitlines(), start=1):
