@@ -138,3 +138,59 @@ def test_old_csv_with_fold_minus_one_is_refused_with_the_way_out(chess_holdout: 
     ok(*command.split()[1:])
     ok("check", old / "folds.csv")
     assert len(csv_rows(old / "holdout.csv")) == len(held)
+
+
+# -- 3. every format but the text carries every finding; summaries count what was found -----
+
+
+def _summary_counts(text: str) -> tuple[int, int]:
+    words = text.split("Found ")[1].split()
+    return int(words[0]), int(words[3])
+
+
+def test_machine_formats_carry_every_check_finding(chess_holdout: Path, tmp_path: Path) -> None:
+    """A CSV that leaves 60 images out: 60 FC201 errors in JSON, GitHub annotations and
+    Markdown, 20 and a count of the rest in the text, and every summary says 60."""
+    rows = (chess_holdout / "folds.csv").read_text().splitlines()
+    (tmp_path / "folds.csv").write_text("\n".join(rows[:-60]) + "\n")
+    shutil.copy(chess_holdout / "holdout.csv", tmp_path / "holdout.csv")
+    base = ("check", tmp_path / "folds.csv", "--dataset", manifest_dataset(chess_holdout))
+    base += ("--select", "FC201")
+    text = foldcheck_cli(*base)
+    assert text.returncode == 1
+    assert text.stdout.count(": FC201 ") == 21 and "... and 40 more FC201" in text.stdout
+    assert _summary_counts(text.stdout) == (60, 0)
+    document = json.loads(foldcheck_cli(*base, "--format", "json").stdout)
+    assert len(document["findings"]) == 60 and _summary_counts(document["summary"]) == (60, 0)
+    assert len({(f["line"], f["message"]) for f in document["findings"]}) == 60
+    github = foldcheck_cli(*base, "--format", "github").stdout
+    assert github.count("::error ") == 60
+    markdown = foldcheck_cli(*base, "--format", "markdown").stdout
+    assert markdown.count("| FC201 ") == 60 and _summary_counts(markdown) == (60, 0)
+
+
+def test_machine_formats_carry_every_validate_finding(tmp_path: Path) -> None:
+    """validate: 30 boxes outside their image are 30 findings in JSON, and 30 in the text's
+    summary, though the text shows 20."""
+    images = [{"id": i, "file_name": f"{i}.jpg", "width": 10, "height": 10} for i in range(30)]
+    annotations = [
+        {"id": i, "image_id": i, "category_id": 1, "bbox": [50, 50, 5, 5], "area": 25, "iscrowd": 0}
+        for i in range(30)
+    ]
+    document = {
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": 1, "name": "a"}],
+    }
+    path = tmp_path / "annotations.json"
+    path.write_text(json.dumps(document))
+    text = foldcheck_cli("validate", path)
+    codes = {line.split()[1] for line in text.stdout.splitlines() if line.startswith(str(path))}
+    assert text.returncode == 1 and codes
+    found = json.loads(foldcheck_cli("validate", path, "--format", "json").stdout)
+    for code in codes:
+        every = [f for f in found["findings"] if f["code"] == code]
+        assert len(every) in (30, 1), (code, len(every))  # per box, or one for the file
+    assert _summary_counts(found["summary"]) == _summary_counts(text.stdout)
+    errors = sum(f["severity"] == "error" for f in found["findings"])
+    assert _summary_counts(text.stdout)[0] == errors >= 30

@@ -20,7 +20,7 @@ import foldcheck.checks.rules.lint_images
 import foldcheck.checks.rules.lint_records  # noqa: F401  (the COCO rules register on import)
 from foldcheck.checks.lint import LintSettings, Result, lint_findings, run_lint
 from foldcheck.checks.lint_fix import Change, plan_fixes
-from foldcheck.core.findings import Finding, capped, selected
+from foldcheck.core.findings import Finding, Tally, capped, selected, tally
 from foldcheck.formats.coco.edit import apply_edits, record_spans
 from foldcheck.formats.coco.reader import load_lint_table
 from foldcheck.formats.coco.text import text_of
@@ -40,9 +40,10 @@ class Linted:
     def findings(self, most: int | None = None) -> list[Finding]:
         return lint_findings(str(self.path), self.result, self.locate, most=most)
 
-    @property
-    def errors(self) -> int:
-        return sum(len(h.rows) for c, h in self.result if c.rule.severity == "error")
+    def tally(self) -> Tally:
+        """Every finding counted, however many are shown."""
+        errors = sum(len(h.rows) for c, h in self.result if c.rule.severity == "error")
+        return Tally(errors, sum(len(h.rows) for _, h in self.result) - errors)
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +56,9 @@ class LintedYolo:
     def findings(self, most: int | None = None) -> list[Finding]:
         found = sorted(self.found, key=Finding.sort_key)
         return found if most is None else capped([found], most)
+
+    def tally(self) -> Tally:
+        return tally(self.found)
 
 
 def _lint_coco(

@@ -19,6 +19,7 @@ from foldcheck.commands.options import (
     add_near_distance,
     add_rule_selection,
     rule_codes,
+    shown_per_rule,
 )
 
 
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     from foldcheck.checks.runner import run_checks
-    from foldcheck.core.findings import capped
+    from foldcheck.core.findings import capped, tally
     from foldcheck.render.findings import render_findings, use_color
 
     result = run_checks(
@@ -100,12 +101,14 @@ def run(args: argparse.Namespace) -> int:
                 console.print(f"[bold]{report.fold_set.origin}[/]")
                 print_balance(console, report.balance)
     findings = result.findings
+    most = shown_per_rule(args)
     render_findings(
-        findings if args.verbose else capped(r.findings for r in result.reports),
+        findings if most is None else capped((r.findings for r in result.reports), most),
         args.format,
         sys.stdout,
         color=use_color(args.color, sys.stdout),
         quiet=args.quiet,
         fold_sets=len(result.reports),
+        found=tally(findings),
     )
     return 1 if any(f.severity == "error" for f in findings) else 0

@@ -84,8 +84,8 @@ def add_rule_selection(parser: argparse.ArgumentParser, example: str) -> None:
 
 
 def add_findings_output(parser: argparse.ArgumentParser, per: str) -> None:
-    """--format, --color, --list-rules and -q/-v of a command that reports findings; at most
-    20 findings per rule and ``per`` are shown unless -v."""
+    """--format, --color, --list-rules and -q/-v of a command that reports findings; the text
+    shows at most 20 findings per rule and ``per`` unless -v (``shown_per_rule``)."""
     parser.add_argument(
         "--format",
         choices=formats.FINDINGS,
@@ -100,8 +100,17 @@ def add_findings_output(parser: argparse.ArgumentParser, per: str) -> None:
         "-v",
         "--verbose",
         action="store_true",
-        help=f"every finding (default: at most 20 per rule and {per})",
+        help=f"every finding (default: text shows at most 20 per rule and {per}; the other "
+        "formats carry every finding)",
     )
+
+
+def shown_per_rule(args: argparse.Namespace) -> int | None:
+    """How many findings per rule the output shows: a cap is a courtesy to a reader of the
+    text; a machine format (and -v) carries every finding, or CI would miss them."""
+    from foldcheck.core.findings import MOST_PER_RULE
+
+    return MOST_PER_RULE if args.format == "text" and not args.verbose else None
 
 
 def rule_codes(text: str) -> list[str]:

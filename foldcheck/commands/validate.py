@@ -18,7 +18,12 @@ from __future__ import annotations
 
 import argparse
 
-from foldcheck.commands.options import add_findings_output, add_rule_selection, rule_codes
+from foldcheck.commands.options import (
+    add_findings_output,
+    add_rule_selection,
+    rule_codes,
+    shown_per_rule,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     from foldcheck.checks.lint import LintSettings
     from foldcheck.checks.validate import Linted, fix, format_of, lint_file
-    from foldcheck.core.findings import MOST_PER_RULE
+    from foldcheck.core.findings import Tally
     from foldcheck.io.atomic import refuse_overwrite, write_atomic
     from foldcheck.render.findings import render_findings, use_color
 
@@ -86,12 +91,12 @@ def run(args: argparse.Namespace) -> int:
         images_dir=Path(args.images_dir) if args.images_dir else None,
     )
     select, ignore = rule_codes(args.select), rule_codes(args.ignore)
-    most = None if args.verbose else MOST_PER_RULE
+    most = shown_per_rule(args)
     if args.fix:
         refuse_overwrite([Path(args.fix)], args.force)
     # Change lines go to stdout with text output, else to stderr (stdout stays parseable).
     notes = sys.stdout if args.format == "text" else sys.stderr
-    findings, status, linted_files = [], 0, 0
+    findings, status, linted_files, errors, warnings = [], 0, 0, 0, 0
     for name in args.files:
         try:
             if (args.fix or args.in_place) and format_of(Path(name)).no_fix:
@@ -118,7 +123,12 @@ def run(args: argparse.Namespace) -> int:
             status = 2
             continue
         findings += linted.findings(most)
-        linted_files += 1
+        found = linted.tally()
+        errors, warnings, linted_files = (
+            errors + found.errors,
+            warnings + found.warnings,
+            linted_files + 1,
+        )
     if not linted_files:
         return status  # every file was unusable: its error line says so, nothing else
     render_findings(
@@ -128,8 +138,9 @@ def run(args: argparse.Namespace) -> int:
         color=use_color(args.color, sys.stdout),
         quiet=args.quiet,
         fold_sets=linted_files,
+        found=Tally(errors, warnings),
         noun="file",
     )
     if status:
         return status
-    return 1 if any(f.severity == "error" for f in findings) else 0
+    return 1 if errors else 0

@@ -81,6 +81,18 @@ class Finding:
         }
 
 
+class Tally(NamedTuple):
+    """How many findings were found (not shown: the text caps each rule's)."""
+
+    errors: int
+    warnings: int
+
+
+def tally(findings: list[Finding]) -> Tally:
+    errors = sum(f.severity == "error" for f in findings)
+    return Tally(errors, len(findings) - errors)
+
+
 def selected(code: str, select: list[str], ignore: list[str]) -> bool:
     """ruff-style selection by code prefix: ``FC1`` means every FC1xx rule."""
     if select and not any(code.startswith(prefix) for prefix in select):

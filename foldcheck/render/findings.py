@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from foldcheck.core.findings import Finding, Rule
+from foldcheck.core.findings import Finding, Rule, Tally
 from foldcheck.io.paths import shown_relative
 
 
@@ -21,12 +21,11 @@ def use_color(mode: str, stream: TextIO) -> bool:
     return stream.isatty()
 
 
-def summary(findings: list[Finding], fold_sets: int, noun: str = "fold set") -> str:
+def summary(found: Tally, fold_sets: int, noun: str = "fold set") -> str:
     """The closing line; ``noun`` is what was checked (validate counts files)."""
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = len(findings) - errors
+    errors, warnings = found
     checked = f"{fold_sets} {noun}{'s' if fold_sets != 1 else ''}"
-    if not findings:
+    if not errors and not warnings:
         return f"All checks passed ({checked})."
     return (
         f"Found {errors} error{'s' if errors != 1 else ''} and {warnings} "
@@ -55,10 +54,12 @@ def render_findings(
     color: bool,
     quiet: bool,
     fold_sets: int,
+    found: Tally,
     noun: str = "fold set",
 ) -> None:
+    """``findings`` as shown (capped in the text), ``found`` counts every finding."""
     findings = [relative_to_cwd(f) for f in findings]
-    stream.write(_WRITERS[fmt](findings, summary(findings, fold_sets, noun), color, quiet))
+    stream.write(_WRITERS[fmt](findings, summary(found, fold_sets, noun), color, quiet))
 
 
 def _text(findings: list[Finding], total: str, color: bool, quiet: bool) -> str:
