@@ -147,7 +147,8 @@ def test_no_interpreter_setting_warns(repo: Path, home: Path) -> None:
     write_settings(repo, {"json.schemas": GOOD_SCHEMAS})
     result = by_id(run_checks(repo, home, CLEAN))["interpreter"]
     assert result.status == "warn"
-    assert result.fix.startswith("foldcheck init --editor")
+    # The interpreter running doctor is outside this repository: init would not name it.
+    assert "foldcheck init" not in result.fix and "'Python: Select Interpreter'" in result.fix
 
 
 def test_no_settings_file(repo: Path, home: Path) -> None:
@@ -542,11 +543,15 @@ def test_doctor_and_init_editor_agree_in_a_user_repo(
     assert main(["split", "data.json", "--group-by", "video_id", "-q"]) == 0
     assert main(["init", "--editor"]) == 0
     settings = load_jsonc(repo / ".vscode" / "settings.json")
-    assert settings["python.defaultInterpreterPath"] == os.path.abspath(sys.executable)
+    # This test's interpreter is outside the repository: a path on this machine only, which
+    # the shared settings never hold. doctor says how to pick it here instead.
+    assert "python.defaultInterpreterPath" not in settings
     rows = run_checks(repo, home, CLEAN)
     assert [r for r in rows if "foldcheck init" in r.fix] == []
     results = by_id(rows)
-    assert results["interpreter"].status == "ok"
+    assert results["interpreter"].status == "warn"
+    assert "'Python: Select Interpreter'" in results["interpreter"].fix
+    assert os.path.abspath(sys.executable) in results["interpreter"].fix
     assert results["json-schema"].status == "ok"
     assert ".venv/bin/pre-commit" not in results["pre-commit"].fix  # there is no .venv here
 

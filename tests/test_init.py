@@ -93,12 +93,13 @@ def test_fresh_repo_gets_hook_settings_and_schema(
 ) -> None:
     assert main(["init"]) == 0
     out = capsys.readouterr().out
-    assert "created .pre-commit-config.yaml" in out and "pre-commit install" in out
+    assert "created .pre-commit-config.yaml" in out and "-m pre_commit install" in out
 
     (repo_entry,) = yaml.safe_load((with_folds / CONFIG).read_text())["repos"]
     assert repo_entry["repo"] == "local"
     (hook,) = repo_entry["hooks"]
-    assert hook["id"] == "foldcheck" and hook["entry"] == "foldcheck check"
+    # This test's interpreter lives outside the repository: each clone's alias runs it.
+    assert hook["id"] == "foldcheck" and hook["entry"] == "git foldcheck check"
     assert hook["language"] == "system" and hook["pass_filenames"] is False
     files = re.compile(hook["files"])
     for changed in (
@@ -263,7 +264,11 @@ def test_dry_run_prints_the_diff_and_writes_nothing(
     assert snapshot(with_folds) == before
     for name in (CONFIG, "pyproject.toml", ".vscode/settings.json", SCHEMA_COPY):
         assert f"+++ b/{name}" in out
-    assert "+        entry: foldcheck check" in out
+    assert "+        entry: git foldcheck check" in out
+    assert "would record in .git/config (this clone only): alias.foldcheck = !" in out
+    assert subprocess.run(
+        ["git", "config", "--get", "alias.foldcheck"], cwd=with_folds, check=False
+    ).returncode  # not recorded
 
 
 EXISTING_PYPROJECT = """\
@@ -380,7 +385,8 @@ def test_each_hook_mode_parses_with_its_fields(with_folds: Path, mode: str) -> N
         assert entry == {"repo": url, "rev": "v1.2.3", "hooks": [hook]}
     else:
         assert entry["repo"] == "local" and hook["language"] == mode
-        assert hook["pass_filenames"] is False and hook["entry"] == "foldcheck check"
+        program = "git foldcheck" if mode == "system" else "foldcheck"
+        assert hook["pass_filenames"] is False and hook["entry"] == f"{program} check"
         deps = hook.get("additional_dependencies")
         assert deps == (["foldcheck==1.2.3"] if mode == "python" else None)
 

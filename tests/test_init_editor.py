@@ -16,6 +16,7 @@ from foldcheck.io.jsonc import load_jsonc
 from foldcheck.repo.init.editor import (
     RECOMMENDATIONS,
     WATCHER_EXCLUDE,
+    EditorSettings,
     add_editor_settings,
     add_recommendations,
     checked_edit,
@@ -43,34 +44,57 @@ def training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_interpreter_inside_the_repo_is_written_portably(tmp_path: Path) -> None:
     inside = tmp_path / "repo" / ".venv" / "bin" / "python"
-    assert interpreter_setting(tmp_path / "repo", str(inside)) == (
-        "${workspaceFolder}/.venv/bin/python"
-    )
-    conda = "/opt/conda/envs/det/bin/python"
-    assert interpreter_setting(tmp_path / "repo", conda) == conda
+    assert interpreter_setting(tmp_path / "repo", inside) == ("${workspaceFolder}/.venv/bin/python")
+    # Outside the repository no value holds on every machine: none is written.
+    assert interpreter_setting(tmp_path / "repo", Path("/opt/conda/envs/det/bin/python")) is None
+
+
+VENV = "${workspaceFolder}/.venv/bin/python"
 
 
 def test_comments_and_user_values_survive(tmp_path: Path) -> None:
-    new, added, kept = add_editor_settings(COMMENTED, "/opt/conda/envs/det/bin/python", "s")
+    wanted = EditorSettings(VENV, ("data",))
+    new, added, kept = add_editor_settings(COMMENTED, wanted, "s")
     assert new is not None and kept == []
     assert "// two, as in the style guide" in new and new.startswith("// team settings")
     data = load_jsonc(_write(tmp_path / "s.json", new))
-    assert data["python.defaultInterpreterPath"] == "/opt/conda/envs/det/bin/python"
+    assert data["python.defaultInterpreterPath"] == VENV
     assert data["files.watcherExclude"] == {
         "**/data/**": True,
         **dict.fromkeys(WATCHER_EXCLUDE, True),
+        "data/**": True,
     }
+    assert data["search.exclude"] == {"data/**": True}
+    assert data["python.analysis.exclude"] == ["**/node_modules", "**/__pycache__", "**/.*", "data"]
     assert data["editor.tabSize"] == 2
-    assert added[0] == "python.defaultInterpreterPath = /opt/conda/envs/det/bin/python"
+    assert added[0] == f"python.defaultInterpreterPath = {VENV}"
     # Twice changes nothing.
-    assert add_editor_settings(new, "/opt/conda/envs/det/bin/python", "s") == (None, [], [])
+    assert add_editor_settings(new, wanted, "s") == (None, [], [])
+
+
+def test_existing_excludes_get_only_the_missing_folders(tmp_path: Path) -> None:
+    text = '{"python.analysis.exclude": ["build"], "search.exclude": {"**/*.log": true}}'
+    new, _, _ = add_editor_settings(text, EditorSettings(None, ("data", "folds")), "s")
+    assert new is not None
+    data = load_jsonc(_write(tmp_path / "s.json", new))
+    assert data["python.analysis.exclude"] == ["data", "folds", "build"]
+    assert data["search.exclude"] == {"data/**": True, "folds/**": True, "**/*.log": True}
 
 
 def test_an_interpreter_the_user_chose_is_kept() -> None:
-    text = '{"python.defaultInterpreterPath": "/usr/bin/python3.12", "files.watcherExclude": {}}'
-    new, _, kept = add_editor_settings(text, "/opt/conda/envs/det/bin/python", "s")
-    assert new is not None and '"/usr/bin/python3.12"' in new
-    assert kept == ['python.defaultInterpreterPath is already "/usr/bin/python3.12"']
+    text = '{"python.defaultInterpreterPath": "python3", "files.watcherExclude": {}}'
+    new, _, kept = add_editor_settings(text, EditorSettings(VENV), "s")
+    assert new is not None and '"python3"' in new
+    assert kept == ['python.defaultInterpreterPath is already "python3"']
+
+
+def test_a_machine_path_already_there_is_named_not_kept_quietly() -> None:
+    text = '{"python.defaultInterpreterPath": "/home/ana/miniconda3/envs/det/bin/python"}'
+    _, added, kept = add_editor_settings(text, EditorSettings(None), "s")
+    assert "python.defaultInterpreterPath" not in " ".join(added)
+    (note,) = kept
+    assert note.startswith('python.defaultInterpreterPath is "/home/ana/miniconda3/envs/')
+    assert "a path on one machine in a file every teammate shares: remove it" in note
 
 
 def test_recommendations_added_once() -> None:
@@ -84,10 +108,13 @@ def test_recommendations_added_once() -> None:
 
 
 def test_invalid_settings_are_refused() -> None:
+    wanted = EditorSettings(None, ("data",))
     with pytest.raises(InputError, match="not valid JSON with comments"):
-        add_editor_settings('{"a": 1,, }', "/x", ".vscode/settings.json")
+        add_editor_settings('{"a": 1,, }', wanted, ".vscode/settings.json")
     with pytest.raises(InputError, match=r"files\.watcherExclude"):
-        add_editor_settings('{"files.watcherExclude": []}', "/x", ".vscode/settings.json")
+        add_editor_settings('{"files.watcherExclude": []}', wanted, ".vscode/settings.json")
+    with pytest.raises(InputError, match=r"python\.analysis\.exclude\" is not a list"):
+        add_editor_settings('{"python.analysis.exclude": "data"}', wanted, ".s.json")
 
 
 @pytest.mark.parametrize(
@@ -120,7 +147,10 @@ def test_init_editor_writes_then_changes_nothing(
     assert "updated .vscode/settings.json: mapped folds.json to foldcheck's schema; set " in out
     assert "created .vscode/extensions.json: recommended the Python extensions" in out
     settings = load_jsonc(training / ".vscode" / "settings.json")
-    assert settings["python.defaultInterpreterPath"] == os.path.abspath(sys.executable)
+    # This interpreter is outside the repository: left to each machine, and init says how.
+    assert "python.defaultInterpreterPath" not in settings
+    assert f"note: {os.path.abspath(sys.executable)} is outside the repository" in out
+    assert "'Python: Select Interpreter'" in out
     assert settings["json.schemas"][0]["url"] == "./.vscode/foldcheck.schema.json"
     before = {
         p: p.read_bytes() for p in training.rglob("*") if p.is_file() and ".git" not in p.parts

@@ -102,7 +102,7 @@ def initialised(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -
     """After `foldcheck init` and `pre-commit install`, with a first commit that passed."""
     repo = make_fold_repo(tmp_path_factory.mktemp("template") / "repo", env)
     out = ok(["foldcheck", "init"], repo, env)
-    assert "pre-commit install" in out
+    assert "-m pre_commit install" in out
     ok([sys.executable, "-m", "pre_commit", "install"], repo, env)
     first = commit(repo, env, "folds")
     assert first.returncode == 0, first.stdout + first.stderr

@@ -65,7 +65,7 @@ def test_init_adds_the_validate_hook_once(repo: Path, capsys) -> None:
         {
             "id": "foldcheck-validate-coco",
             "name": "foldcheck validate (COCO lint)",
-            "entry": "foldcheck validate --quiet",
+            "entry": "git foldcheck validate --quiet",
             "language": "system",
             "files": "^data/train\\.json$",
         }

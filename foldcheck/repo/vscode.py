@@ -13,6 +13,10 @@ SCHEMA_COPY = ".vscode/foldcheck.schema.json"
 # This checkout's own schema, which its .vscode/settings.json maps.
 SCHEMA_SOURCE = "foldcheck/formats/schemas/folds.schema.json"
 SCHEMA_ID = "https://foldcheck.dev/schemas/folds-1.json"
+# What Pylance never enumerates unless python.analysis.useDefaultExcludes is false (pyright's
+# docs/configuration.md, "exclude"), besides virtual environments it detects. Older Pylance
+# dropped these as soon as python.analysis.exclude was set, so a list init starts holds them.
+PYLANCE_DEFAULT_EXCLUDE = ("**/node_modules", "**/__pycache__", "**/.*")
 
 
 def covers(pattern: str, manifest: str) -> bool:

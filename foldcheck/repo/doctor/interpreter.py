@@ -12,6 +12,7 @@ from foldcheck.repo.doctor.layers import Layer, Setting, effective
 from foldcheck.repo.doctor.probe import Probe, probe
 from foldcheck.repo.doctor.project import Project
 from foldcheck.repo.doctor.result import Result
+from foldcheck.repo.launcher import this_interpreter
 
 SETUP_SCRIPT = ".devcontainer/setup.sh"
 
@@ -54,6 +55,20 @@ def setup_fix(repo: Path, interpreter: Path, project: Project, setting: Setting)
     return " && ".join(steps)
 
 
+def _unset_fix(repo: Path) -> str:
+    """Name the interpreter in the shared settings only when it is in the repository: any
+    other path is right on one machine and wrong on every other."""
+    here = this_interpreter()
+    if Path(os.path.realpath(here.parent)).is_relative_to(repo):
+        return "foldcheck init --editor (writes the interpreter foldcheck runs under)"
+    return (
+        f"{here} is outside the repository, so pick it on this machine: 'Python: Select "
+        "Interpreter' > 'Enter interpreter path...', or set "
+        f'"python.defaultInterpreterPath": "{here}" in \'Preferences: Open Remote Settings '
+        "(JSON)'"
+    )
+
+
 def interpreter_row(
     layers: list[Layer], repo: Path, home: Path, project: Project, environ: Mapping[str, str]
 ) -> tuple[Result, Path | None, Probe | None]:
@@ -64,7 +79,7 @@ def interpreter_row(
                 "interpreter",
                 "warn",
                 f"no python.defaultInterpreterPath in {layers[0].path}; VS Code will guess",
-                "foldcheck init --editor (writes the interpreter foldcheck runs under)",
+                _unset_fix(repo),
             ),
             None,
             None,

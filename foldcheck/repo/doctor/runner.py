@@ -19,7 +19,9 @@ from foldcheck.repo.doctor.client_state import (
     state_files,
 )
 from foldcheck.repo.doctor.devcontainer import devcontainer_row
+from foldcheck.repo.doctor.enumeration import enumeration_row
 from foldcheck.repo.doctor.extensions import extension_rows, server_row
+from foldcheck.repo.doctor.hooks import hook_path_rows
 from foldcheck.repo.doctor.interpreter import interpreter_row
 from foldcheck.repo.doctor.layers import read_layer, read_layers
 from foldcheck.repo.doctor.logs import what_vscode_did
@@ -65,6 +67,7 @@ def run_checks(repo: Path, home: Path, environ: Mapping[str, str] | None = None)
     rows += [
         language_server_row(layers, cursor=server is not None and server.kind == "cursor"),
         analysis_row(layers, repo),
+        enumeration_row(repo, layers),
     ]
     if probed is not None and configured is not None:
         rows += hook_rows(repo, configured, probed.sites)
@@ -72,6 +75,7 @@ def run_checks(repo: Path, home: Path, environ: Mapping[str, str] | None = None)
     rows += [
         picker_row(repo, home, environ, project, configured, selected),
         pre_commit_row(repo, environ),
+        *hook_path_rows(repo),
         schema_row(repo, home, settings),
     ]
     container = devcontainer_row(repo)

@@ -1,37 +1,70 @@
 """The editor set-up ``foldcheck init --editor`` adds to a repository's ``.vscode/``.
 
-``settings.json`` gets the interpreter foldcheck runs under as ``python.defaultInterpreterPath``
-(written with ``${workspaceFolder}`` when it lives in the repository, so it holds on every host)
-and watcher excludes for environments and caches; ``extensions.json`` recommends the Python
-extensions. Only what is missing is added, as text: comments and layout survive, a value the
-user set is never changed, and the result is parsed back and refused unless it means "the old
-content plus ours".
+``settings.json`` is shared by every teammate and host, so it never gets a path that holds on
+one machine only: the interpreter foldcheck runs under is written as
+``python.defaultInterpreterPath`` only when it lives in the repository (as
+``${workspaceFolder}/...``); one outside it is left to each machine's own choice ("Python:
+Select Interpreter", or the remote machine's settings), and init says so. The dataset's
+folders (``dataset_folders``) and environments and caches are kept out of Pylance's
+enumeration (``python.analysis.exclude``), the file watcher (``files.watcherExclude``) and
+search (``search.exclude``); ``extensions.json`` recommends the Python extensions. Only what
+is missing is added, as text: comments and layout survive, a value the user set is never
+changed, and the result is parsed back and refused unless it means "the old content plus
+ours".
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from foldcheck.errors import InputError
 from foldcheck.io.jsonc import strip_jsonc
 from foldcheck.io.locate import JsonText
+from foldcheck.repo.vscode import PYLANCE_DEFAULT_EXCLUDE
 
 EXTENSIONS_FILE = ".vscode/extensions.json"
 RECOMMENDATIONS = ("ms-python.python", "ms-python.vscode-pylance", "ms-python.debugpy")
 WATCHER_EXCLUDE = ("**/.venv/**", "**/__pycache__/**", "**/.mypy_cache/**", "**/.pytest_cache/**")
+INTERPRETER_KEY = "python.defaultInterpreterPath"
+WORKSPACE_VARIABLE = "${workspaceFolder}"
 
 
-def interpreter_setting(root: Path, executable: str | None = None) -> str:
-    """The interpreter running foldcheck, as a settings value (not resolved through symlinks:
-    a venv's python links to its base interpreter, which lacks the venv's packages)."""
-    path = Path(os.path.abspath(executable or sys.executable))
-    if path.is_relative_to(root):
-        return "${workspaceFolder}/" + path.relative_to(root).as_posix()
-    return str(path)
+def interpreter_setting(root: Path, executable: Path) -> str | None:
+    """``executable`` as a settings value that holds on every host, or None when it lies
+    outside the repository (no such value exists)."""
+    folder = Path(os.path.realpath(executable.parent))
+    if folder.is_relative_to(root):
+        return f"{WORKSPACE_VARIABLE}/{(folder / executable.name).relative_to(root).as_posix()}"
+    return None
+
+
+def machine_specific(value: object) -> bool:
+    """An absolute path that names a file on one machine (not through a VS Code variable)."""
+    return isinstance(value, str) and (value.startswith(("/", "~")) or value[1:3] == ":\\")
+
+
+@dataclass(frozen=True)
+class EditorSettings:
+    """What init wants in settings.json."""
+
+    interpreter: str | None  # python.defaultInterpreterPath; None: leave it to each machine
+    folders: tuple[str, ...] = ()  # the dataset's folders, relative to the root
+
+    def wanted(self) -> list[tuple[str, Any]]:
+        """(key, value) in the order a new file lists them."""
+        inside = [f"{folder}/**" for folder in self.folders]
+        items: list[tuple[str, Any]] = []
+        if self.interpreter is not None:
+            items.append((INTERPRETER_KEY, self.interpreter))
+        items.append(("python.analysis.exclude", [*PYLANCE_DEFAULT_EXCLUDE, *self.folders]))
+        items.append(("files.watcherExclude", dict.fromkeys([*WATCHER_EXCLUDE, *inside], True)))
+        if inside:
+            items.append(("search.exclude", dict.fromkeys(inside, True)))
+        return items
 
 
 def _parse(text: str, name: str) -> Any:
@@ -92,14 +125,12 @@ def checked_edit(new: str, expected: Any, name: str, adding: str = "the editor s
 
 
 def add_editor_settings(
-    text: str | None, interpreter: str, name: str
+    text: str | None, wanted: EditorSettings, name: str
 ) -> tuple[str | None, list[str], list[str]]:
-    """(new settings text or None when nothing is missing, what was added, what was kept)."""
-    block = {p: True for p in WATCHER_EXCLUDE}
+    """(new settings text or None when nothing is missing, what was added, notes on what was
+    kept)."""
     if text is None or not text.strip():
-        body = {"python.defaultInterpreterPath": interpreter, "files.watcherExclude": block}
-        made = [f"python.defaultInterpreterPath = {interpreter}", "files.watcherExclude"]
-        return json.dumps(body, indent="\t") + "\n", made, []
+        text = "{}\n"
     data = _parse(text, name)
     if not isinstance(data, dict):
         raise InputError("not a JSON object; nothing written", name)
@@ -107,27 +138,39 @@ def add_editor_settings(
     kept: list[str] = []
     items: list[tuple[str | None, Any]] = []
     expected = dict(data)
-    current = data.get("python.defaultInterpreterPath")
-    if current is None:
-        items.append(("python.defaultInterpreterPath", interpreter))
-        expected["python.defaultInterpreterPath"] = interpreter
-        added.append(f"python.defaultInterpreterPath = {interpreter}")
-    elif current != interpreter:
-        kept.append(f"python.defaultInterpreterPath is already {json.dumps(current)}")
-    excludes = data.get("files.watcherExclude")
     new = text
-    if excludes is None:
-        items.append(("files.watcherExclude", block))
-        expected["files.watcherExclude"] = block
-        added.append("files.watcherExclude")
-    elif isinstance(excludes, dict):
-        missing = [p for p in WATCHER_EXCLUDE if p not in excludes]
-        if missing:
-            new = splice_first(new, ("files.watcherExclude",), [(p, True) for p in missing])
-            expected["files.watcherExclude"] = {**{p: True for p in missing}, **excludes}
-            added.append("files.watcherExclude " + ", ".join(missing))
-    else:
-        raise InputError('"files.watcherExclude" is not an object; nothing written', name)
+    current = data.get(INTERPRETER_KEY)
+    if current is not None and current != wanted.interpreter and machine_specific(current):
+        kept.append(
+            f"{INTERPRETER_KEY} is {json.dumps(current)}, a path on one machine in a file "
+            "every teammate shares: remove it and pick the interpreter on each machine"
+        )
+    elif current is not None and wanted.interpreter not in (None, current):
+        kept.append(f"{INTERPRETER_KEY} is already {json.dumps(current)}")
+    for key, value in wanted.wanted():
+        have = data.get(key)
+        if have is None:
+            items.append((key, value))
+            expected[key] = value
+            added.append(f"{key} = {value}" if isinstance(value, str) else key)
+            continue
+        if key == INTERPRETER_KEY:
+            continue
+        if not isinstance(have, type(value)):
+            kind = "an object" if isinstance(value, dict) else "a list"
+            raise InputError(f'"{key}" is not {kind}; nothing written', name)
+        missing = [v for v in value if v not in have]
+        if isinstance(value, list):
+            missing = [v for v in missing if v not in PYLANCE_DEFAULT_EXCLUDE]
+        if not missing:
+            continue
+        if isinstance(have, dict):
+            new = splice_first(new, (key,), [(p, True) for p in missing])
+            expected[key] = {**dict.fromkeys(missing, True), **have}
+        else:
+            new = splice_first(new, (key,), [(None, p) for p in missing])
+            expected[key] = [*missing, *have]
+        added.append(f"{key} " + ", ".join(missing))
     if items:
         new = splice_first(new, (), items)
     if new == text:

@@ -24,22 +24,30 @@ from foldcheck.io.atomic import committing
 from foldcheck.io.paths import shown_relative
 from foldcheck.io.readfile import read_regular
 from foldcheck.io.textedit import same_newlines
+from foldcheck.repo.init.dataset_folders import dataset_folders
 from foldcheck.repo.init.editor import (
     EXTENSIONS_FILE,
+    INTERPRETER_KEY,
+    EditorSettings,
     add_editor_settings,
     add_recommendations,
     interpreter_setting,
 )
 from foldcheck.repo.init.precommit import (
     CONFIG,
+    HOOK_ID,
+    VALIDATE_HOOK_ID,
     HookMode,
     config_with_hook,
     files_pattern,
     hook_entry,
+    replace_entry,
+    system_entries,
     validate_hook_entry,
 )
 from foldcheck.repo.init.pyproject import PYPROJECT, Settings, add_settings
 from foldcheck.repo.init.vscode import add_schema, schema_entry
+from foldcheck.repo.launcher import Launcher, launcher, upgraded_entry
 from foldcheck.repo.vscode import SCHEMA_COPY, SETTINGS
 
 # The settings init records: the manifest's, or split's defaults when there is none yet.
@@ -62,6 +70,9 @@ class Plan:
     manifest: str | None
     edits: tuple[Edit, ...]
     kept: tuple[str, ...]  # files left as they were, and why
+    launcher: Launcher  # how the hooks start foldcheck on this machine
+    entries: tuple[tuple[str, str], ...]  # (hook id, entry) of foldcheck's local hooks
+    notes: tuple[str, ...] = ()  # what the user must know or do by hand
 
     def diff(self) -> str:
         chunks: list[str] = []
@@ -162,11 +173,14 @@ def plan_init(
     vscode: bool = True,
     validate: bool = False,
     editor: bool = False,
+    interpreter: Path | None = None,
+    images: Path | None = None,
 ) -> Plan:
     """Every change ``foldcheck init`` would make; raises ``InputError`` before any write."""
     root = root.resolve()
+    here = launcher(root, interpreter)
     settings, found = plan_settings(root, manifest, dataset, folds)
-    entry = hook_entry(mode, files_pattern(settings, found), version, url)
+    entry = hook_entry(mode, files_pattern(settings, found), here.program, version, url)
     config = config_with_hook(_read(root / CONFIG), entry)
     hooks = "the foldcheck hook"
     if validate:
@@ -175,12 +189,16 @@ def plan_init(
                 "--validate-hook needs a dataset inside the repository: name it with --dataset"
                 " (or a manifest that does)"
             )
-        checked = validate_hook_entry(mode, settings.dataset, version, url)
+        checked = validate_hook_entry(mode, settings.dataset, here.program, version, url)
         with_validate = config_with_hook(config or _read(root / CONFIG), checked)
         config = with_validate or config
         hooks = "the foldcheck and foldcheck-validate-coco hooks"
+    done = [] if config is None else [f"added {hooks} ({mode})"]
+    config, upgrades = _upgrade_entries(root, config or _read(root / CONFIG), here)
+    done += upgrades
     edits: list[Edit] = []
     kept: list[str] = []
+    advice: list[str] = []
 
     def consider(name: str, new: str | None, summary: str, unchanged: str) -> None:
         old = _read(root / name)
@@ -189,12 +207,17 @@ def plan_init(
         else:
             edits.append(Edit(name, old, same_newlines(new, old), summary))
 
-    consider(CONFIG, config, f"added {hooks} ({mode})", f"{hooks} already there")
+    consider(CONFIG, config, "; ".join(done), f"{hooks} already there")
     consider(
         PYPROJECT,
         add_settings(_read(root / PYPROJECT), settings),
         "recorded the fold set in [tool.foldcheck]",
         "[tool.foldcheck] is complete",
+    )
+    entries = tuple(
+        (hook_id, text)
+        for hook_id, text in system_entries(config).items()
+        if hook_id in (HOOK_ID, VALIDATE_HOOK_ID)
     )
     if vscode:
         old = _read(root / SETTINGS)
@@ -205,10 +228,20 @@ def plan_init(
         else:
             text, done = new, ["mapped folds.json to foldcheck's schema"]
         if editor:
-            edited, added, notes = add_editor_settings(text, interpreter_setting(root), SETTINGS)
+            value = interpreter_setting(root, here.interpreter)
+            wanted = EditorSettings(value, tuple(dataset_folders(root, settings, images)))
+            edited, added, notes = add_editor_settings(text, wanted, SETTINGS)
             text = text if edited is None else edited
             done += [f"set {a}" for a in added]
             kept += [f"{SETTINGS}: {n}" for n in notes]
+            if value is None:
+                advice.append(
+                    f"{here.interpreter} is outside the repository, so {SETTINGS} does not name "
+                    f"it ({INTERPRETER_KEY} there would be wrong on every other machine): pick "
+                    "it on each machine with 'Python: Select Interpreter' > 'Enter interpreter "
+                    f'path...\', or set "{INTERPRETER_KEY}": "{here.interpreter}" in '
+                    "'Preferences: Open Remote Settings (JSON)'"
+                )
         if text is not None and text != old:
             edits.append(Edit(SETTINGS, old, same_newlines(text, old), "; ".join(done)))
         if ours:
@@ -225,7 +258,21 @@ def plan_init(
                 "recommended the Python extensions",
                 "the Python extensions are recommended already",
             )
-    return Plan(root, settings, found, tuple(edits), tuple(kept))
+    return Plan(root, settings, found, tuple(edits), tuple(kept), here, entries, tuple(advice))
+
+
+def _upgrade_entries(
+    root: Path, config: str | None, here: Launcher
+) -> tuple[str | None, list[str]]:
+    """The configuration with each foldcheck hook that cannot start here from a bare PATH
+    (an entry init wrote before) given one that can, and what changed."""
+    done = []
+    for hook_id, entry in system_entries(config).items():
+        new = upgraded_entry(root, entry, here) if hook_id in (HOOK_ID, VALIDATE_HOOK_ID) else None
+        if config is not None and new is not None:
+            config = replace_entry(config, hook_id, new)
+            done.append(f"the {hook_id} hook runs `{new}` (`{entry}` cannot start here)")
+    return config, done
 
 
 def apply_plan(plan: Plan) -> list[Path]:

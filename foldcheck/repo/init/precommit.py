@@ -7,6 +7,7 @@ configuration plus our entry.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,8 @@ HookMode = Literal["system", "python", "remote"]
 HOOK_ID = "foldcheck"
 VALIDATE_HOOK_ID = "foldcheck-validate-coco"
 CONFIG = ".pre-commit-config.yaml"
+# pre-commit 4 renamed `system` to `unsupported` and reads both (clientlib.py).
+SYSTEM_LANGUAGES = ("system", "unsupported")
 NEW_CONFIG_HEADER = "# https://pre-commit.com: `pre-commit install` runs these on every commit.\n"
 
 
@@ -57,19 +60,23 @@ def project_url(urls: Sequence[str], home: str | None) -> str | None:
     return home
 
 
-def hook_entry(mode: HookMode, files: str, version: str, url: str | None) -> dict[str, Any]:
-    """The ``repos:`` item for the foldcheck hook, as pre-commit will read it."""
+def hook_entry(
+    mode: HookMode, files: str, program: str, version: str, url: str | None
+) -> dict[str, Any]:
+    """The ``repos:`` item for the foldcheck hook, as pre-commit will read it; ``program``
+    starts foldcheck in system mode (``launcher.Launcher.program``)."""
     if mode == "remote":
         if url is None:
             raise InputError(
-                "foldcheck's package metadata names no repository URL for "
-                "--hook remote; use --hook system or --hook python"
+                "--hook remote: foldcheck's package metadata names no repository for "
+                "pre-commit to clone; use --hook system (the default), which runs this "
+                "installation"
             )
         return {"repo": url, "rev": f"v{version}", "hooks": [{"id": HOOK_ID, "files": files}]}
     hook: dict[str, Any] = {
         "id": HOOK_ID,
         "name": "foldcheck (cross-validation folds)",
-        "entry": "foldcheck check",
+        "entry": f"{_program(mode, program)} check",
         "language": mode,
         "pass_filenames": False,
         "files": files,
@@ -79,20 +86,25 @@ def hook_entry(mode: HookMode, files: str, version: str, url: str | None) -> dic
     return {"repo": "local", "hooks": [hook]}
 
 
+def _program(mode: HookMode, program: str) -> str:
+    # pre-commit puts a python hook's own environment first on PATH.
+    return "foldcheck" if mode == "python" else program
+
+
 def validate_hook_entry(
-    mode: HookMode, dataset: str, version: str, url: str | None
+    mode: HookMode, dataset: str, program: str, version: str, url: str | None
 ) -> dict[str, Any]:
     """The ``repos:`` item for ``foldcheck validate`` on the dataset (its lint rules FC5xx):
     run when the dataset changes, on that file only."""
     files = "^" + re.escape(dataset) + "$"
     if mode == "remote":
-        entry = hook_entry(mode, files, version, url)
+        entry = hook_entry(mode, files, program, version, url)
         entry["hooks"] = [{"id": VALIDATE_HOOK_ID, "files": files}]
         return entry
     hook: dict[str, Any] = {
         "id": VALIDATE_HOOK_ID,
         "name": "foldcheck validate (COCO lint)",
-        "entry": "foldcheck validate --quiet",
+        "entry": f"{_program(mode, program)} validate --quiet",
         "language": mode,
         "files": files,
     }
@@ -181,6 +193,83 @@ def add_hook(text: str, entry: dict[str, Any]) -> str | None:
             CONFIG,
         )
     return new
+
+
+def system_entries(text: str | None) -> dict[str, str]:
+    """hook id -> entry of the ``repo: local`` hooks that run a command of this machine
+    (``language: system``, or its new name ``unsupported``); empty when the configuration does
+    not parse (``add_hook`` says why)."""
+    try:
+        data = yaml.safe_load(text or "")
+    except yaml.YAMLError:
+        return {}
+    repos = data.get("repos") if isinstance(data, dict) else None
+    found: dict[str, str] = {}
+    for repo in repos if isinstance(repos, list) else []:
+        hooks = repo.get("hooks") if isinstance(repo, dict) and repo.get("repo") == "local" else []
+        for hook in hooks if isinstance(hooks, list) else []:
+            if (
+                isinstance(hook, dict)
+                and isinstance(hook.get("entry"), str)
+                and hook.get("language") in SYSTEM_LANGUAGES
+            ):
+                found.setdefault(str(hook.get("id")), hook["entry"])
+    return found
+
+
+def _scalar(value: str) -> str:
+    plain = yaml.safe_dump(value, default_style=None, width=1000).removesuffix("\n...\n")
+    return plain.strip() if "\n" not in plain.strip() else json.dumps(value)
+
+
+def replace_entry(text: str, hook_id: str, entry: str) -> str:
+    """``text`` with the ``entry:`` of the local hook ``hook_id`` set to ``entry``, as text;
+    refused unless the result means the old configuration with that one value changed."""
+    data = yaml.safe_load(text)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    found = None
+    for repo in _items(_value(root, "repos")):
+        name = _value(repo, "repo")
+        if name is None or name.value != "local":
+            continue
+        for hook in _items(_value(repo, "hooks")):
+            node = _value(hook, "id")
+            if node is not None and node.value == hook_id and found is None:
+                found = _value(hook, "entry")
+    if not isinstance(found, yaml.ScalarNode):
+        raise InputError(f"the {hook_id} hook has no entry to update; nothing written", CONFIG)
+    new = text[: found.start_mark.index] + _scalar(entry) + text[found.end_mark.index :]
+    for repo in data["repos"]:
+        hooks = repo.get("hooks") if isinstance(repo, dict) and repo.get("repo") == "local" else []
+        changed = next(
+            (h for h in hooks or [] if isinstance(h, dict) and h.get("id") == hook_id), None
+        )
+        if changed is not None:
+            changed["entry"] = entry
+            break
+    try:
+        same = yaml.safe_load(new) == data
+    except yaml.YAMLError:
+        same = False
+    if not same:
+        raise InputError(
+            f"cannot set the {hook_id} hook's entry to {entry!r} without changing the rest of "
+            "the file; set it by hand; nothing written",
+            CONFIG,
+        )
+    return new
+
+
+def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next(
+        (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None
+    )
+
+
+def _items(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
 def config_with_hook(text: str | None, entry: dict[str, Any]) -> str | None:
