@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ _NESTED_PAIR = re.compile(r"^(train|val)\.json$")  # fold0/train.json
 _FOLD_FOLDER = re.compile(r"^fold(\d+)$")
 FOLD_COLUMNS = ("fold", "kfold", "folds", "fold_id", "cv_fold", "split")
 ID_COLUMNS = ("image_id", "id")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 NAME_COLUMNS = ("file_name", "filename", "image", "image_name", "image_path", "path")
 
 
@@ -222,12 +223,24 @@ def read_csv_set(path: Path) -> FoldSet:
     k = int(folds.max()) + 1 if len(folds) else 0
     if k < 2:
         raise InputError(f"the {rows.fold_name!r} column needs at least two folds (0 and 1)", path)
+    if k > len(folds):  # every fold needs a row: a larger number is a typo or a trap
+        line, _ = rows.places[int(folds.argmax())]
+        raise InputError(
+            f"{rows.fold_name} {k - 1} is beyond the file's {len(folds)} rows "
+            "(K folds need at least K rows)",
+            path,
+            line=line,
+            col=rows.fold_col + 1,
+        )
+    # The rows of each fold in file order, from one stable sort rather than a pass per fold.
+    order = np.argsort(folds, kind="stable")
+    bounds = np.searchsorted(folds[order], np.arange(k + 1))
     held_path = path.with_name(HOLDOUT_CSV)
     held = _read_csv(held_path, need_fold=False) if held_path.is_file() else None
     return FoldSet(
         path,
         "csv",
-        [rows.side(np.flatnonzero(folds == fold)) for fold in range(k)],
+        [rows.side(order[bounds[fold] : bounds[fold + 1]]) for fold in range(k)],
         holdout=held.side(np.arange(len(held.keys))) if held is not None else None,
     )
 
@@ -265,7 +278,7 @@ def _read_csv(path: Path, *, need_fold: bool) -> _CsvRows:
     except UnicodeDecodeError as bad:
         raise InputError(f"not valid UTF-8 (byte 0x{raw[bad.start]:02x})", path) from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in next(reader, [])]
+    header = [name.strip().lower() for name in next(_csv_rows(reader, path), [])]
     if not any(header):
         wanted = "a fold column" if need_fold else "an image_id or file_name column"
         raise InputError(f"empty CSV: expected a header with {wanted}", path, line=1)
@@ -280,7 +293,7 @@ def _read_csv(path: Path, *, need_fold: bool) -> _CsvRows:
     group_col = _find(header, ("group",))
 
     folds, keys, names, groups, places = [], [], [], [], []
-    for row in reader:
+    for row in _csv_rows(reader, path):
         line = reader.line_num  # the record's last physical line: its own, bar quoted newlines
         if not any(cell.strip() for cell in row):
             continue
@@ -321,13 +334,30 @@ def _column(header: list[str], names: tuple[str, ...], path: Path, what: str) ->
     raise InputError(f"no {what} in the header (looked for {', '.join(names)})", path, line=1)
 
 
+def _csv_rows(reader: Any, path: Path) -> Iterator[list[str]]:
+    """The reader's rows; a record it cannot read (a field past the csv module's limit, a
+    NUL byte) is one line at the record."""
+    try:
+        yield from reader
+    except csv.Error as bad:
+        raise InputError(f"unreadable CSV record: {bad}", path, line=reader.line_num) from None
+
+
 def _csv_int(cell: str, path: Path, line: int, column: int, name: str) -> int:
     try:
-        return int(cell.strip())
+        value = int(cell.strip())
     except ValueError:
         raise InputError(
             f"{name} must be an integer, found {cell!r:.40}", path, line=line, col=column + 1
         ) from None
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise InputError(
+            f"{name} {cell.strip()!r:.40} is beyond 64-bit integers",
+            path,
+            line=line,
+            col=column + 1,
+        )
+    return value
 
 
 def _lazy_text(raw: bytes) -> Callable[[], JsonText]:
