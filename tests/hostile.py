@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,3 +36,34 @@ def assert_refused(proc: subprocess.CompletedProcess[str], starts: str) -> None:
     assert proc.stderr.splitlines() == [proc.stderr.strip()], proc.stderr
     assert proc.stderr.startswith(starts), proc.stderr
     assert proc.stdout == ""
+
+
+def coco_document(extra_image: dict[str, Any] | None = None, n_images: int = 4) -> dict[str, Any]:
+    """A small valid COCO document; ``extra_image`` keys go first in every image record (the
+    first record's keys decide the fast reader's types)."""
+    images = [
+        {**(extra_image or {}), "id": i, "file_name": f"img{i}.jpg", "width": 64, "height": 48}
+        for i in range(1, n_images + 1)
+    ]
+    annotations = [
+        {
+            "id": a,
+            "image_id": a % n_images + 1,
+            "category_id": a % 2 + 1,
+            "bbox": [1, 2, 10, 8],
+            "area": 80.0,
+            "iscrowd": 0,
+        }
+        for a in range(1, 2 * n_images + 1)
+    ]
+    categories = [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]
+    return {"images": images, "annotations": annotations, "categories": categories}
+
+
+def run_main(capsys: Any, *argv: str | Path) -> tuple[int, str, str]:
+    """The CLI in this process (for the many cheap cases; the journeys run a subprocess)."""
+    from foldcheck.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err

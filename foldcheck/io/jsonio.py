@@ -20,6 +20,7 @@ import orjson
 from foldcheck.errors import InputError
 from foldcheck.io.gcpause import gc_paused
 from foldcheck.io.locate import byte_line_col
+from foldcheck.io.nesting import nesting_error
 from foldcheck.io.readfile import read_regular
 
 _SPACED_KEY_END = re.compile(rb'"[ \t\r\n]+:')
@@ -48,10 +49,14 @@ def parse_json(raw: bytes, path: Path) -> Any:
             data = _parse_in_pieces(raw) if len(raw) > _PIECEWISE_ABOVE else None
             if data is None:
                 data = orjson.loads(raw)
+        if not _keys_all_distinct(raw, data):
+            _reject_duplicate_keys(raw, path)
     except orjson.JSONDecodeError as exc:
+        if exc.msg.startswith("recursion limit"):
+            raise nesting_error(raw, path) from None
         raise _decode_error(raw, path, exc.msg, exc.pos) from None
-    if not _keys_all_distinct(raw, data):
-        _reject_duplicate_keys(raw, path)
+    except RecursionError:
+        raise nesting_error(raw, path) from None
     return data
 
 

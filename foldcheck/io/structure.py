@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from foldcheck.io.jsonio import locate_duplicate_key
+from foldcheck.io.nesting import escaped
 
 QUOTE, COLON, OPEN, CLOSE, BACKSLASH = (ord(c) for c in '":{}\\')
 
@@ -42,7 +43,7 @@ def scan_records(text: bytes | memoryview) -> Structure:
     kind = b[where]
     has_backslash = bool((b == BACKSLASH).any())
     if has_backslash:
-        keep = ~_escaped(b, where)
+        keep = ~escaped(b, where)
         where, kind = where[keep], kind[keep]
     is_quote = kind == QUOTE
     outside = (np.cumsum(is_quote, dtype=np.int64) - is_quote) & 1 == 0
@@ -65,8 +66,8 @@ def scan_records(text: bytes | memoryview) -> Structure:
     suspects = _suspect_records(record, digest, len(starts))
     if has_backslash:  # a key spelled with an escape may equal one spelled without
         slashes = np.cumsum(b == BACKSLASH)
-        escaped = slashes[key_close - 1] > slashes[key_open]
-        suspects = np.union1d(suspects, np.unique(record[escaped]))
+        key_escaped = slashes[key_close - 1] > slashes[key_open]
+        suspects = np.union1d(suspects, np.unique(record[key_escaped]))
     found = _first_duplicate(text, starts[suspects], ends[suspects])
     if found is None:
         return Structure(starts, ends, -1, "", complete)
@@ -116,15 +117,6 @@ def _suspect_records(record: np.ndarray, digest: np.ndarray, n_records: int) -> 
         )
         suspects.append(record[order][1:][repeated])
     return np.unique(np.concatenate(suspects)) if suspects else np.zeros(0, np.intp)
-
-
-def _escaped(b: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """Candidates preceded by an odd run of backslashes (escaped: not structural)."""
-    slashes = np.flatnonzero(b == BACKSLASH)
-    run_start = np.flatnonzero(np.diff(slashes, prepend=-2) != 1)
-    run_end = np.append(run_start[1:], len(slashes))
-    odd = ((run_end - run_start) & 1) == 1
-    return np.isin(where, slashes[run_end[odd] - 1] + 1)
 
 
 def _first_duplicate(

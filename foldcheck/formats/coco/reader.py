@@ -26,6 +26,7 @@ from foldcheck.errors import InputError
 from foldcheck.formats.coco.records import ArrayRuns, DuplicateKey, Field, Run
 from foldcheck.formats.coco.text import TextSource, text_of
 from foldcheck.io import jsontext
+from foldcheck.io.nesting import nesting_error
 from foldcheck.io.structure import scan_records
 
 if TYPE_CHECKING:  # the lint modules load only for validate: check and split start lighter
@@ -66,6 +67,13 @@ def load_lint_table(path: str | Path) -> LintTable:
 
 def _read(path: Path, lint: LintBuilder | None) -> tuple[Dataset, _ArrayColumns]:
     text = jsontext.map_file(path)
+    try:
+        return _read_text(text, path, lint)
+    except RecursionError:  # valid JSON nested deeper than a parser goes
+        raise nesting_error(text, path) from None
+
+
+def _read_text(text: Any, path: Path, lint: LintBuilder | None) -> tuple[Dataset, _ArrayColumns]:
     sha256 = jsontext.check_encoding(text, path, digest=lint is None)  # validate needs none
     arrays = _ArrayColumns(text, path, lint)
     try:
@@ -91,7 +99,7 @@ def _read(path: Path, lint: LintBuilder | None) -> tuple[Dataset, _ArrayColumns]
     except msgspec.DecodeError:
         raise jsontext.syntax_error(text, path) from None
     image_ids = arrays.image_ids()
-    categories = orjson.loads(text[by_key["categories"].start : by_key["categories"].end])
+    categories = _loads_at(text, by_key["categories"].start, by_key["categories"].end, path)
     category_ids = _int_column(categories, "categories", "id", path)
     image_row = _index_of(image_ids, "images", path)
     class_row = _index_of(category_ids, "categories", path)
@@ -261,16 +269,27 @@ def _annotation_run(
 
 
 def _parsed(run: Run, text: Any, path: Path) -> list[Any]:
-    """The run's records parsed whole, the slow way. Its text is valid JSON (the decoder read
-    it), so what orjson refuses is a value it cannot hold, such as a number beyond any double:
-    an InputError at that value."""
-    try:
-        records: list[Any] = orjson.loads(run.text)
-    except orjson.JSONDecodeError as error:
-        before = bytes(run.text).decode("utf-8")[: error.pos].encode("utf-8")  # pos: characters
-        line, col = jsontext.line_col(text, run.start - 1 + len(before))  # the run's text: "[" + it
-        raise InputError(f"cannot read this value: {error.msg}", path, line=line, col=col) from None
+    """The run's records parsed whole, the slow way (its text is "[" + the run + "]")."""
+    records: list[Any] = _loads_at(run.text, 0, len(run.text), path, text, run.start - 1)
     return records
+
+
+def _loads_at(
+    piece: Any, start: int, end: int, path: Path, text: Any = None, offset: int = 0
+) -> Any:
+    """``piece[start:end]`` parsed. It is valid JSON (a decoder read it), so what orjson
+    refuses is a value it cannot hold, such as a number beyond any double, or nesting deeper
+    than it goes: an InputError at that place in ``text`` (``piece`` starts at its
+    ``offset``)."""
+    try:
+        return orjson.loads(piece[start:end])
+    except orjson.JSONDecodeError as error:
+        text = piece if text is None else text
+        if error.msg.startswith("recursion limit"):
+            raise nesting_error(text, path) from None
+        taken = bytes(piece[start:end]).decode("utf-8")[: error.pos].encode("utf-8")  # chars
+        line, col = jsontext.line_col(text, offset + start + len(taken))
+        raise InputError(f"cannot read this value: {error.msg}", path, line=line, col=col) from None
 
 
 def _optional_ids(records: list[dict[str, Any]]) -> np.ndarray:

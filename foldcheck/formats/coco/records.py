@@ -76,11 +76,22 @@ def record_type(name: str, fields: Sequence[Field], learned: Sequence[str] = ())
     if learned:
         if any(f.default is msgspec.NODEFAULT and f.name not in learned for f in fields):
             return None  # a required field is missing from the first record: no strict type
+        # A key of the file is any string ("date-captured", "", "__dict__"): the fields it
+        # does not want get attribute names of their own, renamed to the key in the JSON.
+        rename = {
+            f"_unwanted_{i}": key
+            for i, key in enumerate(learned)
+            if key not in wanted and key not in NESTED
+        }
+        attribute = {key: name for name, key in rename.items()}
         specs: list[Any] = [
-            (key, wanted[key].type if key in wanted else _unwanted_type(key)) for key in learned
+            (attribute.get(key, key), wanted[key].type if key in wanted else _unwanted_type(key))
+            for key in learned
         ]
         specs += [(f.name, f.type, f.default) for f in fields if f.name not in learned]
-        return msgspec.defstruct(name, specs, gc=False, forbid_unknown_fields=True)
+        return msgspec.defstruct(
+            name, specs, gc=False, forbid_unknown_fields=True, rename=rename or None
+        )
     specs = [
         (f.name, f.type) if f.default is msgspec.NODEFAULT else (f.name, f.type, f.default)
         for f in sorted(fields, key=lambda f: f.default is not msgspec.NODEFAULT)
