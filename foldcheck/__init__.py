@@ -1,4 +1,5 @@
-"""foldcheck: leakage-free, balanced cross-validation folds for COCO detection datasets.
+"""foldcheck: leakage-free, balanced cross-validation folds for object detection datasets
+(COCO files and YOLO data.yaml).
 
 The library API is imported lazily so that ``foldcheck --help`` (and a pre-commit hook that
 finds nothing to do) starts without numpy.

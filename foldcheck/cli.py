@@ -37,15 +37,28 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it
 
 
+DESCRIPTION = (
+    "Leakage-free, balanced cross-validation folds for object detection datasets (COCO "
+    "files and YOLO data.yaml), and the checks that keep them so."
+)
+
+
 def _command(name: str) -> ModuleType:
     return importlib.import_module(f"foldcheck.commands.{name}")
+
+
+def summary(doc: str) -> str:
+    """A command's line in the top ``--help``: its docstring's first sentence, whole (a
+    sentence wraps over lines, so a docstring's first line can stop mid-sentence)."""
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    end = paragraph.find(". ")
+    return paragraph if end < 0 else paragraph[: end + 1]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="foldcheck",
-        description="Leakage-free, balanced cross-validation folds for COCO detection "
-        "datasets, and the checks that keep them so.",
+        description=DESCRIPTION,
         epilog="Exit codes: 0 clean, 1 findings, 2 usage or input error, 3 internal error, "
         "130 interrupted, 143 terminated.",
     )
@@ -56,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         doc = (module.__doc__ or "").strip()
         command = sub.add_parser(
             name,
-            help=doc.splitlines()[0] if doc else None,
+            help=summary(doc) if doc else None,
             description=doc,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )

@@ -7,7 +7,11 @@ Python in a subprocess, a real pseudo-terminal.
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +20,7 @@ import yaml
 
 from foldcheck.formats.yolo.data_yaml import read_data_yaml
 from foldcheck.formats.yolo.images import list_images
+from tests.conftest import REPO, SAMPLE
 from tests.yolo_tree import make_tree
 
 BIN = Path(sys.executable).parent
@@ -104,3 +109,104 @@ def test_yolo_folds_work_in_a_git_clone_elsewhere_and_keep_the_datasets_test(tmp
     )
     assert done.returncode == 1
     assert "fold1_train.txt:" in done.stdout and "FC107" in done.stdout
+
+
+# -- item 10: help that reads whole, one list of export names, install lines that work ------
+
+
+def _flat(text: str) -> str:
+    """Whitespace-normalised; argparse wraps lines at a hyphen too ('cross-' / 'validation')."""
+    return re.sub(r"-\s+", "-", " ".join(text.split()))
+
+
+def _help(*args: str) -> str:
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
+    done = subprocess.run([FOLDCHECK, *args, "--help"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    return done.stdout
+
+
+def test_every_help_renders_whole_sentences_and_says_yolo_too():
+    from foldcheck.cli import COMMANDS, build_parser
+
+    top = _help()
+    assert "YOLO" in top.split("positional arguments")[0]  # not "COCO" alone
+    table = top.split("  COMMAND\n", 1)[1].split("\noptions:")[0]
+    rows = re.split(r"\n {4}(?=\S)", "\n" + table)[1:]
+    listed = {row.split()[0]: _flat(" ".join(row.split()[1:])) for row in rows}
+    assert list(listed) == list(COMMANDS)
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    parsers: dict[str, argparse.ArgumentParser] = commands._name_parser_map
+    for name in COMMANDS:
+        doc = _flat(parsers[name].description or "")
+        line = listed[name]
+        assert line.endswith("."), f"{name}: {line!r} stops mid-sentence"
+        assert doc.startswith(line), name
+        page = _flat(_help(name))
+        assert doc in page, name  # the whole description
+        for action in parsers[name]._actions:
+            if action.help and "%" not in action.help:
+                assert _flat(action.help) in page, (name, action.help)
+
+
+def test_split_help_and_export_errors_name_the_same_formats(tmp_path):
+    from foldcheck.choices import EXPORT_FORMATS
+
+    page = _flat(_help("split"))
+    helped = re.findall(
+        r"'(\w+)':", page.split("--export FORMATS also write", 1)[1].split("--force")[0]
+    )
+    done = subprocess.run(
+        [FOLDCHECK, "split", str(SAMPLE), "--export", "nope", "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and not (tmp_path / "o").exists()
+    named = re.search(r"choose from ([\w, ]+), comma-separated", done.stderr)
+    assert named, done.stderr
+    assert helped == named[1].split(", ") == list(EXPORT_FORMATS) == ["coco", "csv", "yolo"]
+    assert helped == re.findall(r"'(\w+)':", _flat(_help("export")))
+    for name in helped:  # each is a format split knows (yolo: of a YOLO dataset only)
+        done = subprocess.run(
+            [FOLDCHECK, "split", str(SAMPLE), "--export", name, "--out", str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+        )
+        assert "unknown format" not in done.stderr
+        assert done.returncode == 0 or "is a COCO file" in done.stderr
+
+
+def test_readme_install_lines_install_from_a_checkout(tmp_path):
+    """Each `pip install <local path>` line of the README, run where it says (a checkout),
+    as a dry run: pip builds the metadata and would install foldcheck."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    lines = re.findall(r"^(pip install (?:\.\S*|'\.[^']*'))\s", readme, flags=re.M)
+    assert lines
+    checkout = tmp_path / "checkout"
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    for name in filter(None, tracked):
+        if (REPO / name).is_file():
+            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, checkout / name)
+    for line in lines:
+        command = [sys.executable, "-m", *shlex.split(line), "--dry-run", "--no-deps"]
+        done = subprocess.run(command, cwd=checkout, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{line}:\n{done.stdout}\n{done.stderr}"
+        assert "Would install foldcheck-" in done.stdout, line
+
+
+def test_the_pillow_hint_installs_pillow_as_printed(tmp_path):
+    """Without Pillow, duplicates says how to get it; the printed command works as printed
+    (here Pillow is present, so pip has nothing to fetch)."""
+    script = "import sys; sys.modules['PIL'] = None; from foldcheck.cli import main; "
+    script += f"raise SystemExit(main(['duplicates', {str(tmp_path)!r}]))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 2
+    hint = done.stderr.strip().rpartition("needs Pillow: ")[2]
+    assert hint == "pip install Pillow"
+    pip = subprocess.run(
+        [str(BIN / "pip"), *shlex.split(hint)[1:]], capture_output=True, text=True, timeout=300
+    )
+    assert pip.returncode == 0 and "already satisfied" in pip.stdout.lower(), pip.stdout

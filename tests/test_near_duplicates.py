@@ -137,7 +137,7 @@ def test_without_pillow_one_line_and_exit_2(photos: Path) -> None:
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == (
         "error: near-duplicate search (FC106; --ignore FC106 skips it) needs Pillow: "
-        "pip install 'foldcheck[images]'\n"
+        "pip install Pillow\n"
     )
     ignored = subprocess.run(
         [

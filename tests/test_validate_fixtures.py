@@ -157,7 +157,7 @@ def test_images_dir_without_pillow_is_one_line(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.chdir(FIXTURES)
     code, _, err = run(capsys, "fc523_fail.json", "--images-dir", "images")
     assert code == 2
-    assert err == "error: validate --images-dir needs Pillow: pip install 'foldcheck[images]'\n"
+    assert err == "error: validate --images-dir needs Pillow: pip install Pillow\n"
 
 
 def test_split_and_check_refuse_duplicate_annotation_ids(

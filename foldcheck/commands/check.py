@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--images-dir",
         metavar="DIR",
         help="also find byte-identical (FC105) and near-duplicate (FC106) image files on "
-        "different sides; FC106 needs Pillow (pip install 'foldcheck[images]')",
+        "different sides; FC106 needs Pillow (pip install Pillow)",
     )
     add_near_distance(parser)
     parser.add_argument(

@@ -4,7 +4,7 @@ brightened, slightly cropped or re-saved.
 Hashes every image under DIR (a 64-bit perceptual hash, cached per file, see the README)
 and joins images whose hashes differ in at most --near-distance bits. Prints the clusters,
 largest first; --sheet also draws the largest as a PNG contact sheet. Exit codes: 0 report
-printed (clusters or not), 2 unreadable input. Needs Pillow (pip install 'foldcheck[images]').
+printed (clusters or not), 2 unreadable input. Needs Pillow (pip install Pillow).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Re-create per-fold COCO train/val files and the fold CSV from a manifest.
+"""Re-create the fold files of a manifest: COCO train/val files, YOLO fold YAMLs, the CSV.
 
 The manifest's dataset must be unchanged (same sha256): exports of stale folds would
 silently mix new images into old folds.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from foldcheck.choices import export_help
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("manifest", metavar="MANIFEST", help="a folds.json written by split")
@@ -15,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--export",
         default="coco,csv",
         metavar="FORMATS",
-        help="'coco' and/or 'csv', comma-separated (default: both)",
+        help=export_help("the files to write", default="coco,csv"),
     )
     parser.add_argument("--out", metavar="DIR", help="output folder (default: the manifest's)")
     parser.add_argument("--force", action="store_true", help="overwrite existing files")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from foldcheck.choices import STRATIFY_MODES
+from foldcheck.choices import STRATIFY_MODES, export_help
 from foldcheck.commands.options import add_balance_output, add_group_by, add_near_distance
 
 if TYPE_CHECKING:
@@ -49,8 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--export",
         default="",
         metavar="FORMATS",
-        help="also write 'coco' (train/val per fold) and/or 'csv', comma-separated (a YOLO "
-        "data.yaml always gets its fold YAMLs)",
+        help=export_help("also write"),
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
     held = parser.add_mutually_exclusive_group()

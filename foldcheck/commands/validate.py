@@ -1,4 +1,5 @@
-"""Lint COCO annotation files for what training and evaluation code crashes on or miscounts.
+"""Lint COCO files and YOLO data.yaml datasets for what training and evaluation code crashes
+on or miscounts.
 
 Each file must parse as strict JSON with images, annotations and categories whose ids are
 unique integers the annotations refer to (else one line, exit 2). Then the lint rules

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from foldcheck.choices import EXPORT_FORMATS
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import Dataset
 from foldcheck.formats.coco.writer import coco_subset_pieces
@@ -27,8 +28,6 @@ from foldcheck.formats.export_names import (
     HOLDOUT_NAMES,
 )
 from foldcheck.io.atomic import CommitSet
-
-EXPORT_FORMATS = ("coco", "csv", "yolo")
 
 
 def parse_export_formats(text: str) -> tuple[str, ...]:

@@ -12,5 +12,5 @@ def require_pil(what: str) -> ModuleType:
     try:
         from PIL import Image
     except ImportError:
-        raise InputError(f"{what} needs Pillow: pip install 'foldcheck[images]'") from None
+        raise InputError(f"{what} needs Pillow: pip install Pillow") from None
     return Image

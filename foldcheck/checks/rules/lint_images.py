@@ -18,20 +18,11 @@ from typing import Any
 import numpy as np
 
 from foldcheck.checks.lint import Hits, LintSettings, lint_rule
-from foldcheck.errors import InputError
 from foldcheck.formats.coco.lint import LintTable
+from foldcheck.images.pil import require_pil
 
 ORIENTATION_TAG = 0x0112
 TRANSPOSED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
-
-
-def require_pil(what: str) -> Any:
-    """The PIL.Image module; without Pillow, one line and exit 2 (it is an optional extra)."""
-    try:
-        from PIL import Image
-    except ImportError:
-        raise InputError(f"{what} needs Pillow: pip install 'foldcheck[images]'") from None
-    return Image
 
 
 @dataclass(frozen=True)
