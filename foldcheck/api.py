@@ -1,14 +1,21 @@
-"""The library API: ``split`` a dataset into folds, ``check`` existing fold files.
+"""The library API: ``split`` a dataset into folds, ``load_folds`` a fold set back, ``check``
+fold files, ``validate`` annotation files, ``report`` a fold set's balance.
 
-Nothing here prints; results are data, so the same calls work from a notebook or a training
-script. Arguments left out take the built-in defaults (``foldcheck.config.DEFAULTS``); the
-command line adds the manifest and ``[tool.foldcheck]`` in between.
+Nothing here prints; results are data (numpy arrays, findings, tables), so the same calls work
+from a notebook or a training script. Each takes a path or a list of paths where the command
+takes files. Arguments left out take the built-in defaults (``foldcheck.config.DEFAULTS``);
+the command line adds the manifest and ``[tool.foldcheck]`` in between. Bad input raises
+``foldcheck.InputError``, its message naming the arguments of these
+functions (``k``, ``missing_group='own'``), not the command line's options.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -17,18 +24,49 @@ from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import Dataset, take_images
 from foldcheck.core.groups import GroupKey, Groups, group_images
 from foldcheck.core.near_groups import merge_near_duplicates
-from foldcheck.errors import InputError
+from foldcheck.errors import InputError, api_terms, option
 from foldcheck.formats.datasets import read_dataset
 from foldcheck.io.gcpause import gc_paused
 from foldcheck.splitter.greedy import assign_folds
 from foldcheck.splitter.profiles import build_profiles
 
 if TYPE_CHECKING:
+    from foldcheck.core.balance import Balance
     from foldcheck.core.findings import Finding
 
+Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
+
+def _in_api_terms(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function`` with its errors naming API arguments, not command-line options."""
+
+    @functools.wraps(function)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with api_terms():
+            return function(*args, **kwargs)
+
+    return call
+
+
+def _paths(paths: Paths) -> list[Path]:
+    """One path or several: a string is one path, never a sequence of characters."""
+    if isinstance(paths, (str, os.PathLike)):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
+@_in_api_terms
+def load_dataset(path: str | os.PathLike[str]) -> Dataset:
+    """A COCO annotation file or a YOLO data.yaml, read into a :class:`Dataset` (numpy
+    columns: ``image_ids``, ``category_names``, the annotations' image rows and classes)."""
+    return read_dataset(Path(path))
+
+
+@_in_api_terms
 def split(
-    dataset: Dataset | str | Path,
+    dataset: Dataset | str | os.PathLike[str],
     k: int = DEFAULTS.k,
     group_by: str = DEFAULTS.group_by,
     stratify: str = DEFAULTS.stratify,
@@ -51,7 +89,7 @@ def split(
         }
     )
     if not isinstance(dataset, Dataset):
-        dataset = read_dataset(dataset)
+        dataset = read_dataset(Path(dataset))
     return split_dataset(dataset, settings, holdout, holdout_from)
 
 
@@ -74,7 +112,7 @@ def split_dataset(
     if groups.count < k:
         raise InputError(
             f"{groups.count} groups (by {settings.group_by}) cannot fill {k} folds: every "
-            "fold needs at least one group; lower -k or group more finely",
+            f"fold needs at least one group; lower {option('k')} or group more finely",
             dataset.path,
         )
     # The parsed dataset is millions of objects the cyclic collector would rescan to no end.
@@ -104,7 +142,9 @@ def _split_with_holdout(
     from foldcheck.splitter.holdout import holdout_by_fraction, holdout_from_file
 
     if fraction is not None and listed is not None:
-        raise InputError("--holdout and --holdout-from cannot be used together")
+        raise InputError(
+            f"{option('holdout')} and {option('holdout_from')} cannot be used together"
+        )
     if dataset.n_images == 0:
         raise InputError("the dataset has no images to split", dataset.path, json_path="$.images")
     groups = _groups(dataset, settings, near_duplicates)
@@ -128,21 +168,74 @@ def _split_with_holdout(
     )
 
 
+@_in_api_terms
+def load_folds(path: str | os.PathLike[str]) -> FoldAssignment:
+    """The fold set a manifest records (``folds/folds.json``, or its folder), over its
+    dataset as it is now, grouped as the split grouped it."""
+    from foldcheck.formats.export_names import MANIFEST_NAME
+    from foldcheck.formats.fold_files import open_manifest
+
+    path = Path(path)
+    return open_manifest(path / MANIFEST_NAME if path.is_dir() else path)[1]
+
+
+@_in_api_terms
 def check(
-    paths: list[str | Path],
-    dataset: str | Path | None = None,
+    paths: Paths,
+    dataset: str | os.PathLike[str] | None = None,
     group_by: str | None = None,
     tolerance: float | None = None,
-    images_dir: str | Path | None = None,
+    images_dir: str | os.PathLike[str] | None = None,
 ) -> list[Finding]:
-    """Findings for the fold files at ``paths`` (see ``foldcheck check --help``)."""
+    """Findings for fold files (``foldcheck check``): a manifest ``folds/folds.json``, a folder
+    of fold files, fold YAMLs, a folds.csv, COCO train/val files, or a list of those. Empty
+    when all is well; ``finding.severity`` tells errors from warnings."""
     from foldcheck.checks.runner import run_checks
 
     result = run_checks(
-        [Path(p) for p in paths],
+        _paths(paths),
         dataset=None if dataset is None else Path(dataset),
         group_by=group_by,
         tolerance=tolerance,
         images_dir=None if images_dir is None else Path(images_dir),
     )
     return result.findings
+
+
+@_in_api_terms
+def validate(
+    paths: Paths,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    images_dir: str | os.PathLike[str] | None = None,
+) -> list[Finding]:
+    """Lint findings (``foldcheck validate``) of COCO files or YOLO data.yaml files: one path
+    or a list. ``select``/``ignore`` take rule codes or prefixes (``["FC51"]``); with
+    ``images_dir`` the image files are read too. Every finding, none capped."""
+    from foldcheck.checks.lint import LintSettings
+    from foldcheck.checks.validate import lint_file
+
+    settings = LintSettings(images_dir=None if images_dir is None else Path(images_dir))
+    findings: list[Finding] = []
+    for path in _paths(paths):
+        findings += lint_file(path, settings, list(select), list(ignore)).findings()
+    return findings
+
+
+@_in_api_terms
+def report(
+    folds: FoldAssignment | str | os.PathLike[str], tolerance: float | None = None
+) -> Balance:
+    """The per-fold balance (``foldcheck report``) of a fold set: a :class:`FoldAssignment`
+    or a manifest path. ``balance.annotations.counts`` is a classes x folds array (so are
+    ``images``, ``box_sizes``, ``fold_sizes``); ``balance.to_dict()`` is the JSON report.
+    ``tolerance`` defaults to the manifest's, else 0.1."""
+    from foldcheck.core.balance import compute_balance
+    from foldcheck.formats.export_names import MANIFEST_NAME
+    from foldcheck.formats.fold_files import open_manifest
+
+    manifest = None
+    if not isinstance(folds, FoldAssignment):
+        path = Path(folds)
+        manifest, folds = open_manifest(path / MANIFEST_NAME if path.is_dir() else path)
+    return compute_balance(folds, resolve_settings({"tolerance": tolerance}, manifest).tolerance)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from foldcheck.choices import MISSING_GROUP_MODES, STRATIFY_MODES
-from foldcheck.errors import InputError
+from foldcheck.errors import InputError, option
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,7 +50,6 @@ class Settings:
 
 
 DEFAULTS = Settings()
-_OPTION = {"k": "-k"}  # a setting's command-line spelling, where it is not --name
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
 # [tool.foldcheck] keys and their TOML types: the settings, and where the fold set lives.
 KEYS: dict[str, type] = {
@@ -130,7 +129,7 @@ def resolve_settings(
     resolved: dict[str, Any] = {}
     for name in SETTING_NAMES:
         sources: list[tuple[Any, str, Path | None]] = [
-            ((options or {}).get(name), _OPTION.get(name, f"--{name.replace('_', '-')}"), None),
+            ((options or {}).get(name), option(name), None),
             (
                 getattr(manifest, name, None),
                 f"the manifest's {name}",
@@ -171,5 +170,6 @@ def _problem(name: str, value: Any) -> str | None:
         try:
             GroupKey.parse(value)
         except InputError as exc:
-            return ": " + exc.message.removeprefix("--group-by: ").removeprefix("--group-by ")
+            flag = option("group_by")
+            return ": " + exc.message.removeprefix(f"{flag}: ").removeprefix(f"{flag} ")
     return None

@@ -8,6 +8,7 @@ Python in a subprocess, a real pseudo-terminal.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shlex
@@ -20,7 +21,7 @@ import yaml
 
 from foldcheck.formats.yolo.data_yaml import read_data_yaml
 from foldcheck.formats.yolo.images import list_images
-from tests.conftest import REPO, SAMPLE
+from tests.conftest import REPO, SAMPLE, real_dataset
 from tests.yolo_tree import make_tree
 
 BIN = Path(sys.executable).parent
@@ -210,3 +211,191 @@ def test_the_pillow_hint_installs_pillow_as_printed(tmp_path):
         [str(BIN / "pip"), *shlex.split(hint)[1:]], capture_output=True, text=True, timeout=300
     )
     assert pip.returncode == 0 and "already satisfied" in pip.stdout.lower(), pip.stdout
+
+
+# -- item 9: the Python API as a notebook uses it ----------------------------------------------
+
+NOTEBOOK = r"""
+import json, subprocess, sys
+from pathlib import Path
+import numpy as np
+import foldcheck
+
+SAMPLE, REAL, OUT, FOLDCHECK = sys.argv[1:5]
+
+# Cell 1: split with a held-out test set; everything is a numpy array.
+folds = foldcheck.split(SAMPLE, k=3, group_by="video_id", holdout=0.2)
+test = set(folds.holdout_ids.tolist())
+assert test and folds.get_n_splits() == 3
+everyone = set(folds.image_ids.tolist())
+seen_val = []
+for fold, (train_idx, val_idx) in enumerate(folds.split()):
+    train, val = folds.image_ids[train_idx], folds.image_ids[val_idx]
+    assert isinstance(train_idx, np.ndarray) and isinstance(val_idx, np.ndarray)
+    assert np.array_equal(train, folds.train_image_ids(fold))
+    assert np.array_equal(val, folds.val_image_ids(fold))
+    assert np.array_equal(train_idx, folds.train_indices(fold))
+    assert not set(train.tolist()) & test and not set(val.tolist()) & test
+    assert not set(train.tolist()) & set(val.tolist())
+    assert set(train.tolist()) | set(val.tolist()) == everyone
+    seen_val += val.tolist()
+assert sorted(seen_val) == sorted(everyone)  # each fold image validated once
+# The idioms people write stay clear of the test set.
+for fold in range(3):
+    assert not set(folds.image_ids[folds.fold_of_image != fold].tolist()) & test
+
+# Cell 2: a DataFrame (pandas is installed here), the Kaggle idiom.
+df = folds.to_dataframe()
+assert list(df.columns) == ["image_id", "file_name", "group", "fold"]
+assert len(df) == len(folds.image_ids)
+for fold in range(3):
+    assert not set(df[df.fold != fold].image_id) & test
+held = folds.to_dataframe(holdout=True)
+assert set(held.image_id) == test and "fold" not in held.columns
+
+# Cell 3: the sklearn protocol checks X is aligned with the fold images.
+try:
+    next(folds.split(np.zeros(len(folds.dataset.image_ids))))
+    raise SystemExit("split(X) took an X with the held-out rows")
+except ValueError as exc:
+    assert "held out" in str(exc) and "image_ids" in str(exc), exc
+
+# Cell 4: write the folds with the command line, check them from Python: a path is a path.
+subprocess.run([FOLDCHECK, "split", SAMPLE, "-k", "3", "--group-by", "video_id", "--out", OUT,
+                "--export", "coco,csv", "-q"], check=True)
+manifest = str(Path(OUT) / "folds.json")
+assert foldcheck.check(manifest) == []
+assert foldcheck.check(Path(manifest)) == [] == foldcheck.check([manifest])
+assert foldcheck.check(OUT) == []
+loaded = foldcheck.load_folds(manifest)
+assert loaded.k == 3 and len(loaded.image_ids) == len(foldcheck.load_dataset(SAMPLE).image_ids)
+# A leak: a validation image copied into fold 0's training file.
+train0 = Path(OUT) / "train_fold0.json"
+doc, val0 = json.loads(train0.read_text()), json.loads((Path(OUT) / "val_fold0.json").read_text())
+doc["images"].append(val0["images"][0])
+train0.write_text(json.dumps(doc))
+found = foldcheck.check(OUT)  # the folder: a string, not its characters
+assert found and any(f.code == "FC103" and f.path.endswith("train_fold0.json") for f in found)
+assert all(f.severity in ("error", "warning") for f in found)
+
+# Cell 5: validate and report as data, the same as the command line's JSON.
+findings = foldcheck.validate(REAL)
+cli = subprocess.run([FOLDCHECK, "validate", REAL, "--format", "json", "-v"],
+                     capture_output=True, text=True)
+assert [f.to_dict() for f in findings] == json.loads(cli.stdout)["findings"], cli.stdout[:500]
+assert findings == foldcheck.validate([REAL])
+subprocess.run([FOLDCHECK, "split", SAMPLE, "-k", "3", "--out", OUT + "2", "-q"], check=True)
+balance = foldcheck.report(OUT + "2/folds.json")
+assert balance.annotations.counts.shape == (len(balance.annotations.rows), 3)
+cli = subprocess.run([FOLDCHECK, "report", OUT + "2/folds.json", "--format", "json"],
+                     capture_output=True, text=True, check=True)
+assert balance.to_dict() == json.loads(cli.stdout)
+assert foldcheck.report(foldcheck.load_folds(OUT + "2")).to_dict() == balance.to_dict()
+
+# Cell 6: mistakes, told in the terms of these functions (not the command line's options).
+tries = [
+    lambda: foldcheck.split(SAMPLE, k=1),
+    lambda: foldcheck.split(SAMPLE, k=400, group_by="video_id"),
+    lambda: foldcheck.split(SAMPLE, group_by="no_such_field"),
+    lambda: foldcheck.split(SAMPLE, holdout=1.5),
+    lambda: foldcheck.split(SAMPLE, group_by="re:nogroup"),
+]
+messages = []
+for attempt in tries:
+    try:
+        attempt()
+        raise SystemExit("no error")
+    except foldcheck.InputError as exc:
+        messages.append(str(exc))
+print(json.dumps(messages))
+"""
+
+
+def test_a_notebook_session_uses_the_api_as_data(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            NOTEBOOK,
+            str(SAMPLE),
+            str(real_dataset("chess")),
+            str(tmp_path / "folds"),
+            FOLDCHECK,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    messages = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "k must be at least 2" in messages[0]
+    assert "lower k or group more finely" in messages[1]
+    assert "missing_group='own'" in messages[2]
+    assert "holdout must be a fraction" in messages[3]
+    assert messages[4].count("group_by:") == 1
+    for message in messages:  # no command-line option in any of them
+        assert not re.search(r"(^|\s)-{1,2}[a-z]", message.partition("error: ")[2]), message
+
+
+def test_dir_and_help_show_the_api_and_import_stays_light():
+    script = r"""
+import sys, pydoc, inspect, json
+from functools import cached_property
+import foldcheck
+light = not any(m == "numpy" or m.startswith("numpy.") for m in sys.modules)
+names = dir(foldcheck)
+page = pydoc.render_doc(foldcheck, renderer=pydoc.plaintext)
+undocumented = []
+for name in foldcheck.__all__:
+    obj = getattr(foldcheck, name)
+    doc = inspect.getdoc(obj) or ""
+    if not doc or doc.startswith(name + "("):  # a dataclass's generated signature
+        undocumented.append(name)
+    if inspect.isclass(obj) and obj is not foldcheck.InputError:
+        for member, value in vars(obj).items():
+            if member.startswith("_"):
+                continue
+            if callable(value) or isinstance(value, (property, classmethod, cached_property)):
+                if not inspect.getdoc(getattr(obj, member)):
+                    undocumented.append(f"{name}.{member}")
+            elif member not in doc:
+                undocumented.append(f"{name}.{member} (field not in the class docstring)")
+print(json.dumps({"light": light, "dir": names, "page": page, "undocumented": undocumented,
+                  "all": foldcheck.__all__}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["light"], "import foldcheck imported numpy"
+    expected = {
+        "split",
+        "check",
+        "validate",
+        "report",
+        "load_folds",
+        "load_dataset",
+        "FoldAssignment",
+        "Dataset",
+        "Finding",
+        "Balance",
+        "InputError",
+    }
+    assert expected <= set(report["dir"]) == set(report["all"]) | {"__version__"}
+    assert not {"Any", "TYPE_CHECKING", "annotations", "importlib"} & set(report["dir"])
+    assert report["undocumented"] == []
+    for name in expected:
+        assert name in report["page"]
+    assert "train_indices" in report["page"] and "to_dataframe" in report["page"]
+
+
+def test_to_dataframe_without_pandas_says_what_to_install():
+    script = (
+        "import sys; sys.modules['pandas'] = None\n"
+        "import foldcheck\n"
+        f"folds = foldcheck.split({str(SAMPLE)!r}, k=3)\n"
+        "try:\n    folds.to_dataframe()\nexcept ImportError as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "to_dataframe needs pandas (pip install pandas)" in done.stdout

@@ -97,7 +97,7 @@ def test_api_idiom_never_trains_on_the_test_set() -> None:
         train = set(result.image_ids[result.fold_of_image != fold].tolist())
         val = set(result.image_ids[result.fold_of_image == fold].tolist())
         assert not train & test and not val & test and not train & val
-        assert sorted(val) == result.val_image_ids(fold)
+        assert sorted(val) == sorted(result.val_image_ids(fold).tolist())
     with pytest.raises(IndexError):
         result.dataset.image_ids[result.fold_of_image != 0]
 

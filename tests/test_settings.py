@@ -82,7 +82,7 @@ def test_precedence_option_then_manifest_then_project_then_default(tmp_path: Pat
 def test_library_validates_like_the_command_line() -> None:
     import foldcheck
 
-    with pytest.raises(InputError, match="-k must be at least 2"):
+    with pytest.raises(InputError, match="error: k must be at least 2"):
         foldcheck.split(SAMPLE, k=1)
 
 

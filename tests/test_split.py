@@ -91,7 +91,9 @@ def test_missing_group_field_is_an_error_or_its_own_group(tmp_path: Path) -> Non
     images = [{"id": i, "file_name": f"{i}.jpg", "video_id": i // 2} for i in range(10)]
     del images[7]["video_id"]
     path = write_coco(tmp_path / "d.json", images, [])
-    with pytest.raises(InputError, match=r'no "video_id" field.*--missing-group=own') as caught:
+    with pytest.raises(
+        InputError, match=r'no "video_id" field.*pass missing_group=\'own\''
+    ) as caught:
         foldcheck.split(path, k=2, group_by="video_id")
     assert caught.value.json_path == "$.images[7]"
     result = foldcheck.split(path, k=2, group_by="video_id", missing_group="own")
@@ -103,7 +105,7 @@ def test_missing_group_field_is_an_error_or_its_own_group(tmp_path: Path) -> Non
     [
         (0, 5, "no images to split"),
         (3, 5, "3 groups .* cannot fill 5 folds"),
-        (10, 1, "-k must be at least 2"),
+        (10, 1, "error: k must be at least 2"),
     ],
 )
 def test_refuses_splits_that_would_leave_empty_folds(

@@ -6,6 +6,7 @@ one; the balance tables, the exports and the checks all take one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sized
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -34,6 +35,13 @@ class FoldAssignment:
     aligned with them, so ``image_ids[fold_of_image != f]`` are fold ``f``'s training images
     and ``image_ids[fold_of_image == f]`` its validation images. The held-out images
     (:attr:`holdout_ids`, :attr:`holdout_rows`) are in neither, under any idiom.
+
+    For training: :meth:`train_image_ids` and :meth:`val_image_ids` per fold,
+    :meth:`train_indices` and :meth:`val_indices` (positions in :attr:`image_ids`), and
+    :meth:`split`, which yields ``(train_indices, val_indices)`` per fold as scikit-learn's
+    splitters do; :meth:`to_dataframe` where pandas is installed. ``k`` is the number of
+    folds, ``dataset`` and ``groups`` what they were made of, ``holdout`` the test set (None
+    without one); ``seed`` and ``stratify`` how a split made them (None when read from files).
     """
 
     dataset: Dataset
@@ -109,9 +117,71 @@ class FoldAssignment:
         """Fold ``fold``'s validation images as the manifest records them."""
         return self.dataset.image_keys(self.fold_of_row == fold)
 
-    def val_image_ids(self, fold: int) -> list[int]:
-        """Sorted ids of fold ``fold``'s validation images."""
-        return sorted(self.dataset.image_ids[self.fold_of_row == fold].tolist())
+    def train_indices(self, fold: int) -> np.ndarray:
+        """Positions in :attr:`image_ids` (and :attr:`fold_of_image`, and the rows of
+        :meth:`to_dataframe`) of fold ``fold``'s training images; never a held-out one."""
+        return np.flatnonzero(self.fold_of_image != self._fold(fold))
+
+    def val_indices(self, fold: int) -> np.ndarray:
+        """Positions in :attr:`image_ids` of fold ``fold``'s validation images."""
+        return np.flatnonzero(self.fold_of_image == self._fold(fold))
+
+    def train_image_ids(self, fold: int) -> np.ndarray:
+        """Ids of fold ``fold``'s training images, in dataset order; never a held-out one."""
+        ids: np.ndarray = self.image_ids[self.train_indices(fold)]
+        return ids
+
+    def val_image_ids(self, fold: int) -> np.ndarray:
+        """Ids of fold ``fold``'s validation images, in dataset order."""
+        ids: np.ndarray = self.image_ids[self.val_indices(fold)]
+        return ids
+
+    def split(
+        self, X: Sized | None = None, y: object = None, groups: object = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(train_indices(f), val_indices(f))`` for each fold, as scikit-learn's splitters
+        yield them: ``cross_val_score(model, X, y, cv=assignment)`` works when the rows of
+        ``X`` are the fold images, in :attr:`image_ids` order (``y`` and ``groups`` are
+        accepted for scikit-learn and not used: the folds are already made)."""
+        if X is not None and len(X) != len(self.image_ids):
+            held = f" ({len(self.holdout_rows)} held out)" if len(self.holdout_rows) else ""
+            raise ValueError(
+                f"X has {len(X)} rows but the folds hold {len(self.image_ids)} images{held}: "
+                "build X in the order of assignment.image_ids"
+            )
+        for fold in range(self.k):
+            yield self.train_indices(fold), self.val_indices(fold)
+
+    def get_n_splits(self, X: object = None, y: object = None, groups: object = None) -> int:
+        """The number of folds (scikit-learn's splitter protocol)."""
+        return self.k
+
+    def to_dataframe(self, holdout: bool = False) -> Any:  # a pandas.DataFrame
+        """One row per fold image (with ``holdout=True``: per held-out image, and no fold
+        column): ``image_id`` (COCO), ``file_name``, ``group`` and ``fold``, in the order of
+        :attr:`image_ids`. Needs pandas, which foldcheck does not install."""
+        try:
+            import pandas  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        except ImportError:
+            raise ImportError(
+                "FoldAssignment.to_dataframe needs pandas (pip install pandas); the same "
+                "columns are numpy arrays without it: image_ids, fold_of_image"
+            ) from None
+        rows = self.holdout_rows if holdout else self.fold_rows
+        names, labels = self.dataset.file_names, self.groups.labels
+        columns: dict[str, Any] = {}
+        if not self.dataset.keys_are_names:
+            columns["image_id"] = self.dataset.image_ids[rows]
+        columns["file_name"] = [names[row] for row in rows.tolist()]
+        columns["group"] = [labels[g] for g in self.groups.of_image[rows].tolist()]
+        if not holdout:
+            columns["fold"] = self.fold_of_image
+        return pandas.DataFrame(columns)
+
+    def _fold(self, fold: int) -> int:
+        if not 0 <= fold < self.k:
+            raise IndexError(f"fold {fold} out of range: the folds are 0..{self.k - 1}")
+        return fold
 
     @cached_property
     def sparse_classes(self) -> dict[str, int]:

@@ -82,6 +82,11 @@ class Table:
 
 @dataclass(frozen=True, eq=False)
 class Balance:
+    """The per-fold balance of a fold set (``foldcheck.report``): four :class:`Table` s, each
+    with ``rows`` (names), ``counts`` (a rows x k array), ``expected`` and ``deviation``:
+    ``annotations`` per class, ``images`` containing each class, ``box_sizes`` (COCO's size
+    buckets) and ``fold_sizes``; ``k`` and the ``tolerance`` they are judged with."""
+
     k: int
     tolerance: float
     annotations: Table  # per class
@@ -91,9 +96,11 @@ class Balance:
 
     @property
     def tables(self) -> tuple[Table, ...]:
+        """The four tables, in the order a report shows them."""
         return (self.annotations, self.images, self.box_sizes, self.fold_sizes)
 
     def to_dict(self) -> dict[str, Any]:
+        """The balance as ``foldcheck report --format json`` writes it."""
         return {
             "k": self.k,
             "tolerance": self.tolerance,

@@ -65,6 +65,11 @@ class ConcatSource:
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
+    """A detection dataset as numpy columns: ``image_ids`` and ``file_names`` per image (in
+    file order), ``category_ids`` and ``category_names`` per class, and per annotation its
+    image row (``ann_image``), class row (``ann_class``) and area (``ann_area``). ``path``
+    is the file read, ``sha256`` its digest. Read one with ``foldcheck.load_dataset``."""
+
     path: Path
     sha256: str  # hex; "" when read for validate, which records no digest
     image_ids: np.ndarray  # int64 [images], in file order
@@ -77,14 +82,17 @@ class Dataset:
 
     @property
     def n_images(self) -> int:
+        """The number of images."""
         return len(self.image_ids)
 
     @property
     def n_annotations(self) -> int:
+        """The number of annotations."""
         return len(self.ann_image)
 
     @property
     def n_classes(self) -> int:
+        """The number of classes (categories)."""
         return len(self.category_ids)
 
     def image_field(self, name: str) -> list[Any]:
@@ -94,6 +102,7 @@ class Dataset:
 
     @cached_property
     def file_names(self) -> list[str]:
+        """Each image's file name (a YOLO image's path from the root), in file order."""
         return ["" if v is ABSENT else str(v) for v in self.source.image_field("file_name")]
 
     @cached_property
@@ -143,6 +152,7 @@ class Dataset:
         return pairs // self.n_classes, pairs % self.n_classes, counts
 
     def class_counts(self) -> np.ndarray:
+        """Annotations per class (int64, in ``category_names`` order)."""
         return np.bincount(self.ann_class, minlength=self.n_classes)
 
 

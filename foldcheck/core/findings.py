@@ -42,6 +42,10 @@ def register(code: str, name: str, severity: str, summary: str) -> Rule:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem found: the file (``path``) and place in it (``line``, ``col``; None for the
+    whole file), the ``rule`` broken (its ``code`` like FC103 and ``severity``), and the
+    ``message`` saying what is wrong there."""
+
     path: str
     line: int | None
     col: int | None
@@ -55,21 +59,26 @@ class Finding:
 
     @property
     def code(self) -> str:
+        """The rule's stable code, e.g. FC103."""
         return self.rule.code
 
     @property
     def severity(self) -> str:
+        """ "error" or "warning"."""
         return self.rule.severity
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Order by file, place, code and message (how findings are listed)."""
         return (self.path, self.line or 0, self.col or 0, self.code, self.message)
 
     def location(self) -> str:
+        """``path:line:col``, or the path alone for a finding about a whole file."""
         if self.line is None:
             return self.path
         return f"{self.path}:{self.line}:{self.col or 1}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The finding as ``--format json`` writes it."""
         return {
             "path": self.path,
             "line": self.line,

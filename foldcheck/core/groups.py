@@ -16,7 +16,7 @@ import numpy as np
 from foldcheck.core.dataset import Dataset
 from foldcheck.core.distinct import distinct
 from foldcheck.core.group_presets import PRESETS
-from foldcheck.errors import InputError
+from foldcheck.errors import InputError, option
 
 
 @dataclass(frozen=True)
@@ -38,17 +38,19 @@ class GroupKey:
     @classmethod
     def parse(cls, text: str) -> GroupKey:
         if not text:
-            raise InputError("--group-by needs 'image', an image field name or 're:PATTERN'")
+            raise InputError(
+                f"{option('group_by')} needs 'image', an image field name or 're:PATTERN'"
+            )
         if text.startswith("re:"):
             try:
                 compiled = re.compile(text[3:])
             except re.error as exc:
                 raise InputError(
-                    f"--group-by: invalid regular expression {text[3:]!r}: {exc}"
+                    f"{option('group_by')}: invalid regular expression {text[3:]!r}: {exc}"
                 ) from None
             if compiled.groups < 1:
                 raise InputError(
-                    f"--group-by: {text[3:]!r} has no capture group; the first "
+                    f"{option('group_by')}: {text[3:]!r} has no capture group; the first "
                     "group's text is the key, e.g. 're:(?i)^(.+)_jpg\\.rf\\.'"
                 )
         return cls(text)
@@ -166,4 +168,4 @@ def _missing_message(dataset: Dataset, key: GroupKey, row: int) -> str:
         if key.preset is not None
         else f'no "{key.text}" field'
     )
-    return f"{what}; pass --missing-group=own to make such images groups of their own"
+    return f"{what}; pass {option('missing_group', 'own')} to make such images groups of their own"

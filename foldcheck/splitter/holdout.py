@@ -19,7 +19,7 @@ import numpy as np
 from foldcheck.core.assignment import Holdout
 from foldcheck.core.dataset import Dataset
 from foldcheck.core.groups import Groups
-from foldcheck.errors import InputError
+from foldcheck.errors import InputError, option
 from foldcheck.io.gcpause import gc_paused
 from foldcheck.splitter.greedy import assign_folds
 from foldcheck.splitter.profiles import build_profiles
@@ -30,7 +30,9 @@ _MAX_PARTS = 20
 def parts_for(fraction: float) -> tuple[int, int]:
     """(parts, taken): the fewest parts whose taken/parts is nearest ``fraction``."""
     if not 0 < fraction < 1:
-        raise InputError(f"--holdout must be a fraction between 0 and 1, got {fraction:g}")
+        raise InputError(
+            f"{option('holdout')} must be a fraction between 0 and 1, got {fraction:g}"
+        )
     _, parts, taken = min(
         (abs(taken / parts - fraction), parts, taken)
         for parts in range(2, _MAX_PARTS + 1)
@@ -45,8 +47,8 @@ def holdout_by_fraction(
     parts, taken = parts_for(fraction)
     if groups.count < parts:
         raise InputError(
-            f"--holdout {fraction:g} needs the data in {parts} balanced parts, but there are "
-            f"only {groups.count} groups (by {groups.key.text})",
+            f"{option('holdout', fraction)} needs the data in {parts} balanced parts, but "
+            f"there are only {groups.count} groups (by {groups.key.text})",
             dataset.path,
         )
     with gc_paused():
