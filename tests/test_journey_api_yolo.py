@@ -8,13 +8,18 @@ Python in a subprocess, a real pseudo-terminal.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
+import pty
 import re
 import shlex
 import shutil
+import struct
 import subprocess
 import sys
+import termios
+import threading
 from pathlib import Path
 
 import yaml
@@ -399,3 +404,85 @@ def test_to_dataframe_without_pandas_says_what_to_install():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "to_dataframe needs pandas (pip install pandas)" in done.stdout
+
+
+# -- item 11: progress on a terminal, never in pipes, hooks or machine output -----------------
+
+
+def _terminal_run(cmd: list[str], cwd: Path, **env: str) -> tuple[str, str, int]:
+    """``cmd`` with its stderr on a real pseudo-terminal and its stdout a pipe: what the
+    terminal showed, stdout, the exit code. Progress shows at once (FOLDCHECK_PROGRESS_AFTER=0)
+    so no test depends on how long a step takes."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    base = {k: v for k, v in os.environ.items() if k not in ("PRE_COMMIT", "NO_COLOR")}
+    full = {**base, "TERM": "xterm-256color", "FOLDCHECK_PROGRESS_AFTER": "0", **env}
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave
+    )
+    os.close(slave)
+    shown: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                return
+            if not data:
+                return
+            shown.append(data)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    out, _ = proc.communicate(timeout=300)
+    reader.join(timeout=60)
+    os.close(master)
+    return b"".join(shown).decode("utf-8", "replace"), out.decode(), proc.returncode
+
+
+def _piped_run(cmd: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "FOLDCHECK_PROGRESS_AFTER": "0", **env}
+    full.pop("PRE_COMMIT", None)
+    return subprocess.run(cmd, cwd=cwd, env=full, capture_output=True, text=True, timeout=300)
+
+
+def test_progress_shows_on_a_terminal_and_nowhere_else(tmp_path):
+    from tests.yolo_tree import jpeg
+
+    images = tmp_path / "photos"
+    for n in range(30):
+        jpeg(images / f"p{n:02d}.jpg", 64, 48, shade=n * 8)
+    hashing = [FOLDCHECK, "duplicates", str(images), "--no-cache"]
+
+    shown, out, code = _terminal_run(hashing, tmp_path)
+    assert code == 0
+    assert "hashing images" in shown and "/30" in shown, shown
+    assert "hashing" not in out  # stdout (a pipe here) holds the report only
+
+    piped = _piped_run(hashing, tmp_path)
+    assert piped.returncode == 0 and "hashing" not in piped.stderr + piped.stdout
+    assert piped.stdout == out  # the same report either way
+
+    # A pre-commit hook's environment, -q, and machine output: no progress, even on a terminal.
+    for quiet_cmd, env in (
+        (hashing, {"PRE_COMMIT": "1"}),
+        ([*hashing, "-q"], {}),
+        ([*hashing, "--format", "json"], {}),
+    ):
+        shown, _, code = _terminal_run(quiet_cmd, tmp_path, **env)
+        assert code == 0 and "hashing" not in shown, (quiet_cmd, env, shown)
+
+
+def test_split_and_check_tell_each_long_step_on_a_terminal(tmp_path):
+    split = [FOLDCHECK, "split", str(SAMPLE), "--group-by", "video_id", "--out", "folds"]
+    shown, _, code = _terminal_run([*split, "--export", "coco,csv"], tmp_path)
+    assert code == 0
+    for step in ("reading", "splitting", "writing"):
+        assert step in shown, (step, shown)
+    shown, out, code = _terminal_run([FOLDCHECK, "check", "folds"], tmp_path)
+    assert code == 0 and "reading and checking folds" in shown and "All checks passed" in out
+    shown, _, code = _terminal_run([FOLDCHECK, "check", "folds", "--format", "json"], tmp_path)
+    assert code == 0 and "reading and checking" not in shown
+    piped = _piped_run([FOLDCHECK, "check", "folds"], tmp_path)
+    assert piped.returncode == 0 and "reading and checking" not in piped.stderr

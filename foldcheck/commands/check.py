@@ -18,6 +18,7 @@ from foldcheck.commands.options import (
     add_findings_output,
     add_near_distance,
     add_rule_selection,
+    progress_off,
     rule_codes,
     shown_per_rule,
 )
@@ -79,19 +80,22 @@ def run(args: argparse.Namespace) -> int:
     from foldcheck.checks.runner import run_checks
     from foldcheck.core.findings import capped, tally
     from foldcheck.render.findings import render_findings, use_color
+    from foldcheck.render.progress import status
 
-    result = run_checks(
-        [Path(p) for p in args.paths],
-        dataset=Path(args.dataset) if args.dataset else None,
-        group_by=args.group_by,
-        tolerance=args.tolerance,
-        images_dir=Path(args.images_dir) if args.images_dir else None,
-        train=[Path(p) for p in args.train or []],
-        val=[Path(p) for p in args.val or []],
-        select=rule_codes(args.select),
-        ignore=rule_codes(args.ignore),
-        near_distance=args.near_distance,
-    )
+    named = " ".join([*args.paths, *(args.train or []), *(args.val or [])])
+    with status(f"reading and checking {named}", progress_off(args)):
+        result = run_checks(
+            [Path(p) for p in args.paths],
+            dataset=Path(args.dataset) if args.dataset else None,
+            group_by=args.group_by,
+            tolerance=args.tolerance,
+            images_dir=Path(args.images_dir) if args.images_dir else None,
+            train=[Path(p) for p in args.train or []],
+            val=[Path(p) for p in args.val or []],
+            select=rule_codes(args.select),
+            ignore=rule_codes(args.ignore),
+            near_distance=args.near_distance,
+        )
     if args.show_table and args.format == "text":
         from foldcheck.render.balance import make_console, print_balance
 

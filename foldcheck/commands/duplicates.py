@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from foldcheck.commands.options import add_near_distance
+from foldcheck.commands.options import add_near_distance, progress_off
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,10 +35,16 @@ def run(args: argparse.Namespace) -> int:
     from foldcheck.images.clusters import find_clusters
     from foldcheck.images.hashes import folder_hashes, list_images
     from foldcheck.render.duplicates import render_clusters
+    from foldcheck.render.progress import counted, status
 
     root = Path(args.images_dir)
-    names = list_images(root)
-    hashed = folder_hashes(root, names, what="foldcheck duplicates", use_cache=not args.no_cache)
+    quiet = progress_off(args)
+    with status(f"listing images in {root}", quiet):
+        names = list_images(root)
+    with counted("hashing images", len(names), quiet) as advance:
+        hashed = folder_hashes(
+            root, names, what="foldcheck duplicates", use_cache=not args.no_cache, advance=advance
+        )
     if hashed.problems:
         print(
             f"note: {len(hashed.problems)} of {len(names)} files left out, not readable as "

@@ -29,10 +29,13 @@ def run(args: argparse.Namespace) -> int:
 
     from foldcheck.formats.exports import parse_export_formats
     from foldcheck.formats.fold_files import open_manifest, write_fold_files
+    from foldcheck.render.progress import status
 
     formats = parse_export_formats(args.export)
-    manifest, assignment = open_manifest(Path(args.manifest), require_fresh=True)
+    with status(f"reading {args.manifest} and its dataset"):
+        manifest, assignment = open_manifest(Path(args.manifest), require_fresh=True)
     out = Path(args.out) if args.out else manifest.path.parent
-    written = write_fold_files(assignment, out, formats, args.force, inputs=(manifest.path,))
+    with status(f"writing {', '.join(formats)} to {out}"):
+        written = write_fold_files(assignment, out, formats, args.force, inputs=(manifest.path,))
     print(f"wrote {len(written)} files to {out}", file=sys.stderr)
     return 0

@@ -116,3 +116,8 @@ def shown_per_rule(args: argparse.Namespace) -> int | None:
 def rule_codes(text: str) -> list[str]:
     """--select/--ignore's comma-separated codes or prefixes, upper-cased."""
     return [code.strip().upper() for code in text.split(",") if code.strip()]
+
+
+def progress_off(args: argparse.Namespace) -> bool:
+    """No progress line: with -q, or beside machine output (a --format other than text)."""
+    return bool(getattr(args, "quiet", False)) or getattr(args, "format", "text") != "text"

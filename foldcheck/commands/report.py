@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from foldcheck.commands.options import add_balance_output
+from foldcheck.commands.options import add_balance_output, progress_off
 
 if TYPE_CHECKING:
     from foldcheck.core.assignment import FoldAssignment
@@ -25,8 +25,10 @@ def run(args: argparse.Namespace) -> int:
 
     from foldcheck.config import resolve_settings
     from foldcheck.formats.fold_files import open_manifest
+    from foldcheck.render.progress import status
 
-    manifest, assignment = open_manifest(Path(args.manifest))
+    with status(f"reading {args.manifest} and its dataset", progress_off(args)):
+        manifest, assignment = open_manifest(Path(args.manifest))
     show_balance(
         args, assignment, resolve_settings({"tolerance": args.tolerance}, manifest).tolerance
     )

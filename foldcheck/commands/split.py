@@ -17,7 +17,12 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from foldcheck.choices import STRATIFY_MODES, export_help
-from foldcheck.commands.options import add_balance_output, add_group_by, add_near_distance
+from foldcheck.commands.options import (
+    add_balance_output,
+    add_group_by,
+    add_near_distance,
+    progress_off,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -104,13 +109,14 @@ def run(args: argparse.Namespace) -> int:
     }
     settings = resolve_settings(options, project=load_config())
     formats = parse_export_formats(args.export)
-    with status(f"reading {args.dataset}", args.quiet):
+    quiet = progress_off(args)
+    with status(f"reading {args.dataset}", quiet):
         dataset = read_dataset(args.dataset)
     near, record = _near_duplicates(args, dataset) if args.group_near_duplicates else (None, None)
-    with status(f"splitting {dataset.n_images} images", args.quiet):
+    with status(f"splitting {dataset.n_images} images", quiet):
         assignment = split_dataset(dataset, settings, args.holdout, args.holdout_from, near)
     manifest = manifest_of(assignment, Path(args.out), settings.tolerance, record)
-    with status("writing", args.quiet):
+    with status("writing", quiet):
         written = write_fold_files(assignment, manifest.path.parent, formats, args.force, manifest)
     for note in sparse_class_notes(assignment.sparse_classes, assignment.k):
         print(f"note: {note}", file=sys.stderr)
@@ -135,7 +141,7 @@ def _near_duplicates(
     from foldcheck.images.neardup import near_pairs
     from foldcheck.images.phash import HASH_VERSION
     from foldcheck.io.paths import relative_path
-    from foldcheck.render.progress import status
+    from foldcheck.render.progress import counted, status
 
     if args.images_dir:
         images = Path(args.images_dir)
@@ -143,10 +149,12 @@ def _near_duplicates(
         images = dataset.root  # type: ignore[attr-defined]
     else:
         raise InputError("--group-near-duplicates needs --images-dir DIR")
-    with status(f"hashing {dataset.n_images} images", args.quiet):
+    quiet = progress_off(args)
+    with counted("hashing images", dataset.n_images, quiet) as advance:
         hashes = folder_hashes(
-            images, dataset.file_names, what="split --group-near-duplicates"
+            images, dataset.file_names, what="split --group-near-duplicates", advance=advance
         ).or_raise()
+    with status(f"pairing {dataset.n_images:,} near-duplicate hashes", quiet):
         pairs = near_pairs(hashes, args.near_distance)
     record = {
         "images_dir": relative_path(images, Path(args.out)),

@@ -22,6 +22,7 @@ import argparse
 from foldcheck.commands.options import (
     add_findings_output,
     add_rule_selection,
+    progress_off,
     rule_codes,
     shown_per_rule,
 )
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from foldcheck.core.findings import Tally
     from foldcheck.io.atomic import refuse_overwrite, write_atomic
     from foldcheck.render.findings import render_findings, use_color
+    from foldcheck.render.progress import status as progress
 
     settings = LintSettings(
         box_tolerance=args.box_tolerance,
@@ -102,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             if (args.fix or args.in_place) and format_of(Path(name)).no_fix:
                 raise InputError(format_of(Path(name)).no_fix, name)
-            linted = lint_file(Path(name), settings, select, ignore)
+            with progress(f"reading and linting {name}", progress_off(args)):
+                linted = lint_file(Path(name), settings, select, ignore)
             if isinstance(linted, Linted) and (args.fix or args.in_place):
                 out = Path(args.fix) if args.fix else Path(name)
                 fixed = fix(linted)

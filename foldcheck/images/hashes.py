@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -46,11 +47,18 @@ class Hashes(NamedTuple):
 
 
 def folder_hashes(
-    root: Path, names: list[str], *, what: str, use_cache: bool = True, workers: int | None = None
+    root: Path,
+    names: list[str],
+    *,
+    what: str,
+    use_cache: bool = True,
+    workers: int | None = None,
+    advance: Callable[[int], None] | None = None,
 ) -> Hashes:
     """pHash of root/name for each name (relative, '/'-separated), in the order given.
     ``what`` names the feature for the message when Pillow is missing. Missing, special and
-    unreadable files are reported in ``problems``, not raised, and never cached."""
+    unreadable files are reported in ``problems``, not raised, and never cached. ``advance``
+    is told of each file done (the cached ones at once), for a progress line."""
     image = require_pil(what)
     sizes, mtimes, problems = _stats(root, names)
     where = cache.cache_path(root)
@@ -58,6 +66,8 @@ def folder_hashes(
     values, fresh = cache.lookup(cached, names, sizes, mtimes)
     ok = fresh.copy()
     todo = np.flatnonzero(~fresh & (sizes >= 0))
+    tell = advance or (lambda n: None)
+    tell(len(names) - len(todo))
     if len(todo):
         bad = (OSError, ValueError, SyntaxError, image.DecompressionBombError)
 
@@ -69,7 +79,10 @@ def folder_hashes(
 
         # Pillow releases the GIL while it decodes and resizes, so threads use every core.
         with ThreadPoolExecutor(workers or min(8, os.cpu_count() or 1)) as pool:
-            computed = list(pool.map(one, [root / names[k] for k in todo.tolist()]))
+            computed = []
+            for value in pool.map(one, [root / names[k] for k in todo.tolist()]):
+                computed.append(value)
+                tell(1)
         for k, value in zip(todo.tolist(), computed, strict=True):
             if isinstance(value, InputError):
                 problems[k] = value
