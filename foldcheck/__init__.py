@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from foldcheck.api import check, load_dataset, load_folds, report, split, validate
+    from foldcheck.api import (
+        check,
+        duplicates,
+        load_dataset,
+        load_folds,
+        report,
+        split,
+        validate,
+    )
     from foldcheck.core.assignment import FoldAssignment
     from foldcheck.core.balance import Balance
     from foldcheck.core.dataset import Dataset
@@ -30,6 +38,7 @@ _LAZY = {
     "split": "foldcheck.api",
     "load_folds": "foldcheck.api",
     "check": "foldcheck.api",
+    "duplicates": "foldcheck.api",
     "validate": "foldcheck.api",
     "report": "foldcheck.api",
     "load_dataset": "foldcheck.api",
@@ -46,6 +55,7 @@ __all__ = [
     "FoldAssignment",
     "InputError",
     "check",
+    "duplicates",
     "load_dataset",
     "load_folds",
     "report",

@@ -1,5 +1,6 @@
 """The library API: ``split`` a dataset into folds, ``load_folds`` a fold set back, ``check``
-fold files, ``validate`` annotation files, ``report`` a fold set's balance.
+fold files, ``validate`` annotation files, ``report`` a fold set's balance, find
+``duplicates`` among images.
 
 Nothing here prints; results are data (numpy arrays, findings, tables), so the same calls work
 from a notebook or a training script. Each takes a path or a list of paths where the command
@@ -26,6 +27,7 @@ from foldcheck.core.groups import GroupKey, Groups, group_images
 from foldcheck.core.near_groups import merge_near_duplicates
 from foldcheck.errors import InputError, api_terms, option
 from foldcheck.formats.datasets import read_dataset
+from foldcheck.images import DEFAULT_MAX_DISTANCE
 from foldcheck.io.gcpause import gc_paused
 from foldcheck.splitter.greedy import assign_folds
 from foldcheck.splitter.profiles import build_profiles
@@ -239,3 +241,27 @@ def report(
         path = Path(folds)
         manifest, folds = open_manifest(path / MANIFEST_NAME if path.is_dir() else path)
     return compute_balance(folds, resolve_settings({"tolerance": tolerance}, manifest).tolerance)
+
+
+@_in_api_terms
+def duplicates(
+    folder: str | os.PathLike[str],
+    near_distance: int = DEFAULT_MAX_DISTANCE,
+    use_cache: bool = True,
+) -> list[list[str]]:
+    """Near-duplicate images under ``folder`` (``foldcheck duplicates``): clusters of two or
+    more file names (relative to the folder, '/'-separated), largest first, each led by the
+    image the others are compared with. Two images are near duplicates when their 64-bit
+    perceptual hashes differ in at most ``near_distance`` bits (0 to 16). Files that are not
+    readable images are left out. Needs Pillow."""
+    from foldcheck.images.clusters import find_clusters
+    from foldcheck.images.hashes import folder_hashes, list_images
+
+    if not 0 <= near_distance <= 16:
+        raise InputError(f"{option('near_distance')} must be between 0 and 16 bits")
+    root = Path(folder)
+    names = list_images(root)
+    hashed = folder_hashes(root, names, what="foldcheck.duplicates", use_cache=use_cache)
+    readable = [name for name, ok in zip(names, hashed.ok.tolist(), strict=True) if ok]
+    clusters, _ = find_clusters(hashed.values[hashed.ok], near_distance)
+    return [[readable[member] for member in cluster.members] for cluster in clusters]

@@ -297,13 +297,30 @@ cli = subprocess.run([FOLDCHECK, "report", OUT + "2/folds.json", "--format", "js
 assert balance.to_dict() == json.loads(cli.stdout)
 assert foldcheck.report(foldcheck.load_folds(OUT + "2")).to_dict() == balance.to_dict()
 
-# Cell 6: mistakes, told in the terms of these functions (not the command line's options).
+# Cell 6: near-duplicate photos in a folder: a photo, its resized re-encode, two others.
+from PIL import Image, ImageDraw
+photos = Path(OUT + "-photos")
+photos.mkdir()
+for n in range(3):
+    picture = Image.new("RGB", (128, 96), (20 + 70 * n, 90, 200 - 60 * n))
+    ImageDraw.Draw(picture).ellipse((10 + 30 * n, 10, 70 + 20 * n, 80), fill=(250, 250, 20 * n))
+    picture.save(photos / f"photo{n}.jpg", quality=95)
+Image.open(photos / "photo0.jpg").resize((100, 75)).save(photos / "copy.jpg", quality=80)
+clusters = foldcheck.duplicates(str(photos))
+assert clusters and sorted(clusters[0]) == ["copy.jpg", "photo0.jpg"], clusters
+cli = subprocess.run([FOLDCHECK, "duplicates", str(photos), "--format", "json"],
+                     capture_output=True, text=True, check=True)
+listed = [[i["file"] for i in c["images"]] for c in json.loads(cli.stdout)["clusters"]]
+assert clusters == listed
+
+# Cell 7: mistakes, told in the terms of these functions (not the command line's options).
 tries = [
     lambda: foldcheck.split(SAMPLE, k=1),
     lambda: foldcheck.split(SAMPLE, k=400, group_by="video_id"),
     lambda: foldcheck.split(SAMPLE, group_by="no_such_field"),
     lambda: foldcheck.split(SAMPLE, holdout=1.5),
     lambda: foldcheck.split(SAMPLE, group_by="re:nogroup"),
+    lambda: foldcheck.duplicates(OUT, near_distance=40),
 ]
 messages = []
 for attempt in tries:
@@ -339,6 +356,7 @@ def test_a_notebook_session_uses_the_api_as_data(tmp_path):
     assert "missing_group='own'" in messages[2]
     assert "holdout must be a fraction" in messages[3]
     assert messages[4].count("group_by:") == 1
+    assert "near_distance must be between 0 and 16" in messages[5]
     for message in messages:  # no command-line option in any of them
         assert not re.search(r"(^|\s)-{1,2}[a-z]", message.partition("error: ")[2]), message
 
@@ -374,6 +392,7 @@ print(json.dumps({"light": light, "dir": names, "page": page, "undocumented": un
     report = json.loads(done.stdout)
     assert report["light"], "import foldcheck imported numpy"
     expected = {
+        "duplicates",
         "split",
         "check",
         "validate",
