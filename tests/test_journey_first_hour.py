@@ -194,3 +194,101 @@ def test_machine_formats_carry_every_validate_finding(tmp_path: Path) -> None:
     assert _summary_counts(found["summary"]) == _summary_counts(text.stdout)
     errors = sum(f["severity"] == "error" for f in found["findings"])
     assert _summary_counts(text.stdout)[0] == errors >= 30
+
+
+# -- 1. the hook checks every fold file a commit can change --------------------------------
+
+
+@pytest.fixture(scope="module")
+def git_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Git and pre-commit cut off from the user's configuration and caches."""
+    home = tmp_path_factory.mktemp("home")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    return {
+        **base,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("pre-commit-home")),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "New User",
+        "GIT_AUTHOR_EMAIL": "new@example.org",
+        "GIT_COMMITTER_NAME": "New User",
+        "GIT_COMMITTER_EMAIL": "new@example.org",
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "NO_COLOR": "1",
+    }
+
+
+def run_in(repo: Path, env: dict[str, str], *cmd: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(map(str, cmd)), cwd=repo, env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+def git_commit(repo: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
+    assert run_in(repo, env, "git", "add", "-A").returncode == 0
+    return run_in(repo, env, "git", "commit", "-q", "-m", message)
+
+
+@pytest.fixture(scope="module")
+def hooked_repo(tmp_path_factory: pytest.TempPathFactory, git_env: dict[str, str]) -> Path:
+    """The README's start: split the real chess export with COCO and CSV exports, `foldcheck
+    init`, `pre-commit install`, a first commit that passes."""
+    repo = tmp_path_factory.mktemp("hooked") / "repo"
+    copied("chess", "train", repo / "data")
+    assert run_in(repo, git_env, "git", "init", "-q").returncode == 0
+    ok("split", "data/train.json", "--export", "coco,csv", "--out", "folds", "-q", cwd=repo)
+    assert run_in(repo, git_env, "foldcheck", "init").returncode == 0
+    installed = run_in(repo, git_env, sys.executable, "-m", "pre_commit", "install")
+    assert installed.returncode == 0, installed.stderr
+    first = git_commit(repo, git_env, "folds")
+    assert first.returncode == 0, first.stdout + first.stderr
+    return repo
+
+
+@pytest.fixture
+def user_repo(hooked_repo: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "repo"
+    shutil.copytree(hooked_repo, copy, symlinks=True)
+    return copy
+
+
+def _leak_into_train(folds: Path) -> None:
+    """Copy one image of val_fold0.json (with its annotations) into train_fold0.json."""
+    val = json.loads((folds / "val_fold0.json").read_text())
+    train = json.loads((folds / "train_fold0.json").read_text())
+    image = val["images"][0]
+    train["images"].append(image)
+    train["annotations"] += [a for a in val["annotations"] if a["image_id"] == image["id"]]
+    (folds / "train_fold0.json").write_text(json.dumps(train))
+
+
+def _csv_moves_an_image(folds: Path) -> None:
+    """Give the first row of folds.csv another fold than the manifest's."""
+    lines = (folds / "folds.csv").read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[-1] = str((int(cells[-1]) + 1) % 5)
+    lines[1] = ",".join(cells)
+    (folds / "folds.csv").write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(
+    ("edit", "code"),
+    [(_leak_into_train, "FC103"), (_csv_moves_an_image, "FC304")],
+    ids=["coco-export-leak", "csv-disagrees"],
+)
+def test_hook_rejects_a_broken_export(
+    user_repo: Path, git_env: dict[str, str], edit: object, code: str
+) -> None:
+    """An export edited so that it leaks or disagrees with the manifest cannot be committed,
+    and `check folds/folds.json` (what [tool.foldcheck] names) says why, as `check folds/`."""
+    assert callable(edit)
+    edit(user_repo / "folds")
+    rejected = git_commit(user_repo, git_env, "edit an export")
+    assert rejected.returncode != 0, rejected.stdout
+    assert code in rejected.stdout + rejected.stderr
+    by_manifest = foldcheck_cli("check", "folds/folds.json", cwd=user_repo)
+    by_folder = foldcheck_cli("check", "folds", cwd=user_repo)
+    assert by_manifest.returncode == by_folder.returncode == 1
+    assert code in by_manifest.stdout and by_manifest.stdout == by_folder.stdout

@@ -1,8 +1,9 @@
 """Check existing fold files for leakage, coverage, staleness and balance.
 
-PATH is a fold manifest (folds.json), a COCO train/val fold file (train_fold0.json,
-fold0/val.json, val_0.json: the whole set beside it is checked), a folder of such files, or a
-CSV with a fold column keyed by image_id or file_name. With no PATH, the fold set named by
+PATH is a fold manifest (folds.json: with the exports beside it, which it governs), a COCO
+train/val fold file (train_fold0.json, fold0/val.json, val_0.json: the whole set beside it is
+checked), a folder of such files, or a CSV with a fold column keyed by image_id or file_name
+(and holdout.csv beside it). With no PATH, the fold set named by
 [tool.foldcheck] in pyproject.toml is checked (what the pre-commit hook runs).
 
 Exit codes: 0 no errors (warnings may be printed), 1 errors found, 2 usage or unreadable

@@ -23,7 +23,13 @@ from foldcheck.core.dataset import Dataset
 from foldcheck.errors import InputError
 from foldcheck.formats.coco.reader import load_dataset
 from foldcheck.formats.coco.text import text_of
-from foldcheck.formats.export_names import FOLD_CSV, HOLDOUT_CSV, MANIFEST_NAME
+from foldcheck.formats.export_names import (
+    EXPORT_NAME,
+    FOLD_CSV,
+    HOLDOUT_CSV,
+    HOLDOUT_NAMES,
+    MANIFEST_NAME,
+)
 from foldcheck.formats.fold_set import FoldSet, Side
 from foldcheck.formats.manifest import Manifest, is_manifest, manifest_from_document
 from foldcheck.formats.yolo.foldsets import yolo_set_at
@@ -61,25 +67,17 @@ def explicit_pairs(train: list[Path], val: list[Path]) -> FoldSet:
 
 def _sets_at(path: Path) -> list[FoldSet]:
     if path.is_dir():
-        sets = []
-        if (path / "folds.json").is_file():
-            sets.append(read_manifest_set(path / "folds.json"))
-        if _pair_files(path):
-            sets.append(read_pair_set(path))
-        yolo = yolo_set_at(path)
-        if yolo is not None:
-            sets.append(yolo)
-        sets += [
-            read_csv_set(csv_path)
-            for csv_path in sorted(path.glob("*.csv"))
-            if csv_path.name != HOLDOUT_CSV  # a fold CSV's partner, read with it
-        ]
+        manifest = path / MANIFEST_NAME
+        sets = [read_manifest_set(manifest)] if manifest.is_file() else []
+        sets += _exports_at(path)
         if not sets:
             raise InputError(
                 "no fold files here (folds.json, train/val fold pairs, fold YAMLs or a fold CSV)",
                 path,
             )
         return sets
+    if _governed(path):  # a file of a manifest's set names the whole set, as a commit can change it
+        return _sets_at(path.parent)
     if path.suffix.lower() == ".csv":
         if path.name == HOLDOUT_CSV and path.with_name(FOLD_CSV).is_file():
             return [read_csv_set(path.with_name(FOLD_CSV))]
@@ -98,7 +96,30 @@ def _sets_at(path: Path) -> list[FoldSet]:
     pair = _pair_key(path)
     if pair is not None:
         return [read_pair_set(pair[0])]
-    return [read_manifest_set(path)]
+    manifest_set = read_manifest_set(path)
+    return [manifest_set, *_exports_at(path.parent)]  # a manifest of another name governs them too
+
+
+def _governed(path: Path) -> bool:
+    """Whether ``path`` is the manifest or an export foldcheck wrote beside it."""
+    if not (path.parent / MANIFEST_NAME).is_file():
+        return False
+    name = path.name
+    return name == MANIFEST_NAME or name in HOLDOUT_NAMES or EXPORT_NAME.match(name) is not None
+
+
+def _exports_at(folder: Path) -> list[FoldSet]:
+    """The fold sets other than a manifest that a folder holds: train/val pairs, fold YAMLs,
+    fold CSVs (each with its holdout.csv)."""
+    sets = [read_pair_set(folder)] if _pair_files(folder) else []
+    yolo = yolo_set_at(folder)
+    if yolo is not None:
+        sets.append(yolo)
+    return sets + [
+        read_csv_set(csv_path)
+        for csv_path in sorted(folder.glob("*.csv"))
+        if csv_path.name != HOLDOUT_CSV  # a fold CSV's partner, read with it
+    ]
 
 
 def _pair_key(path: Path) -> tuple[Path, int, str] | None:
