@@ -84,6 +84,31 @@ class CheckContext:
             fold[self.val[index].known] = index
         return FoldAssignment(self.reference, self.groups, self.k, fold)
 
+    def unknown_held(self, side: SideRows) -> np.ndarray:
+        """Indices of ``side``'s listings that the dataset lacks but the fold files' own test
+        side lists too (a YOLO dataset's test images are not among the images it splits):
+        FC107's, not FC203's."""
+        if not self._unknown_held_keys:
+            return np.zeros(0, np.intp)
+        unknown = np.flatnonzero(side.rows < 0)
+        keys = _listed_keys(side.side)
+        return unknown[[keys[i] in self._unknown_held_keys for i in unknown.tolist()]]
+
+    @cached_property
+    def _unknown_held_keys(self) -> set[Any]:
+        if self.holdout is None:
+            return set()
+        keys = _listed_keys(self.holdout.side)
+        return {keys[i] for i in np.flatnonzero(self.holdout.rows < 0).tolist()}
+
+    @staticmethod
+    def listed_label(side: SideRows, index: int) -> str:
+        """A listing the dataset may lack, named as the side lists it."""
+        listed = side.side.image_ids
+        if listed is not None:
+            return f"image {int(listed[index])}"
+        return f"image {(side.side.file_names or [])[index]!r}"
+
     def image_label(self, row: int) -> str:
         if self.fold_set.val[0].image_ids is None:  # listed by file name only
             return f"image {self.reference.file_names[row]!r}"
@@ -140,6 +165,11 @@ def build_context(
         held,
         holdout,
     )
+
+
+def _listed_keys(side: Side) -> list[Any]:
+    """What a side lists each image by: its id, else its name as listed."""
+    return side.image_ids.tolist() if side.image_ids is not None else list(side.file_names or ())
 
 
 def _csv_groups(fold_set: FoldSet) -> bool:

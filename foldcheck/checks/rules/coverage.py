@@ -54,16 +54,12 @@ def _in_several_val_folds(ctx: CheckContext) -> Iterator[Finding]:
 def _unknown_images(ctx: CheckContext) -> Iterator[Finding]:
     """FC203."""
     for side in [*ctx.val, *(ctx.train or [])]:
-        for index in np.flatnonzero(side.rows < 0).tolist():
-            listed = (
-                side.side.image_ids[index]
-                if side.side.image_ids is not None
-                else repr((side.side.file_names or [])[index])
-            )
+        unknown = np.setdiff1d(np.flatnonzero(side.rows < 0), ctx.unknown_held(side))
+        for index in unknown.tolist():
             yield side.finding(
                 index,
                 UNKNOWN_IMAGE,
-                f"image {listed} is not in the dataset {ctx.reference.path.name}",
+                f"{ctx.listed_label(side, index)} is not in the dataset {ctx.reference.path.name}",
             )
 
 

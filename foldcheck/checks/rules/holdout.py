@@ -31,7 +31,7 @@ PRESET_COPIES_SPLIT = register(
 
 
 def check_holdout(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.held is not None and ctx.held.any():
+    if ctx.held is not None and (ctx.held.any() or ctx.holdout is not None):
         yield from _held_in_folds(ctx, ctx.held)
     if ctx.group_is_image:
         yield from _preset_copies(ctx)
@@ -45,6 +45,17 @@ def _held_in_folds(ctx: CheckContext, held: np.ndarray) -> Iterator[Finding]:
     sides = [(fold, "validation", side) for fold, side in enumerate(ctx.val)]
     sides += [(fold, "training", side) for fold, side in enumerate(ctx.train or [])]
     for fold, kind, side in sides:
+        outside = ctx.unknown_held(side)
+        if len(outside):
+            more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
+            index = int(outside[0])
+            yield side.finding(
+                index,
+                HOLDOUT_IN_FOLD,
+                f"{ctx.listed_label(side, index)} of the held-out test set is in fold {fold}'s "
+                f"{kind} side{more}",
+            )
+            continue
         known = side.known
         same = known[held[known]]
         if len(same):
