@@ -20,6 +20,7 @@ import yaml
 from foldcheck.io.jsonc import load_jsonc
 from tests.conftest import real_dataset
 from tests.test_precommit_e2e import SAMPLE, edit_manifest, plant_leak
+from tests.test_validate_init import git_env
 from tests.vscode_layouts import make_venv
 from tests.yolo_tree import make_tree
 
@@ -28,23 +29,12 @@ BARE_PATH = "/usr/bin:/bin"
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """What VS Code's Source Control panel may start git with: no activated environment, no
-    shell profile, PATH=/usr/bin:/bin. Nothing else from this test's own environment."""
+    """What VS Code's Source Control panel may start git with: no activated environment and
+    PATH=/usr/bin:/bin."""
     assert shutil.which("git", path=BARE_PATH), "git must be on /usr/bin:/bin here"
-    home = tmp_path / "home"
-    home.mkdir()
-    return {
-        "HOME": str(home),
-        "PATH": BARE_PATH,
-        "LANG": "C.UTF-8",
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Fold Checker",
-        "GIT_AUTHOR_EMAIL": "folds@example.org",
-        "GIT_COMMITTER_NAME": "Fold Checker",
-        "GIT_COMMITTER_EMAIL": "folds@example.org",
-        "NO_COLOR": "1",
-    }
+    activated = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME")
+    base = {k: v for k, v in git_env(tmp_path).items() if k not in activated}
+    return {**base, "PATH": BARE_PATH}
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -343,3 +333,27 @@ def test_a_pyright_config_exclude_wins_and_its_fix_goes_there(
     assert row["fix"] == f'set "exclude" in {images / "pyrightconfig.json"} to ["build", "data"]'
     (images / "pyrightconfig.json").write_text('{"exclude": ["build", "data"]}', encoding="utf-8")
     assert pylance_row(images, env)["status"] == "ok"
+
+
+def test_a_git_hook_naming_a_lost_interpreter_is_found_and_reinstalled(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """pre-commit's git hook names the interpreter that installed it; once that environment is
+    gone, commits from a bare PATH fail. doctor says so, and its fix, run as printed, works."""
+    repo = tmp_path / "training"
+    fold_repo(repo, Path(sys.executable), env)
+    ok([sys.executable, "-m", "foldcheck", "init", "--no-vscode"], repo, env)
+    gone = repo_venv(tmp_path / "old-env")
+    ok([str(gone), "-m", "pre_commit", "install"], repo, env)
+    shutil.rmtree(tmp_path / "old-env")
+    failed = commit(repo, env, "folds")
+    assert failed.returncode != 0
+
+    doctor = run([sys.executable, "-m", "foldcheck", "doctor", "--format", "json"], repo, env)
+    (row,) = [r for r in json.loads(doctor.stdout)["results"] if r["id"] == "pre-commit"]
+    assert row["status"] == "warn"
+    assert f"starts pre-commit with {gone}, which does not exist on this host" in row["found"]
+    assert row["fix"] == f"{sys.executable} -m pre_commit install"
+    ok(row["fix"].split(), repo, env)
+    done = commit(repo, env, "folds")
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -4,6 +4,9 @@ never ones that would leave the repository as it is."""
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
 import shutil
 import sys
 from collections.abc import Mapping
@@ -13,6 +16,7 @@ from typing import Any
 from foldcheck.repo.doctor.interpreter import expand
 from foldcheck.repo.doctor.result import Result
 from foldcheck.repo.git import run_git
+from foldcheck.repo.launcher import BARE_PATH
 from foldcheck.repo.vscode import SCHEMA_COPY, SCHEMA_ID, SCHEMA_SOURCE, SETTINGS, covers
 
 
@@ -37,9 +41,30 @@ def pre_commit_row(repo: Path, environ: Mapping[str, str]) -> Result:
     fix = f"{pre_commit_command(repo, environ)} install"
     if not hook.is_file():
         return Result("pre-commit", "warn", f"no git hook at {hook}", fix)
-    if "pre-commit" not in hook.read_text(encoding="utf-8", errors="replace"):
+    text = hook.read_text(encoding="utf-8", errors="replace")
+    if "pre-commit" not in text:
         return Result("pre-commit", "warn", f"{hook} is not pre-commit's hook", fix)
+    python = _install_python(text)
+    if python and not os.access(python, os.X_OK) and not shutil.which("pre-commit", path=BARE_PATH):
+        return Result(
+            "pre-commit",
+            "warn",
+            f"{hook} starts pre-commit with {python}, which does not exist on this host, and "
+            f"PATH={BARE_PATH} has no pre-commit: commits from VS Code's Source Control panel "
+            "fail",
+            fix,
+        )
     return Result("pre-commit", "ok", f"pre-commit runs on every commit ({hook})")
+
+
+def _install_python(hook: str) -> str | None:
+    """The interpreter ``pre-commit install`` wrote into its git hook (``INSTALL_PYTHON=``)."""
+    match = re.search(r"^INSTALL_PYTHON=(.+)$", hook, re.MULTILINE)
+    try:
+        words = shlex.split(match[1]) if match else []
+    except ValueError:
+        return None
+    return words[0] if words else None
 
 
 def _maps_manifest(entry: Any) -> bool:

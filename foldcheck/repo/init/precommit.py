@@ -180,12 +180,7 @@ def add_hook(text: str, entry: dict[str, Any]) -> str | None:
             "without rewriting it; nothing written",
             CONFIG,
         )
-    expected = {**data, "repos": [*(repos or []), entry]}
-    try:
-        same = yaml.safe_load(new) == expected
-    except yaml.YAMLError:
-        same = False
-    if not same:
+    if not _means(new, {**data, "repos": [*(repos or []), entry]}):
         raise InputError(
             "cannot add the foldcheck hook without changing the file's meaning; "
             "add it under repos: by hand (foldcheck init --dry-run in an empty "
@@ -193,6 +188,14 @@ def add_hook(text: str, entry: dict[str, Any]) -> str | None:
             CONFIG,
         )
     return new
+
+
+def _means(text: str, expected: Any) -> bool:
+    """Whether the edited ``text`` still parses, to ``expected``."""
+    try:
+        return bool(yaml.safe_load(text) == expected)
+    except yaml.YAMLError:
+        return False
 
 
 def system_entries(text: str | None) -> dict[str, str]:
@@ -247,11 +250,7 @@ def replace_entry(text: str, hook_id: str, entry: str) -> str:
         if changed is not None:
             changed["entry"] = entry
             break
-    try:
-        same = yaml.safe_load(new) == data
-    except yaml.YAMLError:
-        same = False
-    if not same:
+    if not _means(new, data):
         raise InputError(
             f"cannot set the {hook_id} hook's entry to {entry!r} without changing the rest of "
             "the file; set it by hand; nothing written",
