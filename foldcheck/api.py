@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 import numpy as np
 
 from foldcheck.config import DEFAULTS, Settings, resolve_settings
-from foldcheck.core.assignment import FoldAssignment
+from foldcheck.core.assignment import FoldAssignment, Holdout
 from foldcheck.core.dataset import Dataset, take_images
 from foldcheck.core.groups import GroupKey, Groups, group_images
 from foldcheck.core.near_groups import merge_near_duplicates
@@ -35,6 +35,7 @@ from foldcheck.splitter.profiles import build_profiles
 if TYPE_CHECKING:
     from foldcheck.core.balance import Balance
     from foldcheck.core.findings import Finding
+    from foldcheck.splitter.update import NewHoldout, Updated
 
 Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 _P = ParamSpec("_P")
@@ -124,6 +125,35 @@ def split_dataset(
     return FoldAssignment(
         dataset, groups, k, fold_of_group[groups.of_image], settings.seed, settings.stratify
     )
+
+
+def update_dataset(
+    dataset: Dataset,
+    settings: Settings,
+    listings: tuple[np.ndarray, np.ndarray],
+    holdout: Holdout | None = None,
+    new_holdout: NewHoldout | None = None,
+    near_duplicates: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[FoldAssignment, Updated]:
+    """Folds that keep where the images were (``listings``: rows and their folds, or
+    ``splitter.update.HELD``): ``split --update`` and ``--from``. ``holdout`` is the set's
+    held-out set as recorded (its mask is replaced); ``new_holdout`` says which new groups
+    join it."""
+    from foldcheck.core.assignment import HELD
+    from foldcheck.splitter.update import update_sides
+
+    groups = _groups(dataset, settings, near_duplicates)
+    updated = update_sides(
+        dataset, groups, settings.k, listings, settings.stratify, settings.seed, new_holdout
+    )
+    held = updated.side == HELD
+    if holdout is not None:
+        holdout = Holdout(held, holdout.fraction, holdout.source)
+    fold_of_row = np.where(held, -1, updated.side)
+    assignment = FoldAssignment(
+        dataset, groups, settings.k, fold_of_row, settings.seed, settings.stratify, holdout
+    )
+    return assignment, updated
 
 
 def _groups(

@@ -109,7 +109,7 @@ def run_checks(
             manifest.holdout["images"] if manifest and manifest.holdout else None,
         )
         near = near_distance if selected(NEAR_DUPLICATES.code, select or [], ignore or []) else None
-        findings, balance = _check(ctx, manifest, near)
+        findings, balance = check_fold_set(ctx, manifest, near)
         chosen = [f for f in findings if selected(f.code, select or [], ignore or [])]
         result.reports.append(
             FoldSetReport(fold_set, sorted(chosen, key=Finding.sort_key), balance)
@@ -132,7 +132,7 @@ def _settle(paths: list[Path]) -> dict[Path, tuple[Path, Pending]]:
     return unfinished
 
 
-def _check(
+def check_fold_set(
     ctx: CheckContext, manifest: Manifest | None, near_distance: int | None
 ) -> tuple[list[Finding], Balance | None]:
     """Every rule over one fold set; FC106 only when selected (``near_distance`` not None):

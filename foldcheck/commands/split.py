@@ -14,7 +14,7 @@ in one fold. Same input and seed, same bytes.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from foldcheck.choices import STRATIFY_MODES, export_help
 from foldcheck.commands.options import (
@@ -25,10 +25,7 @@ from foldcheck.commands.options import (
 )
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from foldcheck.core.assignment import FoldAssignment
-    from foldcheck.core.dataset import Dataset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +81,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "default for a YOLO data.yaml: its root)",
     )
     add_near_distance(parser)
+    evolving = parser.add_argument_group("folds that outlive the data (docs/evolving-folds.md)")
+    evolving.add_argument(
+        "--update",
+        action="store_true",
+        help="update the folds in --out to the changed dataset: every surviving image keeps "
+        "its fold, new images and groups are placed for balance, a group a change joined "
+        "moves its smaller side; the set's settings, held-out set and exports are kept",
+    )
+    evolving.add_argument(
+        "--from",
+        dest="from_files",
+        metavar="FOLDFILES",
+        help="adopt folds made elsewhere (a fold CSV, COCO train/val pairs, an Ultralytics "
+        "K-fold guide folder or YOLO fold YAMLs) as the manifest in --out, same assignment; "
+        "leaks and coverage holes refuse it (exit 1)",
+    )
+    evolving.add_argument(
+        "--repair",
+        action="store_true",
+        help="with --from: fix leaks and holes by the fewest image moves (a split group goes "
+        "whole to the fold holding most of it), each move listed",
+    )
     add_balance_output(parser)
 
 
@@ -93,12 +112,18 @@ def run(args: argparse.Namespace) -> int:
 
     from foldcheck.api import split_dataset
     from foldcheck.commands.report import show_balance
+    from foldcheck.commands.split_near import near_duplicates
     from foldcheck.config import load_config, resolve_settings
     from foldcheck.formats.datasets import read_dataset
     from foldcheck.formats.exports import parse_export_formats
     from foldcheck.formats.fold_files import manifest_of, write_fold_files
     from foldcheck.render.progress import status
 
+    if args.update or args.from_files or args.repair:
+        from foldcheck.commands.split_update import refuse_conflicts, run_adopt, run_update
+
+        refuse_conflicts(args)
+        return run_update(args) if args.update else run_adopt(args)
     options = {
         "k": args.folds,
         "group_by": args.group_by,
@@ -112,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     quiet = progress_off(args)
     with status(f"reading {args.dataset}", quiet):
         dataset = read_dataset(args.dataset)
-    near, record = _near_duplicates(args, dataset) if args.group_near_duplicates else (None, None)
+    near, record = near_duplicates(args, dataset) if args.group_near_duplicates else (None, None)
     with status(f"splitting {dataset.n_images} images", quiet):
         assignment = split_dataset(dataset, settings, args.holdout, args.holdout_from, near)
     manifest = manifest_of(assignment, Path(args.out), settings.tolerance, record)
@@ -128,41 +153,6 @@ def run(args: argparse.Namespace) -> int:
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     print(f"wrote {shown}{more}", file=sys.stderr)
     return 0
-
-
-def _near_duplicates(
-    args: argparse.Namespace, dataset: Dataset
-) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, Any]]:
-    """Near-duplicate image pairs (dataset rows) and what the manifest records of them."""
-    from pathlib import Path
-
-    from foldcheck.errors import InputError
-    from foldcheck.images.hashes import folder_hashes
-    from foldcheck.images.neardup import near_pairs
-    from foldcheck.images.phash import HASH_VERSION
-    from foldcheck.io.paths import relative_path
-    from foldcheck.render.progress import counted, status
-
-    if args.images_dir:
-        images = Path(args.images_dir)
-    elif getattr(dataset, "yolo", None) is not None:
-        images = dataset.root  # type: ignore[attr-defined]
-    else:
-        raise InputError("--group-near-duplicates needs --images-dir DIR")
-    quiet = progress_off(args)
-    with counted("hashing images", dataset.n_images, quiet) as advance:
-        hashes = folder_hashes(
-            images, dataset.file_names, what="split --group-near-duplicates", advance=advance
-        ).or_raise()
-    with status(f"pairing {dataset.n_images:,} near-duplicate hashes", quiet):
-        pairs = near_pairs(hashes, args.near_distance)
-    record = {
-        "images_dir": relative_path(images, Path(args.out)),
-        "hash": HASH_VERSION,
-        "max_distance": args.near_distance,
-        "pairs": len(pairs.i),
-    }
-    return (pairs.i, pairs.j), record
 
 
 def dataset_notes(assignment: FoldAssignment) -> list[str]:

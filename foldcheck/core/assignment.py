@@ -16,6 +16,10 @@ import numpy as np
 from foldcheck.core.dataset import Dataset
 from foldcheck.core.groups import Groups
 
+# An image's side before a change (``split --update``, ``--from``): a fold, or one of these.
+NEW = -1  # it had none
+HELD = -2  # it was held out
+
 
 @dataclass(frozen=True, eq=False)
 class Holdout:

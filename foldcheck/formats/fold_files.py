@@ -6,7 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from foldcheck.core.assignment import FoldAssignment
+import numpy as np
+
+from foldcheck.core.assignment import HELD, FoldAssignment
+from foldcheck.core.dataset import Dataset
 from foldcheck.core.groups import GroupKey, group_images
 from foldcheck.core.near_groups import base_key
 from foldcheck.errors import InputError
@@ -78,6 +81,32 @@ def open_manifest(path: Path, *, require_fresh: bool = False) -> tuple[Manifest,
     groups = group_images(dataset, GroupKey.parse(manifest.group_by), manifest.missing_group)
     holdout = manifest.holdout["images"] if manifest.holdout is not None else None
     return manifest, FoldAssignment.from_folds(dataset, groups, manifest.folds, holdout)
+
+
+def manifest_listings(
+    manifest: Manifest, dataset: Dataset
+) -> tuple[tuple[np.ndarray, np.ndarray], list[Any]]:
+    """Where the manifest put the images ``dataset`` still has: (rows, folds or HELD); and
+    the keys it lists that the dataset no longer has."""
+    index_of = dataset.key_index
+    held = manifest.holdout["images"] if manifest.holdout is not None else []
+    rows, sides, removed = [], [], []
+    for side, keys in [*enumerate(manifest.folds), (HELD, held)]:
+        for key in keys:
+            row = index_of.get(key)
+            if row is None:
+                removed.append(key)
+            else:
+                rows.append(row)
+                sides.append(side)
+    listings = (np.asarray(rows, dtype=np.intp), np.asarray(sides, dtype=np.intp))
+    return listings, removed
+
+
+def existing_exports(out: Path) -> tuple[str, ...]:
+    """The export formats a set in ``out`` was written with (what ``split --update`` keeps)."""
+    found = {"coco": out / "train_fold0.json", "csv": out / "folds.csv"}
+    return tuple(name for name, path in found.items() if path.is_file())
 
 
 def write_fold_files(

@@ -147,7 +147,8 @@ def read_pair_set(root: Path) -> FoldSet:
     if not files:
         raise InputError("no train/val fold files here", root)
     folds = sorted({fold for fold, _ in files})
-    if folds != list(range(len(folds))):
+    first = 1 if len(folds) > 1 and folds == list(range(1, len(folds) + 1)) else 0
+    if folds != list(range(first, first + len(folds))):
         missing = sorted(set(range(max(folds) + 1)) - set(folds))
         raise InputError(f"fold files are numbered {folds}: fold {missing[0]} is missing", root)
     for fold in folds:
@@ -160,6 +161,7 @@ def read_pair_set(root: Path) -> FoldSet:
         "coco",
         [coco_side(files[(f, "val")]) for f in folds],
         [coco_side(files[(f, "train")]) for f in folds],
+        first_fold=first,
     )
 
 
@@ -241,13 +243,15 @@ def read_csv_set(path: Path) -> FoldSet:
             line=line,
             col=rows.fold_col + 1,
         )
-    k = int(folds.max()) + 1 if len(folds) else 0
+    # Folds numbered 1..K (no 0, as R and some notebooks number them) are read as 0..K-1.
+    first = 1 if len(folds) and folds.min() == 1 and folds.max() > 1 else 0
+    k = int(folds.max()) + 1 - first if len(folds) else 0
     if k < 2:
         raise InputError(f"the {rows.fold_name!r} column needs at least two folds (0 and 1)", path)
     if k > len(folds):  # every fold needs a row: a larger number is a typo or a trap
         line, _ = rows.places[int(folds.argmax())]
         raise InputError(
-            f"{rows.fold_name} {k - 1} is beyond the file's {len(folds)} rows "
+            f"{rows.fold_name} {int(folds.max())} is beyond the file's {len(folds)} rows "
             "(K folds need at least K rows)",
             path,
             line=line,
@@ -255,7 +259,7 @@ def read_csv_set(path: Path) -> FoldSet:
         )
     # The rows of each fold in file order, from one stable sort rather than a pass per fold.
     order = np.argsort(folds, kind="stable")
-    bounds = np.searchsorted(folds[order], np.arange(k + 1))
+    bounds = np.searchsorted(folds[order], np.arange(first, first + k + 1))
     held_path = path.with_name(HOLDOUT_CSV)
     held = _read_csv(held_path, need_fold=False) if held_path.is_file() else None
     return FoldSet(
@@ -263,6 +267,7 @@ def read_csv_set(path: Path) -> FoldSet:
         "csv",
         [rows.side(order[bounds[fold] : bounds[fold + 1]]) for fold in range(k)],
         holdout=held.side(np.arange(len(held.keys))) if held is not None else None,
+        first_fold=first,
     )
 
 

@@ -62,7 +62,7 @@ def _assign(profiles: Profiles, k: int, rng: np.random.Generator, bulk: bool | N
     for _ in range(starts):
         fold_of_group = np.empty(profiles.n_groups, dtype=np.intp)
         place_exactly(
-            profiles, _placement_order(profiles, rng), _zero_load(profiles, k), fold_of_group
+            profiles, placement_order(profiles, rng), _zero_load(profiles, k), fold_of_group
         )
         refine(profiles, fold_of_group, k, rng)
         objective = profiles.objective(fold_of_group, k)
@@ -89,7 +89,7 @@ def _zero_load(profiles: Profiles, k: int) -> np.ndarray:
     return np.zeros((k, len(profiles.targets)))
 
 
-def _placement_order(profiles: Profiles, rng: np.random.Generator) -> np.ndarray:
+def placement_order(profiles: Profiles, rng: np.random.Generator) -> np.ndarray:
     """Heaviest first; groups of similar weight (within a factor of 2^(1/4)) in seeded order."""
     impact = profiles.weights[profiles.columns] * profiles.values**2
     return _order(_bucket(profiles, impact), rng)

@@ -58,13 +58,13 @@ def holdout_by_fraction(
 
 
 def holdout_from_file(dataset: Dataset, groups: Groups, path: Path) -> Holdout:
-    listed = _listed_rows(dataset, path)
+    listed = listed_rows(dataset, path)
     mask = np.isin(groups.of_image, np.unique(groups.of_image[listed]))
     pulled_in = int(mask.sum()) - len(np.unique(listed))
     return Holdout(mask, source=str(path), pulled_in=pulled_in)
 
 
-def _listed_rows(dataset: Dataset, path: Path) -> np.ndarray:
+def listed_rows(dataset: Dataset, path: Path) -> np.ndarray:
     from foldcheck.io.jsonio import read_bytes
 
     if path.suffix.lower() == ".json" and not dataset.keys_are_names:

@@ -10,6 +10,9 @@ class is off needs two images with different counts of it traded. After a few wh
 move passes, each round takes the columns that are worst off and, between their fullest and
 emptiest fold, scores a seeded sample of candidate moves and all candidate pairs by one
 matrix product, applying the best.
+
+With ``movable`` (``split --update``), only the marked groups move or swap: the rest keep their
+folds and only weigh in the loads.
 """
 
 from __future__ import annotations
@@ -26,20 +29,31 @@ _SWAP_COLUMNS = 24  # worst columns examined per round
 _SWAP_CANDIDATES = 192  # groups sampled on each side of a swap
 
 
-def refine(profiles: Profiles, fold_of_group: np.ndarray, k: int, rng: np.random.Generator) -> None:
-    """Improve ``fold_of_group`` in place; J never rises, no fold is emptied."""
+def refine(
+    profiles: Profiles,
+    fold_of_group: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    movable: np.ndarray | None = None,
+) -> None:
+    """Improve ``fold_of_group`` in place; J never rises, no fold is emptied. ``movable``
+    (bool per group): the groups that may change fold (default: all)."""
+    if movable is None:
+        movable = np.ones(profiles.n_groups, dtype=bool)
     load = profiles.loads(fold_of_group, k)
-    _move_passes(profiles, fold_of_group, load)
-    holders = _groups_by_column(profiles)
+    _move_passes(profiles, fold_of_group, load, movable)
+    holders = _groups_by_column(profiles, movable)
     for _ in range(_ROUNDS):
         before = profiles.cost(load)
-        _targeted_round(profiles, holders, fold_of_group, load, rng)
-        _fold_pair_round(profiles, fold_of_group, load, rng)
+        _targeted_round(profiles, holders, fold_of_group, load, rng, movable)
+        _fold_pair_round(profiles, fold_of_group, load, rng, movable)
         if before - profiles.cost(load) <= _MIN_ROUND_GAIN * before:
             return
 
 
-def _move_passes(profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray) -> None:
+def _move_passes(
+    profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray, movable: np.ndarray
+) -> None:
     columns, values = profiles.columns, profiles.values
     weighted = profiles.weights[columns] * values
     row = profiles.row_of_entries()
@@ -55,6 +69,7 @@ def _move_passes(profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray
             axis=1,
         )
         delta[every_group, fold_of_group] = np.inf
+        delta[~movable] = np.inf
         best = delta.min(axis=1)
         candidates = np.flatnonzero(best < -_TOLERANCE)
         moved = 0
@@ -85,6 +100,7 @@ def _targeted_round(
     fold_of_group: np.ndarray,
     load: np.ndarray,
     rng: np.random.Generator,
+    movable: np.ndarray,
 ) -> None:
     """Best move or swap for each of the worst columns, between its fullest and emptiest fold.
 
@@ -100,7 +116,7 @@ def _targeted_round(
         in_full = column_holders[fold_of_group[column_holders] == full]
         in_empty = column_holders[fold_of_group[column_holders] == empty]
         takers = np.concatenate(
-            [_sample(in_empty, rng), _sample(np.flatnonzero(fold_of_group == empty), rng)]
+            [_sample(in_empty, rng), _sample(_movable_in(fold_of_group, empty, movable), rng)]
         )
         _exchange(
             profiles, fold_of_group, load, full, empty, _sample(in_full, rng), np.unique(takers)
@@ -120,7 +136,11 @@ def excess(profiles: Profiles, load: np.ndarray) -> np.ndarray:
 
 
 def _fold_pair_round(
-    profiles: Profiles, fold_of_group: np.ndarray, load: np.ndarray, rng: np.random.Generator
+    profiles: Profiles,
+    fold_of_group: np.ndarray,
+    load: np.ndarray,
+    rng: np.random.Generator,
+    movable: np.ndarray,
 ) -> None:
     """Best move or swap between every ordered pair of folds, over sampled groups (all of them
     when there are few: then the search is exhaustive)."""
@@ -134,8 +154,8 @@ def _fold_pair_round(
                     load,
                     full,
                     empty,
-                    _sample(np.flatnonzero(fold_of_group == full), rng),
-                    _sample(np.flatnonzero(fold_of_group == empty), rng),
+                    _sample(_movable_in(fold_of_group, full, movable), rng),
+                    _sample(_movable_in(fold_of_group, empty, movable), rng),
                 )
 
 
@@ -182,10 +202,17 @@ def _best_exchange(
     return int(givers[i]), (int(takers[j]) if j < len(takers) else -1)
 
 
-def _groups_by_column(profiles: Profiles) -> list[np.ndarray]:
-    order = np.argsort(profiles.columns, kind="stable")
+def _movable_in(fold_of_group: np.ndarray, fold: int, movable: np.ndarray) -> np.ndarray:
+    return np.flatnonzero((fold_of_group == fold) & movable)
+
+
+def _groups_by_column(profiles: Profiles, movable: np.ndarray) -> list[np.ndarray]:
+    """The movable groups holding each column."""
+    rows = profiles.row_of_entries()
+    entries = np.flatnonzero(movable[rows])
+    order = entries[np.argsort(profiles.columns[entries], kind="stable")]
     bounds = np.searchsorted(profiles.columns[order], np.arange(len(profiles.targets) + 1))
-    rows = profiles.row_of_entries()[order]
+    rows = rows[order]
     return [rows[bounds[c] : bounds[c + 1]] for c in range(len(profiles.targets))]
 
 
