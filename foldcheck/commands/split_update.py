@@ -238,15 +238,17 @@ def _write(
 
 
 def _show_findings(args: argparse.Namespace, findings: list[Finding]) -> None:
+    from foldcheck.core.findings import capped, tally
     from foldcheck.render.findings import render_findings, use_color
 
     render_findings(
-        findings,
+        capped([findings]) if args.format == "text" else findings,  # machines get every one
         args.format,
         sys.stdout,
         color=use_color(args.color, sys.stdout),
         quiet=False,
         fold_sets=1,
+        found=tally(findings),
     )
 
 
