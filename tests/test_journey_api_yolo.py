@@ -505,3 +505,15 @@ def test_split_and_check_tell_each_long_step_on_a_terminal(tmp_path):
     assert code == 0 and "reading and checking" not in shown
     piped = _piped_run([FOLDCHECK, "check", "folds"], tmp_path)
     assert piped.returncode == 0 and "reading and checking" not in piped.stderr
+    chess = real_dataset("chess").parent
+    merge = [FOLDCHECK, "merge", str(chess / "train.json"), str(chess / "valid.json")]
+    shown, _, code = _terminal_run([*merge, "-o", "all.json"], tmp_path)
+    assert code == 0 and "reading and merging 2 files" in shown and "writing" in shown
+
+
+def test_readme_command_table_lists_every_command():
+    from foldcheck.cli import COMMANDS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `foldcheck (\w+)", readme, flags=re.M)
+    assert set(COMMANDS) <= set(rows), set(COMMANDS) - set(rows)

@@ -31,12 +31,14 @@ def run(args: argparse.Namespace) -> int:
     from foldcheck.formats.coco.merge import merge_coco
     from foldcheck.io.atomic import committing
     from foldcheck.io.jsonio import dumps
+    from foldcheck.render.progress import status
 
     inputs, out = [Path(name) for name in args.inputs], Path(args.out)
     if any(path.resolve() == out.resolve() for path in inputs):
         raise InputError("-o names one of the inputs; write the merge to a new file", out)
-    document, summary = merge_coco(inputs)
-    with committing(out.parent, inputs=inputs) as commit:
+    with status(f"reading and merging {len(inputs)} files"):
+        document, summary = merge_coco(inputs)
+    with status(f"writing {out}"), committing(out.parent, inputs=inputs) as commit:
         commit.refuse_overwrite([out], args.force)
         commit.write(out, dumps(document))
     shared = f", {summary.shared_images} found in several inputs" if summary.shared_images else ""
