@@ -357,3 +357,23 @@ def test_a_git_hook_naming_a_lost_interpreter_is_found_and_reinstalled(
     ok(row["fix"].split(), repo, env)
     done = commit(repo, env, "folds")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_include_limits_the_walk_and_the_fix_names_the_folder_below_it(
+    images: Path, env: dict[str, str]
+) -> None:
+    settings = images / ".vscode" / "settings.json"
+    settings.parent.mkdir()
+    (images / "src").mkdir()
+    (images / "src" / "train.py").write_text("print('train')\n", encoding="utf-8")
+    settings.write_text('{"python.analysis.include": ["src"]}', encoding="utf-8")
+    assert pylance_row(images, env)["status"] == "ok"  # data/ is never walked
+    settings.write_text('{"python.analysis.include": ["data"]}', encoding="utf-8")
+    row = pylance_row(images, env)
+    assert row["status"] == "fail" and "Largest: data/images/ (20,000)" in row["found"]
+    assert row["fix"].endswith(
+        '"**/.*", "data/images"] (foldcheck init --editor adds the dataset folders it knows)'
+    )
+    member = row["fix"].removeprefix("set in .vscode/settings.json: ").split(" (foldcheck", 1)[0]
+    settings.write_text('{"python.analysis.include": ["data"], ' + member + "}", encoding="utf-8")
+    assert pylance_row(images, env)["status"] == "ok"

@@ -45,19 +45,30 @@ class Excludes:
     defaults: bool  # Pylance's own excludes apply too
     where: str  # the file and key the patterns come from, "" when none is set
     config: bool  # they come from a pyright configuration file
+    include: tuple[str, ...] = ()  # the folders walked, relative; () is the whole workspace
 
 
 def excludes(repo: Path, layers: list[Layer]) -> Excludes:
     config, name = pyright_config(repo)
     use_defaults = effective(layers, "python.analysis.useDefaultExcludes")
     defaults = not (use_defaults is not None and use_defaults.value is False)
+    include = _winning(config, "include", layers, "python.analysis.include")
+    included = tuple(_relative(p, repo) for p in _strings(include or []))
     listed = config.get("exclude")
     if isinstance(listed, list):
-        return Excludes(_strings(listed), defaults, f"{name} exclude", True)
+        return Excludes(_strings(listed), defaults, f"{name} exclude", True, included)
     setting = effective(layers, SETTING)
     if setting is not None and isinstance(setting.value, list):
-        return Excludes(_strings(setting.value), defaults, setting.where, False)
-    return Excludes((), defaults, "", False)
+        return Excludes(_strings(setting.value), defaults, setting.where, False, included)
+    return Excludes((), defaults, "", False, included)
+
+
+def _winning(config: dict[str, Any], key: str, layers: list[Layer], setting: str) -> Any:
+    """A list from the pyright configuration file, which wins, else from the settings."""
+    if isinstance(config.get(key), list):
+        return config[key]
+    found = effective(layers, setting)
+    return found.value if found is not None and isinstance(found.value, list) else None
 
 
 def _strings(values: list[Any]) -> tuple[str, ...]:
@@ -78,32 +89,40 @@ def _rules(repo: Path, found: Excludes) -> list[re.Pattern[str]]:
     return [glob_regex(_relative(p, repo)) for p in patterns]
 
 
-def count_entries(repo: Path, rules: list[re.Pattern[str]]) -> tuple[int, Counter[str]]:
-    """(entries Pylance lists under ``repo``, how many of them lie under each top-level
-    folder). Symbolic links to folders are not followed."""
+def count_entries(
+    repo: Path, rules: list[re.Pattern[str]], include: tuple[str, ...] = ()
+) -> tuple[int, Counter[str]]:
+    """(entries Pylance lists under ``repo``, or under its ``include`` folders, and how many
+    of them lie under each folder one level below where the walk starts: the folders an
+    exclude can name). Symbolic links to folders are not followed."""
     total = 0
-    by_top: Counter[str] = Counter()
-    stack = [("", str(repo))]
+    by_folder: Counter[str] = Counter()
+    folders = [i for i in include if i not in ("", ".")]
+    if not include or len(folders) < len(include):  # the workspace's top level is included
+        stack = [("", "", str(repo))]
+    else:
+        stack = [(i, i, str(repo / i)) for i in folders if not any(r.fullmatch(i) for r in rules)]
     while stack:
-        rel, path = stack.pop()
+        start, rel, path = stack.pop()
         try:
             with os.scandir(path) as listing:
                 entries = list(listing)
         except OSError:
             continue
         names = {e.name for e in entries}
-        if rel and _is_environment(path, names):
+        if rel != start and _is_environment(path, names):
             continue
         total += len(entries)
-        if rel:
-            by_top[rel.split("/", 1)[0]] += len(entries)
+        if rel != start:
+            below = rel[len(start) :].lstrip("/").split("/", 1)[0]
+            by_folder[f"{start}/{below}" if start else below] += len(entries)
         for entry in entries:
             if not entry.is_dir(follow_symlinks=False):
                 continue
             child = f"{rel}/{entry.name}" if rel else entry.name
             if not any(r.fullmatch(child) for r in rules):
-                stack.append((child, entry.path))
-    return total, by_top
+                stack.append((start, child, entry.path))
+    return total, by_folder
 
 
 def _is_environment(path: str, names: set[str]) -> bool:
@@ -117,12 +136,12 @@ def _is_environment(path: str, names: set[str]) -> bool:
 
 def enumeration_row(repo: Path, layers: list[Layer]) -> Result:
     found = excludes(repo, layers)
-    total, by_top = count_entries(repo, _rules(repo, found))
+    total, by_folder = count_entries(repo, _rules(repo, found), found.include)
     counted = f"Pylance lists {total:,} files and folders under {repo}"
     after = f" after {found.where}" if found.where else ""
     if total <= LIMIT:
         return Result("pylance-files", "ok", f"{counted}{after} (limit {LIMIT:,})")
-    largest = by_top.most_common()
+    largest = by_folder.most_common()
     chosen: list[str] = []
     left = total
     for folder, count in largest:
