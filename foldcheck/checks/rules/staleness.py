@@ -62,21 +62,22 @@ def check_staleness(ctx: CheckContext, dataset_sha256: str | None) -> Iterator[F
         yield Finding.at_file(
             manifest.path,
             DATASET_CHANGED,
-            f"{manifest.dataset_file} changed since these folds were made; regenerate "
-            f"them: {regenerate_command(ctx)}",
+            f"{manifest.dataset_file} changed since these folds were made; update them "
+            f"(every image still there keeps its fold): {update_command(ctx)}",
         )
     if ctx.reference_given and ctx.train is not None:
         yield from _exports_out_of_date(ctx)
 
 
-def regenerate_command(ctx: CheckContext) -> str:
+def update_command(ctx: CheckContext) -> str:
+    """``split --update``: it reads k, seed, grouping, stratification, tolerance, held-out
+    set, exports and near-duplicate settings from the manifest, so the set keeps them all."""
+    import shlex
+
     manifest = ctx.fold_set.manifest
     assert manifest is not None
-    return (
-        f"foldcheck split {manifest.dataset_file} -k {manifest.k} --group-by "
-        f"'{manifest.group_by}' --stratify {manifest.stratify} --seed {manifest.seed} "
-        f"--out {manifest.path.parent} --force"
-    )
+    dataset, out = shlex.quote(str(manifest.dataset_file)), shlex.quote(str(manifest.path.parent))
+    return f"foldcheck split {dataset} --out {out} --update"
 
 
 def check_matches_manifest(ctx: CheckContext, manifest: Manifest) -> Iterator[Finding]:
