@@ -292,3 +292,45 @@ def test_hook_rejects_a_broken_export(
     by_folder = foldcheck_cli("check", "folds", cwd=user_repo)
     assert by_manifest.returncode == by_folder.returncode == 1
     assert code in by_manifest.stdout and by_manifest.stdout == by_folder.stdout
+
+
+# -- 4. image identity across COCO files follows what the files support ---------------------
+
+
+def test_roboflow_train_and_valid_are_not_a_false_leak() -> None:
+    """Roboflow numbers each file's images from 0: train.json against valid.json has no
+    leak, and the output says the images were matched by file name."""
+    train, valid = real_dataset("chess", "train"), real_dataset("chess", "valid")
+    done = foldcheck_cli("check", "--train", train, "--val", valid, "--select", "FC1")
+    assert done.returncode == 0, done.stdout
+    assert "FC103" not in done.stdout and "All checks passed" in done.stdout
+    assert "matched by file name" in done.stderr and "independently" in done.stderr
+
+
+def test_a_file_name_shared_by_roboflow_files_is_still_a_leak(tmp_path: Path) -> None:
+    """One train photo uploaded again into valid.json under valid's next id: FC103, naming
+    the file, and nothing else."""
+    train = json.loads(real_dataset("chess", "train").read_text())
+    valid = json.loads(real_dataset("chess", "valid").read_text())
+    again = {**train["images"][5], "id": max(image["id"] for image in valid["images"]) + 1}
+    valid["images"].append(again)
+    (tmp_path / "train.json").write_text(json.dumps(train))
+    (tmp_path / "valid.json").write_text(json.dumps(valid))
+    done = foldcheck_cli(
+        "check",
+        "--train",
+        tmp_path / "train.json",
+        "--val",
+        tmp_path / "valid.json",
+        "--select",
+        "FC1",
+    )
+    assert done.returncode == 1
+    leaks = [line for line in done.stdout.splitlines() if ": FC1" in line]
+    assert len(leaks) == 1 and "FC103" in leaks[0] and repr(again["file_name"]) in leaks[0]
+
+
+def test_foldcheck_exports_are_matched_by_id(chess_holdout: Path) -> None:
+    """Files cut from one dataset share its ids: no note, a copied image is FC103 by id."""
+    done = foldcheck_cli("check", chess_holdout)
+    assert done.returncode == 0 and "matched by file name" not in done.stderr

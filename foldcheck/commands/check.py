@@ -105,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
             if report.balance is not None:
                 console.print(f"[bold]{report.fold_set.origin}[/]")
                 print_balance(console, report.balance)
+    for report in result.reports:  # how the files were read: stderr, so stdout stays parseable
+        for note in report.fold_set.notes:
+            print(f"note: {note}", file=sys.stderr)
     findings = result.findings
     most = shown_per_rule(args)
     render_findings(

@@ -47,6 +47,7 @@ class FoldSet:
     holdout: Side | None = None  # the held-out test set the files name (a fold YAML's test:)
     class_names: tuple[str, ...] = ()  # YOLO: the fold YAMLs' names
     first_fold: int = 0  # the number the files give their first fold (1: numbered 1..K)
+    notes: tuple[str, ...] = ()  # how the files were read, for the user (which image identity)
 
     @property
     def k(self) -> int:

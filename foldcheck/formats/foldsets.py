@@ -31,6 +31,7 @@ from foldcheck.formats.export_names import (
     MANIFEST_NAME,
 )
 from foldcheck.formats.fold_set import FoldSet, Side
+from foldcheck.formats.image_identity import by_file_name, ids_per_file
 from foldcheck.formats.manifest import Manifest, is_manifest, manifest_from_document
 from foldcheck.formats.yolo.foldsets import yolo_set_at
 from foldcheck.io.jsonio import read_bytes, read_json
@@ -60,9 +61,7 @@ def explicit_pairs(train: list[Path], val: list[Path]) -> FoldSet:
             f"--train names {len(train)} files but --val names {len(val)}: give "
             "one train file per val file, in fold order"
         )
-    return FoldSet(
-        val[0].parent, "coco", [coco_side(p) for p in val], [coco_side(p) for p in train]
-    )
+    return coco_pair_set(val[0].parent, [coco_side(p) for p in val], [coco_side(p) for p in train])
 
 
 def _sets_at(path: Path) -> list[FoldSet]:
@@ -156,13 +155,22 @@ def read_pair_set(root: Path) -> FoldSet:
             if (fold, side) not in files:
                 other = files[(fold, "val" if side == "train" else "train")]
                 raise InputError(f"has no {side} partner for fold {fold}", other)
-    return FoldSet(
+    return coco_pair_set(
         root,
-        "coco",
         [coco_side(files[(f, "val")]) for f in folds],
         [coco_side(files[(f, "train")]) for f in folds],
         first_fold=first,
     )
+
+
+def coco_pair_set(origin: Path, val: list[Side], train: list[Side]) -> FoldSet:
+    """COCO train/val files as a fold set, their images matched by id or, where the files
+    number their images independently, by file name (saying so)."""
+    why = ids_per_file([*val, *train])
+    if why is None:
+        return FoldSet(origin, "coco", val, train)
+    keyed = by_file_name([*val, *train])
+    return FoldSet(origin, "coco", keyed[: len(val)], keyed[len(val) :], notes=(why,))
 
 
 def coco_side(path: Path) -> Side:
