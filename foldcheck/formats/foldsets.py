@@ -163,14 +163,21 @@ def read_pair_set(root: Path) -> FoldSet:
     )
 
 
-def coco_pair_set(origin: Path, val: list[Side], train: list[Side]) -> FoldSet:
+def coco_pair_set(origin: Path, val: list[Side], train: list[Side], first_fold: int = 0) -> FoldSet:
     """COCO train/val files as a fold set, their images matched by id or, where the files
     number their images independently, by file name (saying so)."""
     why = ids_per_file([*val, *train])
     if why is None:
-        return FoldSet(origin, "coco", val, train)
+        return FoldSet(origin, "coco", val, train, first_fold=first_fold)
     keyed = by_file_name([*val, *train])
-    return FoldSet(origin, "coco", keyed[: len(val)], keyed[len(val) :], notes=(why,))
+    return FoldSet(
+        origin,
+        "coco",
+        keyed[: len(val)],
+        keyed[len(val) :],
+        first_fold=first_fold,
+        notes=(why,),
+    )
 
 
 def coco_side(path: Path) -> Side:
