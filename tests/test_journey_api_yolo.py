@@ -22,6 +22,7 @@ import termios
 import threading
 from pathlib import Path
 
+import pytest
 import yaml
 
 from foldcheck.formats.yolo.data_yaml import read_data_yaml
@@ -249,15 +250,6 @@ assert sorted(seen_val) == sorted(everyone)  # each fold image validated once
 for fold in range(3):
     assert not set(folds.image_ids[folds.fold_of_image != fold].tolist()) & test
 
-# Cell 2: a DataFrame (pandas is installed here), the Kaggle idiom.
-df = folds.to_dataframe()
-assert list(df.columns) == ["image_id", "file_name", "group", "fold"]
-assert len(df) == len(folds.image_ids)
-for fold in range(3):
-    assert not set(df[df.fold != fold].image_id) & test
-held = folds.to_dataframe(holdout=True)
-assert set(held.image_id) == test and "fold" not in held.columns
-
 # Cell 3: the sklearn protocol checks X is aligned with the fold images.
 try:
     next(folds.split(np.zeros(len(folds.dataset.image_ids))))
@@ -411,6 +403,25 @@ print(json.dumps({"light": light, "dir": names, "page": page, "undocumented": un
     for name in expected:
         assert name in report["page"]
     assert "train_indices" in report["page"] and "to_dataframe" in report["page"]
+
+
+def test_to_dataframe_gives_the_kaggle_idiom_no_test_image():
+    """Where pandas is installed (the dev extra has it; foldcheck does not need it)."""
+    pytest.importorskip("pandas")
+    import foldcheck
+
+    folds = foldcheck.split(SAMPLE, k=3, group_by="video_id", holdout=0.2)
+    test = set(folds.holdout_ids.tolist())
+    df = folds.to_dataframe()
+    assert list(df.columns) == ["image_id", "file_name", "group", "fold"]
+    assert df.image_id.tolist() == folds.image_ids.tolist()
+    for fold in range(3):
+        assert test and not set(df[df.fold != fold].image_id) & test
+        assert df.iloc[folds.val_indices(fold)].image_id.tolist() == (
+            folds.val_image_ids(fold).tolist()
+        )
+    held = folds.to_dataframe(holdout=True)
+    assert set(held.image_id) == test and "fold" not in held.columns
 
 
 def test_to_dataframe_without_pandas_says_what_to_install():
