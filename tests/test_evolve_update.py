@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.test_near_duplicates import COPIES, photos  # noqa: F401 (photos: a fixture)
 from tests.yolo_tree import make_tree
 
 CLASSES = [
@@ -279,3 +280,35 @@ def test_update_refuses_what_would_not_keep_the_set(tmp_path: Path) -> None:
         run = foldcheck("split", str(data), "--out", str(out), "--update", *extra)
         assert run.returncode == 2 and message in run.stderr, run.stderr
         assert run.stderr.count("\n") == 1
+
+
+def test_update_finds_new_near_duplicates_by_the_recorded_settings(
+    photos: Path,  # noqa: F811 (the imported fixture)
+) -> None:
+    """A set made with --group-near-duplicates: a new resized copy of an old photo lands in
+    that photo's fold, though the update is given neither the flag nor the images folder."""
+    from PIL import Image
+
+    out = photos / "folds"
+    run = foldcheck("split", "dataset.json", "-k", "3", "--images-dir", "images",
+                    "--group-near-duplicates", "--out", "folds", "-q", cwd=photos)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    before = _folds(out / "folds.json")
+    document = json.loads((photos / "dataset.json").read_text())
+    with Image.open(photos / "images" / "photo7.jpg") as original:
+        original.resize((300, 225)).save(photos / "images" / "late_copy.jpg", quality=70)
+    photo7 = next(i["id"] for i in document["images"] if i["file_name"] == "photo7.jpg")
+    late = max(i["id"] for i in document["images"]) + 1
+    document["images"].append({"id": late, "file_name": "late_copy.jpg", "width": 300,
+                               "height": 225})  # fmt: skip
+    _write(photos / "dataset.json", document)
+    run = foldcheck("split", "dataset.json", "--out", "folds", "--update", "-q", cwd=photos)
+    assert run.returncode == 0, run.stderr
+    after = _folds(out / "folds.json")
+    assert after[late] == before[photo7]
+    assert all(after[image] == fold for image, fold in before.items())
+    manifest = json.loads((out / "folds.json").read_text())
+    assert manifest["near_duplicates"]["pairs"] == len(COPIES) + 1
+    assert manifest["near_duplicates"]["images_dir"] == "../images"
+    checked = foldcheck("check", "folds", "--images-dir", "images", "--select", "FC106", cwd=photos)
+    assert checked.returncode == 0, checked.stdout

@@ -27,6 +27,18 @@ def add_group_by(parser: argparse.ArgumentParser, default: str | None) -> None:
     )
 
 
+def setting_options(args: argparse.Namespace) -> dict[str, object]:
+    """The settings split's options give (None where not given), for ``resolve_settings``."""
+    return {
+        "k": args.folds,
+        "group_by": args.group_by,
+        "missing_group": args.missing_group,
+        "stratify": args.stratify,
+        "seed": args.seed,
+        "tolerance": args.tolerance,
+    }
+
+
 def add_color(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--color",

@@ -22,6 +22,7 @@ from foldcheck.commands.options import (
     add_group_by,
     add_near_distance,
     progress_off,
+    setting_options,
 )
 
 if TYPE_CHECKING:
@@ -124,15 +125,7 @@ def run(args: argparse.Namespace) -> int:
 
         refuse_conflicts(args)
         return run_update(args) if args.update else run_adopt(args)
-    options = {
-        "k": args.folds,
-        "group_by": args.group_by,
-        "missing_group": args.missing_group,
-        "stratify": args.stratify,
-        "seed": args.seed,
-        "tolerance": args.tolerance,
-    }
-    settings = resolve_settings(options, project=load_config())
+    settings = resolve_settings(setting_options(args), project=load_config())
     formats = parse_export_formats(args.export)
     quiet = progress_off(args)
     with status(f"reading {args.dataset}", quiet):

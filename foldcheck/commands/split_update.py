@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from foldcheck.commands.options import progress_off
+from foldcheck.commands.options import progress_off, setting_options
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,7 +65,7 @@ def run_update(args: argparse.Namespace) -> int:
             "them: run foldcheck split --force for a new set",
             manifest_path,
         )
-    settings = resolve_settings(_options(args), manifest, load_config())
+    settings = resolve_settings(setting_options(args), manifest, load_config())
     with status(f"reading {args.dataset}", progress_off(args)):
         dataset = _read(args.dataset)
     listings, removed = manifest_listings(manifest, dataset)
@@ -96,7 +96,7 @@ def run_adopt(args: argparse.Namespace) -> int:
         raise InputError(
             f"the files hold {fold_set.k} folds; -k {args.folds} cannot adopt them", source
         )
-    settings = resolve_settings({**_options(args), "k": fold_set.k}, project=load_config())
+    settings = resolve_settings({**setting_options(args), "k": fold_set.k}, project=load_config())
     dataset = _read(args.dataset)
     ctx = build_context(
         fold_set, dataset, settings.group_by, settings.missing_group, settings.tolerance, None
@@ -124,17 +124,6 @@ def run_adopt(args: argparse.Namespace) -> int:
         args, assignment, settings, updated, unknown, [f for f in findings if f not in blocking]
     )
     return 0
-
-
-def _options(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "k": args.folds,
-        "group_by": args.group_by,
-        "missing_group": args.missing_group,
-        "stratify": args.stratify,
-        "seed": args.seed,
-        "tolerance": args.tolerance,
-    }
 
 
 def _read(path: str) -> Dataset:

@@ -20,6 +20,11 @@ from foldcheck.errors import InputError
 from foldcheck.io.jsonio import read_json
 
 _RECORD_KEYS = ("images", "annotations", "categories")
+# The string that says which records are one: (array, field, why it must be there).
+_IDENTITIES = (
+    ("images", "file_name", "images are matched by it"),
+    ("categories", "name", "categories are unified by it"),
+)
 
 
 @dataclass
@@ -106,20 +111,12 @@ def _read(path: Path) -> dict[str, Any]:
             if not isinstance(record, dict):
                 raise InputError("must be an object", path, json_path=place)
             _require_int(record, "id", path, place)
-    for index, image in enumerate(document["images"]):
-        if not isinstance(image.get("file_name"), str):
-            raise InputError(
-                "needs a file_name string (images are matched by it)",
-                path,
-                json_path=f"$.images[{index}].file_name",
-            )
-    for index, category in enumerate(document["categories"]):
-        if not isinstance(category.get("name"), str):
-            raise InputError(
-                "needs a name string (categories are unified by it)",
-                path,
-                json_path=f"$.categories[{index}].name",
-            )
+    for key, name, why in _IDENTITIES:
+        for index, record in enumerate(document[key]):
+            if not isinstance(record.get(name), str):
+                raise InputError(
+                    f"needs a {name} string ({why})", path, json_path=f"$.{key}[{index}].{name}"
+                )
     for index, annotation in enumerate(document["annotations"]):
         for key in ("image_id", "category_id"):
             _require_int(annotation, key, path, f"$.annotations[{index}]")
