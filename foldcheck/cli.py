@@ -26,6 +26,7 @@ COMMANDS = (
     "report",
     "export",
     "merge",
+    "recover",
     "validate",
     "duplicates",
     "init",

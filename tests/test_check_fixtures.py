@@ -3,7 +3,8 @@
 Each case folder holds tiny fold files and a case.json: the CLI args (relative to the folder),
 the exit code, the exact set of rule codes and the number of findings expected. The folders
 are written by tests/fixtures/check/make_fixtures.py (a test below checks they are in sync).
-Cases run on a copy in tmp_path, so no pyproject.toml of the repo can change their settings.
+Cases run on a copy in tmp_path (a git repository of its own), so no pyproject.toml of the
+repo can change their settings.
 """
 
 from __future__ import annotations
@@ -49,8 +50,12 @@ def load_case(name: str) -> dict[str, Any]:
 
 
 def copy_case(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The case in a git repository of its own with its files added, as a fold set lives
+    (FC306 asks git what it tracks)."""
     work = tmp_path / name
     shutil.copytree(FIXTURES / name, work)
+    for command in (["git", "init", "-q"], ["git", "add", "-A"]):
+        subprocess.run(command, cwd=work, check=True, capture_output=True)
     monkeypatch.chdir(work)
     return work
 

@@ -29,6 +29,7 @@ warm_up()  # before forking: each child starts warm, and counts what faults.py c
 
 FAULTS = Path(__file__).with_name("faults.py")
 MACHINERY = {STAGING_NAME, LOCK_NAME}
+BIN_PATH = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"  # foldcheck itself
 
 
 def split_args(out: Path, *, new: bool = True) -> list[str]:
@@ -99,16 +100,30 @@ def test_kill_9_at_every_step_of_a_split_leaves_old_new_or_reported(
         code, _ = forked(lambda: main(split_args(out)), at=step)
         assert code == -signal.SIGKILL, step
         now = which(out, old, new)
-        journal = pending(out)
-        assert now != "mixed" or journal is not None, f"step {step}: a mix with no journal"
+        found = pending(out)
+        journal = found is not None and found.committed
+        assert now != "mixed" or journal, f"step {step}: a mix with no journal"
         seen[now] += 1
-        # The next foldcheck run (here check, a reader) finishes a committed write first.
+        capsys.readouterr()
+        if found is not None:  # check, a reader, leaves it and names the command that ends it
+            assert main(["check", str(out), "-q"]) == 1, step
+            assert run_printed_command(capsys.readouterr().out) == 0, step
         assert main(["check", str(out), "-q"]) == 0, (step, capsys.readouterr().out)
         assert which(out, old, new) == ("new" if journal else now), step
-        assert not (set(os.listdir(out)) & MACHINERY), step
+        # A killed run's lock file may stay (a reader never touches it); the next writer
+        # takes it over, and .gitignore keeps it out of commits.
+        assert STAGING_NAME not in os.listdir(out), step
     with capsys.disabled():
         print(f"\n{len(log)} kill points: {seen}")
     assert seen["mixed"] >= 5 and seen["old"] and seen["new"]
+
+
+def run_printed_command(finding: str) -> int:
+    """Run the foldcheck command an FC305 finding ends with, as printed (through a shell)."""
+    command = finding.strip().splitlines()[0].rsplit(": ", 1)[1]
+    assert command.startswith("foldcheck recover "), finding
+    done = subprocess.run(command, shell=True, env={**os.environ, "PATH": BIN_PATH})
+    return done.returncode
 
 
 def cli_with_faults(*args: str, **env: str) -> subprocess.Popen[str]:
@@ -186,8 +201,8 @@ def test_outside_sigterm_in_the_commit_waits_for_the_whole_set(
     assert which(out, old, new) == "new" and not set(os.listdir(out)) & MACHINERY
 
 
-def test_outside_kill_9_in_the_commit_is_finished_by_the_next_run(
-    base: Path, old: dict[str, bytes], new: dict[str, bytes]
+def test_outside_kill_9_in_the_commit_is_finished_by_the_command_check_prints(
+    base: Path, old: dict[str, bytes], new: dict[str, bytes], capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = base / "outside-kill"
     proc = stopped_between_renames(out)
@@ -196,7 +211,10 @@ def test_outside_kill_9_in_the_commit_is_finished_by_the_next_run(
     assert which(out, old, new) == "mixed"
     found = pending(out)
     assert found is not None and (found.in_place, len(found.targets)) == (2, 8)
-    assert main(["check", str(out), "-q"]) == 0  # a reader that can finish the set does
+    assert main(["check", str(out), "-q"]) == 1  # a reader reports it, and changes nothing
+    assert which(out, old, new) == "mixed"
+    assert run_printed_command(capsys.readouterr().out) == 0
+    assert main(["check", str(out), "-q"]) == 0
     assert which(out, old, new) == "new" and not set(os.listdir(out)) & MACHINERY
 
 
@@ -257,7 +275,7 @@ def tiny_fs(tmp_path: Path) -> Iterator[Path]:
         pytest.skip("mounting a tmpfs needs root (CI runs as root)")
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mnt)]).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24k", "tmpfs", str(mnt)]).returncode:
         pytest.skip("mount is not permitted in this container")
     yield mnt
     subprocess.run(["umount", "-l", str(mnt)], check=False)
@@ -289,7 +307,8 @@ def test_read_only_folder_one_line_and_an_unfinishable_set_is_fc305(
     out = tiny_fs / "folds"
     dataset = str(base / "tiny.json")
     args = ["split", dataset, "-k", "3", "--out", str(out), "-q", "--force"]
-    _, log = forked(lambda: main(args))
+    assert main(args) == 0
+    _, log = forked(lambda: main([*args, "--seed", "8"]))  # a re-split, as the one killed
     before = snapshot(out)
     at = [call for call, _ in log].index("replace") + 2  # after the journal, before the rename
     assert forked(lambda: main([*args, "--seed", "7"]), at=at)[0] == -signal.SIGKILL
@@ -304,12 +323,12 @@ def test_read_only_folder_one_line_and_an_unfinishable_set_is_fc305(
     finding = capsys.readouterr().out.strip()
     assert finding.startswith(f"{out}: FC305 a write by foldcheck (pid ")
     assert finding.endswith(
-        "left this fold set incomplete (0 of 1 files in place), and it could not be finished "
-        "here: read-only file system; run any foldcheck command on it where the folder is "
-        "writable"
+        f"left this fold set incomplete (0 of 1 files in place); finish it: foldcheck recover {out}"
     )
     assert snapshot(out) == before
+    assert run_printed_command(finding) == 2  # the folder is read-only: one line, exit 2
     subprocess.run(["mount", "-o", "remount,rw", str(tiny_fs)], check=True)
+    assert run_printed_command(finding) == 0
     assert main(["check", str(out), "-q"]) == 0
     assert snapshot(out) != before and pending(out) is None
 
@@ -377,7 +396,7 @@ def test_files_of_the_previous_set_go_with_the_new_one(
     assert snapshot(out) == new
     manifest_only = [a for a in split_args(out) if a not in ("--export", "coco,csv")]
     assert main(manifest_only) == 0  # no --export this time: the old exports go
-    assert sorted(os.listdir(out)) == ["folds.json"]
+    assert sorted(os.listdir(out)) == [".gitignore", "folds.json"]
     assert main(["check", str(out), "-q"]) == 0
 
 

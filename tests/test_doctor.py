@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from foldcheck.cli import main
+from foldcheck.io.git import find_repo
 from foldcheck.io.jsonc import load_jsonc, strip_jsonc
 from foldcheck.repo.doctor.result import Result
 from foldcheck.repo.doctor.runner import run_checks
-from foldcheck.repo.git import find_repo
 from tests.vscode_layouts import CLEAN, make_server, make_state_db, make_venv, open_window
 
 GOOD_SCHEMAS = [

@@ -189,7 +189,7 @@ def test_the_same_update_writes_the_same_bytes(
         assert run.returncode == 0, run.stderr
         outputs.append({p.name: p.read_bytes() for p in sorted((root / folder).iterdir())})
     assert outputs[0] == outputs[1]
-    assert sorted(outputs[0]) == ["folds.csv", "folds.json", *sorted(
+    assert sorted(outputs[0]) == [".gitignore", "folds.csv", "folds.json", *sorted(
         f"{side}_fold{i}.json" for i in range(5) for side in ("train", "val"))]  # fmt: skip
     # An update of unchanged data changes nothing.
     again = foldcheck("split", str(root / "data.json"), "--out", str(root / "folds"), "--update",

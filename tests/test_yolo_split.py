@@ -43,6 +43,7 @@ def test_fold_yamls_resolve_from_any_folder_and_validate_each_image_once(
     written = sorted(p.name for p in out.iterdir())
     assert written == sorted(
         [
+            ".gitignore",
             "folds.json",
             *(f"fold{i}{s}" for i in range(4) for s in (".yaml", "_train.txt", "_val.txt")),
         ]

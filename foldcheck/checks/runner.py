@@ -14,6 +14,7 @@ from foldcheck.checks.rules.near_duplicates import NEAR_DUPLICATES, check_near_d
 from foldcheck.checks.rules.staleness import (
     check_matches_manifest,
     check_staleness,
+    committed_machinery,
     incomplete_set,
 )
 from foldcheck.config import ProjectConfig, load_config, resolve_settings
@@ -26,7 +27,7 @@ from foldcheck.formats.fold_set import FoldSet
 from foldcheck.formats.foldsets import discover, explicit_pairs
 from foldcheck.formats.manifest import Manifest
 from foldcheck.images import DEFAULT_MAX_DISTANCE
-from foldcheck.io.journal import Pending, settle
+from foldcheck.io.journal import Pending, pending
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,9 +68,10 @@ def run_checks(
             )
         paths = [config.folds]
         dataset = dataset or config.dataset
-    # An interrupted write is finished first where possible; a folder left half-written
-    # gets one finding, FC305, not a judgement of the mix.
-    unfinished = _settle([*paths, *(train or []), *(val or [])])
+    # A folder an interrupted write left (its staging folder is there) gets one finding,
+    # FC305, naming the command that finishes it, not a judgement of the mix: a reader
+    # never writes, and never carries out a journal that repository content may hold.
+    unfinished = _unfinished([*paths, *(train or []), *(val or [])])
     readable = [path for path in paths if _folder_of(path) not in unfinished]
     fold_sets = discover(readable) if readable or not unfinished else []
     if train or val:
@@ -114,20 +116,34 @@ def run_checks(
         result.reports.append(
             FoldSetReport(fold_set, sorted(chosen, key=Finding.sort_key), balance)
         )
+    _add_committed_machinery(result, select or [], ignore or [])
     return result
+
+
+def _add_committed_machinery(result: CheckResult, select: list[str], ignore: list[str]) -> None:
+    """FC306 once per folder checked, with the first of its fold sets."""
+    seen: set[Path] = set()
+    for report in result.reports:
+        origin = report.fold_set.origin
+        folder = origin if origin.is_dir() else origin.parent
+        if folder.resolve() in seen:
+            continue
+        seen.add(folder.resolve())
+        found = [f for f in committed_machinery(folder) if selected(f.code, select, ignore)]
+        report.findings[:] = sorted([*report.findings, *found], key=Finding.sort_key)
 
 
 def _folder_of(path: Path) -> Path:
     return (path if path.is_dir() else path.parent).resolve()
 
 
-def _settle(paths: list[Path]) -> dict[Path, tuple[Path, Pending]]:
-    """The folders of ``paths`` still holding an interrupted write once ``settle`` has
-    finished what it could: each with the folder as the user named it."""
+def _unfinished(paths: list[Path]) -> dict[Path, tuple[Path, Pending]]:
+    """The folders of ``paths`` holding an interrupted write, each with the folder as the
+    user named it."""
     unfinished: dict[Path, tuple[Path, Pending]] = {}
     for path in paths:
         folder = _folder_of(path)
-        if folder not in unfinished and (found := settle(folder)) is not None:
+        if folder not in unfinished and (found := pending(folder)) is not None:
             unfinished[folder] = (path if path.is_dir() else path.parent, found)
     return unfinished
 

@@ -48,10 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from foldcheck.errors import InputError
+    from foldcheck.io.git import find_repo
     from foldcheck.render.doctor import render_json, render_text
     from foldcheck.repo.doctor.result import failed
     from foldcheck.repo.doctor.runner import run_checks, run_client
-    from foldcheck.repo.git import find_repo
 
     home = (args.home or Path.home()).expanduser()
     if args.client:

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foldcheck import __version__
-    from foldcheck.repo.git import git_root
+    from foldcheck.io.git import git_root
     from foldcheck.repo.init.plan import apply_plan, plan_init
     from foldcheck.repo.init.source import hook_source_url
     from foldcheck.repo.launcher import (

@@ -44,14 +44,13 @@ def run_update(args: argparse.Namespace) -> int:
     from foldcheck.formats.export_names import MANIFEST_NAME
     from foldcheck.formats.fold_files import existing_exports, manifest_listings
     from foldcheck.formats.manifest import read_manifest
-    from foldcheck.io.journal import settle
+    from foldcheck.io.atomic import recover_folder
     from foldcheck.render.progress import status
 
     out = Path(args.out)
     manifest_path = out / MANIFEST_NAME
-    unfinished = settle(out) if out.is_dir() else None
-    if unfinished is not None:
-        raise InputError(unfinished.describe(), out)
+    if out.is_dir():  # a writer into out: an interrupted write there is finished first
+        recover_folder(out)
     if not manifest_path.is_file():
         raise InputError(
             f"no {MANIFEST_NAME} to update here; make the folds first: foldcheck split "

@@ -23,7 +23,7 @@ from foldcheck.formats.exports import (
 )
 from foldcheck.formats.manifest import Manifest, read_manifest
 from foldcheck.io.atomic import committing
-from foldcheck.io.journal import settle
+from foldcheck.io.journal import pending
 from foldcheck.io.paths import relative_path
 
 
@@ -66,9 +66,9 @@ def _holdout_record(assignment: FoldAssignment, out: Path) -> dict[str, Any] | N
 def open_manifest(path: Path, *, require_fresh: bool = False) -> tuple[Manifest, FoldAssignment]:
     """A manifest and the assignment it records over its dataset, grouped by its key; with
     ``require_fresh``, a dataset changed since the folds were made is refused."""
-    unfinished = settle(path.parent)  # an interrupted write there is finished first
+    unfinished = pending(path.parent)  # never finished here: opening a manifest is reading
     if unfinished is not None:
-        raise InputError(unfinished.describe(), path.parent)
+        raise InputError(unfinished.describe(path.parent), path.parent)
     manifest = read_manifest(path)
     dataset = read_dataset(manifest.dataset_file)
     if require_fresh and dataset.sha256 != manifest.dataset_sha256:
@@ -132,6 +132,7 @@ def write_fold_files(
         for path in stale:
             commit.remove(path)
         write_exports(commit, assignment, out, formats)
+        commit.keep_out_of_git()
         if manifest is not None:  # last: the record the exports are checked against
             commit.write(manifest.path, manifest.to_bytes())
     return paths

@@ -7,7 +7,10 @@
     # here every file is in place and b.json gone; after an exception, nothing changed
 
 ``committing`` holds ``out``'s lock (``folderlock``) from the start, first finishing any
-write a killed run left there, and commits through a journal (``journal``). A Ctrl-C or
+write a killed run left there (a journal naming anything but plain files inside ``out`` is
+refused), and commits through a journal (``journal``). Everything the commit needs (real
+folders, one filesystem, write permission) is checked before the commit point, so a commit
+that starts always finishes. A Ctrl-C or
 SIGTERM before the commit point discards the staging; after it, the signal waits until the
 set is complete. Every OS error becomes a one-line ``InputError`` naming the user's path
 and what was being done, never a temporary file.
@@ -17,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
+import shlex
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,20 +31,23 @@ from foldcheck.errors import InputError
 from foldcheck.io.critical import signals_held
 from foldcheck.io.folderlock import FolderLock, os_reason
 from foldcheck.io.journal import (
+    GITIGNORE_NAME,
+    LEGACY_TEMPORARY,
     STAGING_NAME,
+    Pending,
     Staged,
     committed,
     finish,
     fsync_dir,
+    ignoring_machinery,
+    pending,
     recover,
+    refuse_foreign,
     remove_staging,
     write_journal,
     write_synced,
 )
-from foldcheck.io.readfile import same_file
-
-# What foldcheck <= 0.1 staged beside each target (mkstemp) and left behind when killed.
-_LEGACY_TEMPORARY = re.compile(r"^\.(.+)\.[a-z0-9_]{8}\.tmp$")
+from foldcheck.io.readfile import read_regular, same_file
 
 
 class CommitSet:
@@ -70,10 +77,8 @@ class CommitSet:
     def write_pieces(self, path: Path, pieces: Iterable[bytes | memoryview]) -> None:
         """Like ``write``, the bytes streamed in pieces."""
         target = self._target(path)
-        if target.is_dir():
-            raise InputError("is a directory; cannot write a file there", path)
         self._make_folders(target.parent, path)
-        self._refuse_other_filesystem(target, path)
+        self._refuse_unwritable(target, path, renamed=True)
         staged = self.root / STAGING_NAME / f"{len(self._files):04d}.{target.name}"
         try:
             # A replaced file keeps its permissions, as an editor's save would keep them.
@@ -84,6 +89,20 @@ class CommitSet:
         self._files.append(Staged(target, staged, size))
         self._shown[target] = Path(path)
         self._remove_legacy_temporaries(target)
+
+    def keep_out_of_git(self) -> None:
+        """Add the lock and the staging folder to the root's ``.gitignore`` in this commit,
+        so an interrupted write is never committed with the files. A ``.gitignore`` that
+        is not a regular file (a link could point at any of the user's files) is left be."""
+        path = self.root / GITIGNORE_NAME
+        old = b""
+        if os.path.lexists(path):
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                return
+            old = read_regular(path, "a text file")
+        new = ignoring_machinery(old)
+        if new != old:
+            self.write(self._shown_root / GITIGNORE_NAME, new)
 
     def remove(self, path: Path) -> None:
         """Delete ``path``, a file of the previous set, in the same commit."""
@@ -96,6 +115,9 @@ class CommitSet:
             return []
         for target in [*self.targets, *self._remove]:
             self._target(target)  # inputs are checked again: they may have been swapped
+            # ... and so may folders: what the renames need is asked before the commit point
+            shown = self._shown.get(target, target)
+            self._refuse_unwritable(target, shown, renamed=target in self._shown)
         try:
             with signals_held():
                 write_journal(self.root, self._files, self._remove)  # the commit point
@@ -104,8 +126,8 @@ class CommitSet:
             if not committed(self.root):
                 raise self._failed(exc, "committing", self._shown_root) from None
             raise InputError(
-                f"{os_reason(exc)} while committing; the set is incomplete, and the next "
-                "foldcheck run here completes it",
+                f"{os_reason(exc)} while committing; the set is incomplete: finish it with "
+                f"foldcheck recover {shlex.quote(str(self._shown_root))}",
                 self._user_path(exc) or self._shown_root,
             ) from None
         written = self.targets
@@ -142,12 +164,12 @@ class CommitSet:
     def _make_folders(self, folder: Path, shown: Path) -> None:
         missing = [p for p in (folder, *folder.parents) if p.is_relative_to(self.root)]
         for parent in reversed(missing):
-            if parent.exists():
+            if parent.is_dir():  # a link to a folder the user made is theirs to have
                 continue
+            if os.path.lexists(parent):
+                raise self._not_a_folder(parent, shown)
             try:
                 parent.mkdir()
-            except FileExistsError:
-                continue
             except OSError as exc:
                 raise self._failed(exc, "creating its folder", shown) from None
             self._made_dirs.append(parent)
@@ -159,10 +181,27 @@ class CommitSet:
             except OSError as exc:
                 raise self._failed(exc, "writing", shown) from None
 
-    def _refuse_other_filesystem(self, target: Path, shown: Path) -> None:
-        """A rename cannot cross filesystems (EXDEV): a target whose folder is another mount
-        (or a symbolic link to one) is refused now, before the commit point, instead of
-        failing half-way through a journalled commit."""
+    def _refuse_unwritable(self, target: Path, shown: Path, *, renamed: bool) -> None:
+        """What the rename of ``target`` (or its deletion) after the commit point needs,
+        asked now, so that a commit never stops half-way: ``target`` is not a folder, and
+        its folder is a folder that this process may write, on the staging folder's
+        filesystem when a file is renamed into it (a rename cannot cross them: EXDEV)."""
+        if os.path.isdir(target):
+            raise InputError("is a directory; cannot write a file there", shown)
+        if not target.parent.is_dir():
+            raise self._not_a_folder(target.parent, shown)
+        if renamed:  # written, not only deleted
+            self._refuse_other_filesystem(shown, target)
+        if not os.access(target.parent, os.W_OK | os.X_OK):
+            raise InputError(
+                f"cannot be written: its folder is not writable ({self._count_staged()}, "
+                "nothing changed)",
+                shown,
+            )
+
+    def _refuse_other_filesystem(self, shown: Path, target: Path) -> None:
+        """A target whose folder is another mount (or a link to one) is refused before the
+        commit point instead of failing half-way through a journalled commit."""
         try:
             staging = os.stat(self.root / STAGING_NAME).st_dev
             folder = os.stat(target.parent).st_dev
@@ -176,10 +215,17 @@ class CommitSet:
                 shown,
             )
 
+    def _not_a_folder(self, folder: Path, shown: Path) -> InputError:
+        return InputError(
+            f"cannot be written: {folder} is not a folder ({self._count_staged()}, nothing "
+            "changed)",
+            shown,
+        )
+
     def _remove_legacy_temporaries(self, target: Path) -> None:
         with contextlib.suppress(OSError):
             for entry in os.scandir(target.parent):
-                match = _LEGACY_TEMPORARY.match(entry.name)
+                match = LEGACY_TEMPORARY.match(entry.name)
                 if match and match.group(1) == target.name and entry.is_file():
                     self.remove(Path(entry.path))
 
@@ -192,26 +238,34 @@ class CommitSet:
         return Path(name) if name and STAGING_NAME not in name else None
 
     def _failed(self, exc: OSError, doing: str, path: Path) -> InputError:
-        count = len(self._files)
         return InputError(
-            f"{os_reason(exc)} while {doing} ({count} file{'s' * (count != 1)} staged, "
-            "nothing changed)",
-            path,
+            f"{os_reason(exc)} while {doing} ({self._count_staged()}, nothing changed)", path
         )
+
+    def _count_staged(self) -> str:
+        count = len(self._files)
+        return f"{count} file{'s' * (count != 1)} staged"
 
 
 @contextmanager
-def committing(root: Path, *, inputs: Iterable[Path] = ()) -> Iterator[CommitSet]:
+def committing(
+    root: Path, *, inputs: Iterable[Path] = (), targets: Iterable[Path] = ()
+) -> Iterator[CommitSet]:
     """Lock ``root``, finish or discard an interrupted write there, and yield a
     ``CommitSet`` whose files appear together when the block ends, or not at all. Folders
-    made for it that would be left empty are removed again."""
+    made for it that would be left empty are removed again. ``targets`` known in advance
+    are checked to be writable into real folders before anything (the lock included) is
+    made, so that a refusal leaves the folder exactly as it was."""
     shown, root = Path(root), Path(os.path.abspath(root))
+    refuse_foreign(root, shown)
+    for target in targets:
+        _refuse_file_on_the_way(root, target)
     made = _make_root(root, shown)
     lock = FolderLock(root, shown)
     commit_set: CommitSet | None = None
     try:
         lock.acquire()
-        recover(root)
+        recover(root, shown)
         commit_set = CommitSet(root, shown, inputs)
         yield commit_set
         commit_set.commit()
@@ -223,6 +277,28 @@ def committing(root: Path, *, inputs: Iterable[Path] = ()) -> Iterator[CommitSet
             for folder in made:  # deepest first
                 with contextlib.suppress(OSError):
                     folder.rmdir()
+
+
+def recover_folder(root: Path, *, discard: bool = False) -> Pending | None:
+    """``foldcheck recover``: under ``root``'s lock, finish the interrupted write there (or
+    clear an uncommitted one's staging folder); with ``discard``, delete the staging folder
+    whatever its journal says, leaving the files as they are. Returns what was there."""
+    shown, root = Path(root), Path(os.path.abspath(root))
+    if not root.is_dir():
+        raise InputError("is not a folder", shown)
+    found = pending(root)  # asked before locking: our own lock would count as a writer's
+    if not discard:
+        refuse_foreign(root, shown)
+    lock = FolderLock(root, shown)
+    lock.acquire()
+    try:
+        if discard:
+            remove_staging(root)
+        else:
+            recover(root, shown)
+    finally:
+        lock.release()
+    return found
 
 
 @contextmanager
@@ -276,6 +352,16 @@ def refuse_overwrite(paths: Iterable[Path], force: bool) -> None:
     if existing:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise InputError(f"already exists{more}; pass --force to overwrite", existing[0])
+
+
+def _refuse_file_on_the_way(root: Path, target: Path) -> None:
+    """A folder ``target`` needs (inside ``root``) that exists as something else."""
+    absolute = Path(os.path.abspath(target))
+    for folder in reversed(absolute.parents):
+        if folder.is_relative_to(root) and os.path.lexists(folder) and not folder.is_dir():
+            raise InputError(
+                f"cannot be written: {folder} is not a folder (nothing changed)", target
+            )
 
 
 def _make_root(root: Path, shown: Path) -> list[Path]:

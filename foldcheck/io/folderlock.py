@@ -10,8 +10,10 @@ it in between), so removal cannot let two holders in.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import stat
 from pathlib import Path
 
 from foldcheck.errors import InputError
@@ -39,6 +41,42 @@ class LockFailed(InputError):
         self.reason = reason
 
 
+class LockRefused(LockFailed):
+    """The lock path is something foldcheck must not open for writing or truncate: a link
+    (it could point at any of the user's files), not a regular file, another user's file,
+    or a file with other hard links."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        InputError.__init__(
+            self,
+            f"is {what}; foldcheck never locks through it (nothing changed; if no foldcheck "
+            "is running here, delete it)",
+            path,
+        )
+        self.reason = f"{LOCK_NAME} is {what}"
+
+
+def lock_holder(folder: Path) -> str | None:
+    """The pid (possibly "") of the live process holding ``folder``'s lock, or None. Asks the
+    kernel with a shared flock on an existing regular lock file, released at once; nothing
+    is created, written or truncated."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(folder / LOCK_NAME, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.read(fd, 32).decode("ascii", "replace").strip()
+        return None
+    finally:
+        os.close(fd)  # drops the probe's shared lock
+
+
 def os_reason(exc: OSError) -> str:
     text = exc.strerror or str(exc)
     return text[:1].lower() + text[1:]
@@ -58,10 +96,7 @@ class FolderLock:
 
     def _take(self) -> int:
         while True:
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-            except OSError as exc:
-                raise LockFailed(self.shown, os_reason(exc)) from None
+            fd = self._open()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -77,6 +112,29 @@ class FolderLock:
             os.close(fd)  # unlinked by its last holder while we waited: lock the new one
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        return fd
+
+    def _open(self) -> int:
+        """The lock file, opened without following a link and refused (closed, untouched)
+        unless it is a regular file of this user with no other name."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        shown = self.shown / LOCK_NAME
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise LockRefused(shown, "a symbolic link") from None
+            raise LockFailed(self.shown, os_reason(exc)) from None
+        info = os.fstat(fd)
+        what = (
+            "not a regular file" if not stat.S_ISREG(info.st_mode)
+            else "another user's file" if info.st_uid != os.geteuid()
+            else "a file with other hard links" if info.st_nlink != 1
+            else ""
+        )  # fmt: skip
+        if what:
+            os.close(fd)
+            raise LockRefused(shown, what)
         return fd
 
     def release(self) -> None:

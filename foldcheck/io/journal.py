@@ -15,23 +15,28 @@ disk means complete files; hashing gigabytes of COCO exports would buy nothing m
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
+import re
+import shlex
 import shutil
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from foldcheck.errors import InputError
 from foldcheck.io.critical import signals_held
-from foldcheck.io.folderlock import LOCK_NAME, FolderBusy, FolderLock, LockFailed, os_reason
+from foldcheck.io.folderlock import LOCK_NAME, lock_holder
 from foldcheck.io.jsonio import dumps, parse_json
 from foldcheck.io.readfile import read_regular
 
 STAGING_NAME = ".foldcheck-staging"
 JOURNAL_NAME = "journal.json"
 _VERSION = 1
+GITIGNORE_NAME = ".gitignore"
+# Anchored to the folder of the .gitignore; the lock's name comes from folderlock.
+_IGNORED = (f"/{STAGING_NAME}/", f"/{LOCK_NAME}")
 
 
 class Staged(NamedTuple):
@@ -42,25 +47,42 @@ class Staged(NamedTuple):
 
 @dataclass(frozen=True)
 class Pending:
-    """A committed write that is not finished: what its journal says, nothing acted on."""
+    """A staging folder an interrupted write left: what it says, nothing acted on."""
 
     root: Path
     pid: int
     targets: tuple[Path, ...]
     in_place: int  # targets already renamed into place
+    committed: bool = True  # a journal is there: the new set was (partly) put in place
     busy: bool = False  # its writer is still running (it holds the lock)
-    reason: str = ""  # why a reader could not finish it
+    refused: str = ""  # why foldcheck will not finish it (the journal is not one it wrote)
 
-    def describe(self) -> str:
-        files = f"{self.in_place} of {len(self.targets)} files in place"
+    def describe(self, shown: Path) -> str:
+        """The one-line account, with the command that finishes or clears it; ``shown`` is
+        the folder as the user named it."""
+        folder = shlex.quote(str(shown))
         if self.busy:
+            files = f"{self.in_place} of {len(self.targets)} files in place"
             return (
                 f"foldcheck (pid {self.pid}) is writing this fold set right now ({files}); "
                 "try again when it has finished"
             )
+        if self.refused:
+            return (
+                f"{STAGING_NAME} holds a journal that foldcheck will not carry out "
+                f"({self.refused}); nothing was touched; remove it: "
+                f"foldcheck recover --discard {folder}"
+            )
+        if not self.committed:
+            return (
+                "a write by foldcheck was interrupted before its commit point and left its "
+                f"staging folder (the files here are the previous set, whole); clear it: "
+                f"foldcheck recover {folder}"
+            )
         return (
             f"a write by foldcheck (pid {self.pid}) was interrupted and left this fold set "
-            f"incomplete ({files}), and it could not be finished here: {self.reason}"
+            f"incomplete ({self.in_place} of {len(self.targets)} files in place); finish it: "
+            f"foldcheck recover {folder}"
         )
 
 
@@ -97,95 +119,182 @@ def finish(root: Path, files: Iterable[Staged], remove: Iterable[Path]) -> None:
     remove_staging(root)
 
 
+def ignoring_machinery(gitignore: bytes) -> bytes:
+    """``gitignore`` with the lines that keep the lock and the staging folder out of git
+    added (at its end, after a comment) where it lacks them."""
+    present = {line.strip() for line in gitignore.decode("utf-8", "replace").splitlines()}
+    missing = [line for line in _IGNORED if line not in present]
+    if not missing:
+        return gitignore
+    lines = ["# foldcheck's lock and staging folder while it writes here: never commit them"]
+    text = "".join(f"{line}\n" for line in [*lines, *missing]).encode("utf-8")
+    separator = b"\n" if gitignore and not gitignore.endswith(b"\n") else b""
+    return gitignore + separator + text
+
+
 def committed(root: Path) -> bool:
     return (root / STAGING_NAME / JOURNAL_NAME).exists()
 
 
 def pending(root: Path) -> Pending | None:
-    """The committed but unfinished write in ``root``, if any (nothing is changed)."""
-    record = _read(root)
-    if record is None:
-        return None
-    files, _ = _entries(root, record)
+    """The interrupted write in ``root``, if any, for a reader: nothing is written, renamed,
+    deleted or locked (whether its writer is alive is asked of the kernel's flock without
+    creating or changing the lock file)."""
+    if not os.path.lexists(root / STAGING_NAME):
+        return None  # the common case: nothing to look at
+    try:
+        record = _read(root, root)
+        files, _ = _entries(root, record, root) if record is not None else ([], [])
+    except JournalRefused as exc:
+        return Pending(root, 0, (), 0, refused=exc.problem)
+    holder = lock_holder(root)
+    if record is None:  # a live writer is staging: the files here are still the old set
+        return None if holder is not None else Pending(root, 0, (), 0, committed=False)
     in_place = sum(not os.path.lexists(f.staged) for f in files)
-    return Pending(root, int(record["pid"]), tuple(f.target for f in files), in_place)
+    targets = tuple(f.target for f in files)
+    return Pending(root, record["pid"], targets, in_place, busy=holder is not None)
 
 
-def recover(root: Path) -> list[Path]:
-    """Finish a committed write in ``root``, or delete an uncommitted one's staging folder.
-    The caller holds the folder's lock. Returns the targets put in place now."""
+def recover(root: Path, shown: Path | None = None) -> list[Path]:
+    """Finish a committed write in ``root``, or delete an uncommitted one's staging folder;
+    a journal that names anything but plain files inside ``root`` is refused (InputError)
+    with nothing touched. The caller holds the folder's lock. Returns the targets put in
+    place now."""
+    shown = shown or root
     if not os.path.lexists(root / STAGING_NAME):
         return []
-    record = _read(root)
+    record = _read(root, shown)
     if record is None:
         remove_staging(root)
         return []
-    files, remove = _entries(root, record)
-    for file in files:
-        if os.path.lexists(file.staged) and os.lstat(file.staged).st_size != file.size:
-            raise InputError(
-                f"{file.staged.name} in {STAGING_NAME} is not the size its journal says; "
-                f"delete the folder's {STAGING_NAME} to give up the interrupted write",
-                file.target,
-            )
+    files, remove = _entries(root, record, shown)
     with signals_held():
         finish(root, files, remove)
     return [file.target for file in files]
 
 
-def settle(root: Path) -> Pending | None:
-    """For readers: finish an interrupted write in ``root`` unless another run is writing
-    there or the folder cannot be written; then describe it instead. None when the files
-    in ``root`` are a whole set (also when an uncommitted write, which changed nothing, or a
-    lock file of a killed run was cleared)."""
-    if not os.path.lexists(root / STAGING_NAME) and not os.path.lexists(root / LOCK_NAME):
-        return None  # the common case: nothing to look at, nothing written
-    lock = FolderLock(root)
-    try:
-        lock.acquire()
-    except FolderBusy:  # its writer is alive and will finish
-        found = pending(root)
-        return None if found is None else dataclasses.replace(found, busy=True)
-    except LockFailed as exc:  # a read-only folder, say
-        return _unfinished(root, exc.reason)
-    try:
-        recover(root)
-    except OSError as exc:
-        return _unfinished(root, os_reason(exc))
-    except InputError as exc:  # a damaged staging folder: the message says what to do
-        found = pending(root)
-        return None if found is None else dataclasses.replace(found, reason=exc.message)
-    finally:
-        lock.release()
-    return None
+def refuse_foreign(root: Path, shown: Path) -> None:
+    """Raise what ``recover`` would refuse in ``root`` (a journal naming anything but
+    plain files inside it), changing nothing: asked before the lock is taken, so that a
+    refusal leaves the folder exactly as it was."""
+    if os.path.lexists(root / STAGING_NAME) and (record := _read(root, shown)) is not None:
+        _entries(root, record, shown)
 
 
-def _unfinished(root: Path, why: str) -> Pending | None:
-    found = pending(root)
-    hint = "; run any foldcheck command on it where the folder is writable"
-    return None if found is None else dataclasses.replace(found, reason=why + hint)
+def _read(root: Path, shown: Path) -> dict[str, Any] | None:
+    """The journal's record; None for a staging folder without one (never committed)."""
+    staging, path = root / STAGING_NAME, root / STAGING_NAME / JOURNAL_NAME
+    if problem := _not_a_real_folder(staging):
+        _refuse(problem, shown)
+    from foldcheck.io.git import tracked  # a process, only when a staging folder is there
 
-
-def _read(root: Path) -> dict[str, Any] | None:
-    path = root / STAGING_NAME / JOURNAL_NAME
-    if not path.exists():
+    if tracked(root, [STAGING_NAME]):
+        _refuse(f"git tracks {STAGING_NAME}: it came with the repository", shown)
+    if not os.path.lexists(path):
         return None
-    record = parse_json(read_regular(path), path)
+    if not stat.S_ISREG(os.lstat(path).st_mode):
+        _refuse(f"{JOURNAL_NAME} is not a regular file", shown)
+    try:
+        record = parse_json(read_regular(path), path)
+    except InputError as exc:
+        _refuse(f"{JOURNAL_NAME} is not JSON: {exc.message}", shown)
     if not isinstance(record, dict) or record.get("foldcheck_commit") != _VERSION:
-        raise InputError(f"not a foldcheck commit journal; delete {path.parent}", path)
+        _refuse(f"{JOURNAL_NAME} is not a foldcheck commit journal", shown)
+    if type(record.get("pid")) is not int:
+        _refuse(f"{JOURNAL_NAME} has no pid", shown)
     return record
 
 
-def _entries(root: Path, record: dict[str, Any]) -> tuple[list[Staged], list[Path]]:
+def _entries(root: Path, record: dict[str, Any], shown: Path) -> tuple[list[Staged], list[Path]]:
+    """The journal's files and removals, each checked to be a plain file inside ``root``
+    reached through real folders (no ``..``, no absolute path, no link on the way, no
+    hidden path but those foldcheck writes), the staged files plain regular files of the
+    size recorded directly in the staging folder. Repository content can hold a journal:
+    this is what keeps it from naming anything else."""
     staging = root / STAGING_NAME
-    try:
-        files = [Staged(root / t, staging / s, int(n)) for t, s, n in record["files"]]
-        remove = [root / name for name in record["remove"]]
-    except (KeyError, TypeError, ValueError):
-        raise InputError(
-            f"damaged foldcheck commit journal; delete {staging}", staging / JOURNAL_NAME
-        ) from None
+    files_field, remove_field = record.get("files"), record.get("remove")
+    if not isinstance(files_field, list) or not isinstance(remove_field, list):
+        _refuse(f"{JOURNAL_NAME} lacks its list of files", shown)
+    files: list[Staged] = []
+    for entry in files_field:
+        if not (isinstance(entry, list) and len(entry) == 3 and type(entry[2]) is int):
+            _refuse(f"{JOURNAL_NAME} has an entry that is not [target, staged, size]", shown)
+        target_name, staged_name, size = entry
+        target = root / _inside(root, target_name, shown)
+        if not isinstance(staged_name, str) or not _STAGED.fullmatch(staged_name):
+            _refuse(f"staged name {_excerpt(staged_name)} is not a plain file name", shown)
+        staged = staging / staged_name
+        if os.path.lexists(staged):
+            info = os.lstat(staged)
+            if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+                _refuse(f"{staged_name} is not the regular file of the size recorded", shown)
+        files.append(Staged(target, staged, size))
+    remove = [root / _inside(root, name, shown) for name in remove_field]
     return files, remove
+
+
+# A staged file is named "<4 digits>.<target's name>" by CommitSet.write.
+_STAGED = re.compile(r"\d{4}\.[^/\x00]+")
+# What foldcheck <= 0.1 staged beside each target (mkstemp) and left behind when killed.
+LEGACY_TEMPORARY = re.compile(r"^\.(.+)\.[a-z0-9_]{8}\.tmp$")
+# The hidden names foldcheck writes (init: .vscode/, .pre-commit-config.yaml; split:
+# .gitignore). No other hidden file or folder (.git, .github, .venv, .env, ...) is ever a
+# target, so no journal may name one: they are where code runs and secrets live.
+_HIDDEN_WRITTEN = {".vscode", ".gitignore", ".pre-commit-config.yaml"}
+
+
+def _inside(root: Path, name: object, shown: Path) -> str:
+    """``name`` when it is a plain relative path to a file inside ``root`` through real
+    folders; else the one-line refusal."""
+    if not isinstance(name, str) or not name or "\x00" in name:
+        _refuse(f"names {_excerpt(name)}, which is not a file name", shown)
+    parts = name.split("/")
+    if name.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        _refuse(f"names {_excerpt(name)}, which is not a plain name inside the folder", shown)
+    hidden = [p for p in parts if p.startswith(".") and p.casefold() not in _HIDDEN_WRITTEN]
+    if hidden and not (hidden == parts[-1:] and LEGACY_TEMPORARY.match(parts[-1])):
+        _refuse(f"names {_excerpt(name)}, a hidden path foldcheck never writes", shown)
+    folder = root
+    for part in parts[:-1]:
+        folder = folder / part
+        if problem := _not_a_real_folder(folder):
+            _refuse(f"names {_excerpt(name)}, but {problem}", shown)
+    target = root / name
+    if os.path.lexists(target) and stat.S_ISDIR(os.lstat(target).st_mode):
+        _refuse(f"names {_excerpt(name)}, which is a folder", shown)
+    return name
+
+
+def _not_a_real_folder(path: Path) -> str:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return f"{path.name} does not exist"
+    if stat.S_ISLNK(mode):
+        return f"{path.name} is a symbolic link"
+    return "" if stat.S_ISDIR(mode) else f"{path.name} is not a folder"
+
+
+def _excerpt(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class JournalRefused(InputError):
+    """A staging folder or journal that foldcheck will not carry out (``problem`` says why)."""
+
+    def __init__(self, problem: str, shown: Path) -> None:
+        super().__init__(
+            f"{problem}; foldcheck carries out only journals naming plain files inside the "
+            f"folder, so nothing was changed; remove it: "
+            f"foldcheck recover --discard {shlex.quote(str(shown))}",
+            shown / STAGING_NAME,
+        )
+        self.problem = problem
+
+
+def _refuse(problem: str, shown: Path) -> NoReturn:
+    raise JournalRefused(problem, shown)
 
 
 # --- durable file-system steps ----------------------------------------------------------
@@ -217,7 +326,12 @@ def fsync_dir(folder: Path) -> None:
 
 def remove_staging(root: Path) -> None:
     staging = root / STAGING_NAME
-    if os.path.lexists(staging):
-        shutil.rmtree(staging, ignore_errors=True)
+    if not os.path.lexists(staging):
+        return
+    if stat.S_ISDIR(os.lstat(staging).st_mode):
+        shutil.rmtree(staging, ignore_errors=True)  # never follows a link inside
+    else:  # a link (only the link goes, never what it points at) or a file
         with contextlib.suppress(OSError):
-            fsync_dir(root)
+            os.unlink(staging)
+    with contextlib.suppress(OSError):
+        fsync_dir(root)

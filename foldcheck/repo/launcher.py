@@ -29,7 +29,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from foldcheck.repo.git import run_git
+from foldcheck.io.git import run_git
 
 # What git and pre-commit see when started by a process with no shell profile behind it.
 BARE_PATH = "/usr/bin:/bin"

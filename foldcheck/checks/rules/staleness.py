@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ import numpy as np
 from foldcheck.checks.context import CheckContext
 from foldcheck.core.findings import Finding, register
 from foldcheck.formats.manifest import Manifest
-from foldcheck.io.journal import Pending
+from foldcheck.io.folderlock import LOCK_NAME
+from foldcheck.io.journal import STAGING_NAME, Pending
 
 DATASET_CHANGED = register(
     "FC301",
@@ -41,15 +43,41 @@ INCOMPLETE_FOLD_SET = register(
     "FC305",
     "incomplete-fold-set",
     "error",
-    "an interrupted write left the fold set half old, half new, and it could not be "
-    "finished here (foldcheck finishes it where the folder is writable)",
+    "an interrupted write left its staging folder: the fold set may be half old, half new "
+    "(the message gives the command that finishes or clears it)",
+)
+
+COMMITTED_MACHINERY = register(
+    "FC306",
+    "foldcheck-file-committed",
+    "warning",
+    "git tracks foldcheck's lock file or staging folder, which only a running write makes "
+    "and no checkout should carry",
 )
 
 
 def incomplete_set(folder: Path, found: Pending) -> Finding:
-    """FC305, the one finding for a folder an interrupted write left half old, half new: its
-    other rules would only judge the mix."""
-    return Finding.at_file(folder, INCOMPLETE_FOLD_SET, found.describe())
+    """FC305, the one finding for a folder an interrupted write left: its other rules would
+    only judge the mix."""
+    return Finding.at_file(folder, INCOMPLETE_FOLD_SET, found.describe(folder))
+
+
+def committed_machinery(folder: Path) -> list[Finding]:
+    """FC306 for the lock file or staging folder in ``folder`` that git tracks (asked of git
+    only when one is there); the command printed untracks it and keeps the file."""
+    from foldcheck.io.git import tracked
+
+    what = {STAGING_NAME: "staging folder", LOCK_NAME: "lock file"}
+    return [
+        Finding.at_file(
+            folder / name,
+            COMMITTED_MACHINERY,
+            f"git tracks foldcheck's {what[name]}; a write's journal or lock that comes with "
+            f"the repository is never acted on, and should not be committed: untrack it: "
+            f"git -C {shlex.quote(str(folder))} rm -r -q --cached -- {name}",
+        )
+        for name in tracked(folder, [STAGING_NAME, LOCK_NAME])
+    ]
 
 
 def check_staleness(ctx: CheckContext, dataset_sha256: str | None) -> Iterator[Finding]:

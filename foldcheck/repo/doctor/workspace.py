@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from foldcheck.io.git import run_git
 from foldcheck.repo.doctor.interpreter import expand
 from foldcheck.repo.doctor.result import Result
-from foldcheck.repo.git import run_git
 from foldcheck.repo.launcher import BARE_PATH
 from foldcheck.repo.vscode import SCHEMA_COPY, SCHEMA_ID, SCHEMA_SOURCE, SETTINGS, covers
 

@@ -279,7 +279,7 @@ def apply_plan(plan: Plan) -> list[Path]:
     """Write every edit, or none, in one commit under the repository root's lock. A file
     changed since it was planned (an editor saved it meanwhile) is refused, not clobbered."""
     targets = [(plan.root / edit.path, edit) for edit in plan.edits]
-    with committing(plan.root) as commit:
+    with committing(plan.root, targets=[path for path, _ in targets]) as commit:
         for path, edit in targets:
             if _read(path) != edit.old:
                 raise InputError("changed while foldcheck init ran; run it again", path)

@@ -1,5 +1,5 @@
-"""The user's git checkout: where it is, and git run so that a hook's environment cannot aim
-it at another repository."""
+"""The user's git checkout: where it is, which paths it tracks, and git run so that a hook's
+environment cannot aim it at another repository."""
 
 from __future__ import annotations
 
@@ -45,3 +45,15 @@ def git_root(cwd: Path) -> Path:
     if top is None:
         raise InputError("not inside a git repository (pre-commit needs one: run git init)", cwd)
     return Path(top).resolve()
+
+
+def tracked(folder: Path, names: list[str]) -> list[str]:
+    """Those of ``names`` (in ``folder``) that git tracks, or under which it tracks a file;
+    none outside a checkout or without git. Only names that exist are asked about, so the
+    common case (none) costs no process."""
+    present = [name for name in names if os.path.lexists(folder / name)]
+    if not present:
+        return []
+    listed = run_git(folder, "ls-files", "-z", "--", *present)
+    files = (listed or "").split("\0")
+    return [name for name in present if any(f == name or f.startswith(f"{name}/") for f in files)]
