@@ -130,3 +130,16 @@ def test_a_leak_refuses_adoption_and_repair_moves_exactly_the_minority(tmp_path:
     assert text.returncode == 0
     for image in strays:
         assert f"moved image {image} from fold {(home + 2) % 5} to fold {home}" in text.stderr
+
+
+def test_a_yolo_fold_set_beside_its_manifest_is_adopted_from_a_fold_yaml(tmp_path: Path) -> None:
+    """Naming fold0.yaml of a foldcheck YOLO set adopts the fold YAMLs (the manifest beside
+    them holds the same folds), image for image."""
+    data = make_tree(tmp_path / "ds", videos=12, frames=3)
+    made = foldcheck("split", str(data), "-k", "3", "--out", str(tmp_path / "folds"), "-q")
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "adopted"
+    run = foldcheck("split", str(data), "--from", str(tmp_path / "folds" / "fold0.yaml"),
+                    "--out", str(out), "-q")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert _folds(out / "folds.json") == _folds(tmp_path / "folds" / "folds.json")

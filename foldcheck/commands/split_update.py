@@ -87,6 +87,8 @@ def run_adopt(args: argparse.Namespace) -> int:
 
     source = Path(args.from_files)
     found = discover([source])
+    if len(found) > 1:  # a manifest's exports beside it hold the same folds: take them
+        found = [fold_set for fold_set in found if fold_set.kind != "manifest"] or found
     if len(found) != 1:
         kinds = ", ".join(str(fold_set.origin) for fold_set in found)
         raise InputError(f"holds {len(found)} fold sets ({kinds}): name one of them", source)
