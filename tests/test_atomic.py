@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -176,28 +177,38 @@ def test_a_file_larger_than_any_coco_file_is_refused_before_reading(tmp_path: Pa
 def test_a_target_on_another_filesystem_is_refused_before_anything_is_staged(
     tmp_path: Path,
 ) -> None:
-    """A folder inside the output that links to another filesystem (here /dev/shm, a tmpfs):
-    the rename of the commit would fail with EXDEV after the journal is written."""
-    shm = Path("/dev/shm")
-    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
-        pytest.skip("no second filesystem to write to")
-    elsewhere = Path(os.path.realpath(shm)) / f"foldcheck-test-{os.getpid()}-{tmp_path.name}"
-    elsewhere.mkdir()
+    """A folder inside the output that is a mount point of another filesystem (a tmpfs): the
+    rename of the commit would fail with EXDEV after the journal is written."""
+    out = tmp_path / "out"
+    (out / "mounted").mkdir(parents=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(out / "mounted")]).returncode:
+        pytest.skip("mounting a tmpfs needs root")
     try:
-        out = tmp_path / "out"
-        out.mkdir()
-        (out / "linked").symlink_to(elsewhere, target_is_directory=True)
         with (
             pytest.raises(InputError, match="another filesystem") as caught,
             committing(out) as commit,
         ):
             commit.write(out / "a.json", b"{}")
-            commit.write(out / "linked" / "b.json", b"{}")
-        assert caught.value.path == str(out / "linked" / "b.json")
-        assert sorted(p.name for p in out.iterdir()) == ["linked"]  # no journal, no staging
-        assert list(elsewhere.iterdir()) == []
+            commit.write(out / "mounted" / "b.json", b"{}")
+        assert caught.value.path == str(out / "mounted" / "b.json")
+        assert sorted(p.name for p in out.iterdir()) == ["mounted"]  # no journal, no staging
+        assert list((out / "mounted").iterdir()) == []
         assert pending(out) is None
     finally:
-        for leftover in elsewhere.iterdir():
-            leftover.unlink()
-        elsewhere.rmdir()
+        subprocess.run(["umount", "-l", str(out / "mounted")], check=False)
+
+
+def test_a_link_inside_the_output_is_never_written_through(tmp_path: Path) -> None:
+    """A folder inside the output that is a symbolic link (a repository can hold one) could
+    point anywhere: refused before anything is staged, whatever it points at."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "linked").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(InputError, match="is a symbolic link") as caught, committing(out) as commit:
+        commit.write(out / "a.json", b"{}")
+        commit.write(out / "linked" / "b.json", b"{}")
+    assert caught.value.path == str(out / "linked" / "b.json")
+    assert sorted(p.name for p in out.iterdir()) == ["linked"]
+    assert list(elsewhere.iterdir()) == []

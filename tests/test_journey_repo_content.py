@@ -429,3 +429,44 @@ def test_split_keeps_its_lock_and_staging_folder_out_of_git(
     staged = ok(["git", "diff", "--cached", "--name-only"], repo, env).split()
     assert not [name for name in staged if ".foldcheck" in name]
     assert " FC306 " not in foldcheck(repo, env, "check", "folds").stdout
+
+
+def test_a_committed_link_is_never_written_through(world: Path, env: dict[str, str]) -> None:
+    """A repository whose .vscode is a link to a folder of the user (here outside/folder):
+    init would write its settings there. Refused in one line before anything is made."""
+    repo = world / "repo"
+    (repo / ".vscode").symlink_to("../outside/folder", target_is_directory=True)
+    commit_all(repo, env, "a pull request")
+    before = snapshot(world)
+    done = foldcheck(repo, env, "init")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == (
+        f"{repo / '.vscode' / 'settings.json'}: error: cannot be written: {repo / '.vscode'} "
+        "is a symbolic link, and foldcheck writes only through real folders (nothing changed)\n"
+    )
+    assert snapshot(world) == before
+    assert foldcheck(repo, env, "init", "--no-vscode").returncode == 0  # what it can do
+    assert snapshot(world / "outside") == {
+        k[len("outside/") :]: v for k, v in before.items() if k.startswith("outside/")
+    }
+
+
+def test_demo_in_a_cloned_folder_never_writes_through_its_links(
+    world: Path, env: dict[str, str]
+) -> None:
+    """`foldcheck demo` writes into a folder that may already exist in a clone: a file
+    there that is a link is replaced (the link, not what it names), and a folder that is a
+    link is refused, so nothing outside changes."""
+    repo = world / "repo"
+    demo = repo / "foldcheck-demo"
+    demo.mkdir()
+    (demo / "sample.json").symlink_to("../../outside/sentinel.txt")
+    (demo / "data").symlink_to("../../outside/folder", target_is_directory=True)
+    outside = snapshot(world / "outside")
+    assert foldcheck(repo, env, "demo", "--color", "never").returncode == 0
+    assert not (demo / "sample.json").is_symlink()
+    assert (demo / "sample.json").read_bytes() == SAMPLE.read_bytes()
+    done = foldcheck(repo, env, "demo", "--yolo", "--color", "never")
+    assert done.returncode == 2 and "is a symbolic link" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert snapshot(world / "outside") == outside

@@ -29,7 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import shutil
     import sys
     from importlib import resources
     from pathlib import Path
@@ -37,18 +36,19 @@ def run(args: argparse.Namespace) -> int:
     from foldcheck.cli import main
 
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     sample = out / "sample.json"
-    with resources.as_file(resources.files("foldcheck").joinpath("data/sample.json")) as source:
-        shutil.copyfile(source, sample)
+    bundled = resources.files("foldcheck").joinpath("data/sample.json")
     if args.yolo:
         from foldcheck.commands.demo_yolo import write_yolo_sample
 
-        data = write_yolo_sample(sample, out / "data")
-        sample.unlink()
+        with resources.as_file(bundled) as source:
+            data = write_yolo_sample(source, out)
         print(f"foldcheck demo: splitting {data} into 5 folds grouped by folder", file=sys.stderr)
         split = ["split", str(data), "--group-by", "folder", "--holdout", "0.1", "--out"]
         return main([*split, str(out), "--export", "csv", "--force", "--color", args.color])
+    from foldcheck.io.atomic import write_atomic
+
+    write_atomic(sample, bundled.read_bytes())  # replaces, never writes through, a link
     print(f"foldcheck demo: splitting {sample} into 5 folds grouped by video_id", file=sys.stderr)
     return main(
         [

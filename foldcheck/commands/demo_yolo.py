@@ -14,6 +14,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from foldcheck.io.atomic import committing
+
 
 def png(width: int, height: int) -> bytes:
     """A valid, all-black, 8-bit greyscale PNG: small, since zeros compress to nearly none."""
@@ -33,8 +35,11 @@ def png(width: int, height: int) -> bytes:
     )
 
 
-def write_yolo_sample(sample: Path, root: Path) -> Path:
-    """The COCO sample at ``sample`` written as a YOLO tree under ``root``; its data.yaml."""
+def write_yolo_sample(sample: Path, out: Path) -> Path:
+    """The COCO sample at ``sample`` written as a YOLO tree under ``out``/data; its
+    data.yaml. One commit in ``out``, the folder the user named: all or nothing, and never
+    through a link a repository put inside it (``data`` included)."""
+    root = out / "data"
     document: dict[str, Any] = json.loads(sample.read_bytes())
     names = [c["name"] for c in document["categories"]]
     row_of_class = {c["id"]: row for row, c in enumerate(document["categories"])}
@@ -48,19 +53,18 @@ def write_yolo_sample(sample: Path, root: Path) -> Path:
             f"{row_of_class[a['category_id']]} {cx:.6f} {cy:.6f} {bw / w:.6f} {bh / h:.6f}"
         )
     blank: dict[tuple[int, int], bytes] = {}
-    for image in document["images"]:
-        stem = Path(image["file_name"]).stem
-        folder = f"video{image['video_id']:03d}"
-        split = "val" if image["video_id"] % 5 == 4 else "train"
-        picture = root / "images" / split / folder / f"{stem}.png"
-        picture.parent.mkdir(parents=True, exist_ok=True)
-        dims = size[image["id"]]
-        picture.write_bytes(blank.setdefault(dims, png(*dims)))
-        label = root / "labels" / split / folder / f"{stem}.txt"
-        label.parent.mkdir(parents=True, exist_ok=True)
-        label.write_text("".join(line + "\n" for line in rows[image["id"]]), encoding="utf-8")
     body = ["train: images/train", "val: images/val", "names:"]
     body += [f"  {row}: {json.dumps(name)}" for row, name in enumerate(names)]
     data = root / "data.yaml"
-    data.write_text("\n".join(body) + "\n", encoding="utf-8")
+    with committing(out) as commit:
+        for image in document["images"]:
+            stem = Path(image["file_name"]).stem
+            folder = f"video{image['video_id']:03d}"
+            split = "val" if image["video_id"] % 5 == 4 else "train"
+            dims = size[image["id"]]
+            picture = root / "images" / split / folder / f"{stem}.png"
+            commit.write(picture, blank.setdefault(dims, png(*dims)))
+            label = "".join(line + "\n" for line in rows[image["id"]])
+            commit.write(root / "labels" / split / folder / f"{stem}.txt", label.encode("utf-8"))
+        commit.write(data, ("\n".join(body) + "\n").encode("utf-8"))
     return data

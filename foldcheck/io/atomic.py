@@ -164,10 +164,13 @@ class CommitSet:
     def _make_folders(self, folder: Path, shown: Path) -> None:
         missing = [p for p in (folder, *folder.parents) if p.is_relative_to(self.root)]
         for parent in reversed(missing):
-            if parent.is_dir():  # a link to a folder the user made is theirs to have
+            if problem := _not_a_real_folder(parent, self.root):
+                raise InputError(
+                    f"cannot be written: {problem} ({self._count_staged()}, nothing changed)",
+                    shown,
+                )
+            if parent.is_dir():
                 continue
-            if os.path.lexists(parent):
-                raise self._not_a_folder(parent, shown)
             try:
                 parent.mkdir()
             except OSError as exc:
@@ -188,8 +191,14 @@ class CommitSet:
         filesystem when a file is renamed into it (a rename cannot cross them: EXDEV)."""
         if os.path.isdir(target):
             raise InputError("is a directory; cannot write a file there", shown)
-        if not target.parent.is_dir():
-            raise self._not_a_folder(target.parent, shown)
+        for folder in (p for p in target.parents if p.is_relative_to(self.root)):
+            if problem := _not_a_real_folder(folder, self.root) or (
+                "" if folder.is_dir() else f"{folder} does not exist"
+            ):
+                raise InputError(
+                    f"cannot be written: {problem} ({self._count_staged()}, nothing changed)",
+                    shown,
+                )
         if renamed:  # written, not only deleted
             self._refuse_other_filesystem(shown, target)
         if not os.access(target.parent, os.W_OK | os.X_OK):
@@ -214,13 +223,6 @@ class CommitSet:
                 "changed",
                 shown,
             )
-
-    def _not_a_folder(self, folder: Path, shown: Path) -> InputError:
-        return InputError(
-            f"cannot be written: {folder} is not a folder ({self._count_staged()}, nothing "
-            "changed)",
-            shown,
-        )
 
     def _remove_legacy_temporaries(self, target: Path) -> None:
         with contextlib.suppress(OSError):
@@ -358,10 +360,19 @@ def _refuse_file_on_the_way(root: Path, target: Path) -> None:
     """A folder ``target`` needs (inside ``root``) that exists as something else."""
     absolute = Path(os.path.abspath(target))
     for folder in reversed(absolute.parents):
-        if folder.is_relative_to(root) and os.path.lexists(folder) and not folder.is_dir():
-            raise InputError(
-                f"cannot be written: {folder} is not a folder (nothing changed)", target
-            )
+        if folder.is_relative_to(root) and (problem := _not_a_real_folder(folder, root)):
+            raise InputError(f"cannot be written: {problem} (nothing changed)", target)
+
+
+def _not_a_real_folder(folder: Path, root: Path) -> str:
+    """Why files cannot be written into ``folder`` (inside ``root``, or ``root`` itself):
+    it is a file, or a link inside ``root``, which repository content could aim anywhere
+    (``root`` itself, named by the user, may be a link). "" when missing or a folder."""
+    if folder != root and os.path.islink(folder):
+        return f"{folder} is a symbolic link, and foldcheck writes only through real folders"
+    if os.path.lexists(folder) and not folder.is_dir():
+        return f"{folder} is not a folder"
+    return ""
 
 
 def _make_root(root: Path, shown: Path) -> list[Path]:
