@@ -506,17 +506,33 @@ def test_pyproject_in_a_parent_folder_applies(tmp_path: Path, monkeypatch, capsy
     assert _tolerances(capsys, "../folds.csv", "--dataset", "dataset.json") == {"15"}
 
 
-def test_readme_rule_table_is_the_registry() -> None:
-    """Every registered rule has its README row (code, name, severity), and no row is stale."""
+def test_docs_rule_table_is_the_registry() -> None:
+    """The docs' rule table (generated) has a row per registered rule, and no other."""
+    from tools.docgen import rules
+
     rows = [
         line.split("|")[1:4]
-        for line in (REPO / "README.md").read_text().splitlines()
-        if re.match(r"^\| FC\d{3} \|", line)
+        for line in rules.index(rules.rule_docs()).splitlines()
+        if re.match(r"^\| \[FC\d{3}\]", line)
     ]
-    from foldcheck.checks.rules import catalogue
+    documented = [tuple(cell.strip() for cell in row) for row in rows]
+    assert documented == [
+        (f"[{r.code}]({r.code}.md)", r.name, r.severity) for r in catalogue().values()
+    ]
 
-    documented = sorted(tuple(cell.strip() for cell in row) for row in rows)
-    assert documented == [(r.code, r.name, r.severity) for r in catalogue().values()]
+
+@pytest.mark.parametrize("case", [c for c in CASES if re.fullmatch(r"fc\d{3}_fail", c)])
+def test_each_check_rule_page_shows_its_fixture_output(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A check rule's docs page quotes what `foldcheck check` really prints on its fixture."""
+    from tools.docgen import rules
+
+    code = case[:5].upper()
+    doc = next(d for d in rules.rule_docs() if d.rule.code == code)
+    copy_case(case, tmp_path, monkeypatch)
+    _, out, _ = run(capsys, *load_case(case)["args"], "--select", code, "-q", "--color", "never")
+    assert out.splitlines()[0] in rules.page(doc).splitlines()
 
 
 def test_rule_codes_are_checked_when_registered() -> None:

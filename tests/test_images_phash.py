@@ -8,7 +8,7 @@ from PIL import Image, ImageEnhance
 from foldcheck.images.phash import hamming, hash_file
 from foldcheck.images.synth import scene
 
-T = 8  # the default threshold (README: threshold study)
+T = 8  # the default threshold (docs/duplicates.md: the threshold study)
 
 
 def _crop(im, left, top, right, bottom):

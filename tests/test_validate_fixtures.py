@@ -181,11 +181,19 @@ def test_split_and_check_refuse_duplicate_annotation_ids(
     assert capsys.readouterr().err.endswith(message)
 
 
-def test_readme_documents_every_lint_rule_with_its_fixture_output() -> None:
+def test_docs_page_of_every_lint_rule_has_its_why_and_fixture_output() -> None:
+    """Each lint rule's docs page gives the rule's docstring (which framework breaks, how) and
+    the real output of `foldcheck validate` on its failing fixture."""
+    from tools.docgen import rules
+
     spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    readme = (REPO / "README.md").read_text("utf-8").splitlines()
-    for row in module.readme_rows():
-        assert row in readme, row
+    docs = {doc.rule.code: rules.page(doc) for doc in rules.rule_docs()}
+    outputs = module.fixture_outputs()
+    assert len(outputs) >= 25
+    for check, example in outputs:
+        page = docs[check.rule.code]
+        assert check.why in page, check.rule.code
+        assert example in page.splitlines(), example

@@ -3,7 +3,7 @@
 A lint rule is a function of a table of numpy columns and the settings that returns the rows
 of the records it flags (``Hits``) and how to describe one. It is declared with
 ``lint_rule``, which registers its code in ``core.findings`` and keeps its docstring as the
-rule's reason (the README's table shows it). Nothing here knows COCO: a format's loader makes
+rule's reason (its page in the docs site shows it). Nothing here knows COCO: a format's loader makes
 the table and says where a record starts.
 """
 

@@ -7,7 +7,7 @@ checked), a folder of such files, or a CSV with a fold column keyed by image_id 
 [tool.foldcheck] in pyproject.toml is checked (what the pre-commit hook runs).
 
 Exit codes: 0 no errors (warnings may be printed), 1 errors found, 2 usage or unreadable
-input, 3 internal error. Rule codes: see the README, or --list-rules.
+input, 3 internal error. Rule codes: --list-rules, or docs/rules in the docs site.
 """
 
 from __future__ import annotations

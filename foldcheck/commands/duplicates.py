@@ -1,7 +1,7 @@
 """Find near-duplicate images in a folder: clusters of the same photo re-encoded, resized,
 brightened, slightly cropped or re-saved.
 
-Hashes every image under DIR (a 64-bit perceptual hash, cached per file, see the README)
+Hashes every image under DIR (a 64-bit perceptual hash, cached per file, see docs/duplicates.md)
 and joins images whose hashes differ in at most --near-distance bits. Prints the clusters,
 largest first; --sheet also draws the largest as a PNG contact sheet. Exit codes: 0 report
 printed (clusters or not), 2 unreadable input. Needs Pillow (pip install Pillow).

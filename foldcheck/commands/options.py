@@ -74,7 +74,7 @@ def add_near_distance(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_DISTANCE,
         metavar="BITS",
         help="most bits two images' 64-bit perceptual hashes may differ in to count as "
-        "near-duplicates (default 8, measured: README 'Near-duplicate images')",
+        "near-duplicates (default 8, measured: docs/duplicates.md)",
     )
 
 

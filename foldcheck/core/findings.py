@@ -3,7 +3,7 @@
 A rule family declares its rules beside the code that emits them, with ``register``; findings
 are made from the returned ``Rule``, so a mistyped code fails when its module is imported, not
 when a finding is rendered. ``foldcheck.checks.rules.catalogue()`` imports every family and
-lists them all (``--list-rules`` and the README table come from it).
+lists them all (``--list-rules`` and the docs' rule pages come from it).
 """
 
 from __future__ import annotations

@@ -4,5 +4,6 @@ those pairs make (clusters). numpy only at import; Pillow is imported when an im
 opened, through ``pil.require_pil``, so it can stay an optional extra."""
 
 # Hamming distance (of 64 bits) up to which two images count as near-duplicates: the threshold
-# study in the README (re-encodes, resizes, brightness, 1-2 % crops inside; other photos out).
+# study in docs/duplicates.md (re-encodes, resizes, brightness, 1-2 % crops inside; other
+# photos out).
 DEFAULT_MAX_DISTANCE = 8

@@ -1,6 +1,6 @@
 """One doctor row: what was checked, how it went, what was found and the fix.
 
-``--format json`` prints these as they are (the shape README documents): ``id`` is stable
+``--format json`` prints these as they are (the shape docs/doctor.md documents): ``id`` is stable
 per check, ``status`` one of ok / warn / fail / info, ``fix`` empty when there is nothing to do.
 """
 
