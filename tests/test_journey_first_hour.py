@@ -334,3 +334,41 @@ def test_foldcheck_exports_are_matched_by_id(chess_holdout: Path) -> None:
     """Files cut from one dataset share its ids: no note, a copied image is FC103 by id."""
     done = foldcheck_cli("check", chess_holdout)
     assert done.returncode == 0 and "matched by file name" not in done.stderr
+
+
+# -- 6. check judges the groups split made ---------------------------------------------------
+
+
+def test_split_with_near_duplicate_groups_then_check_is_clean(tmp_path: Path) -> None:
+    """The chess export with its photos drawn as groups of near-identical copies (a burst of
+    shots): `split --group-near-duplicates` keeps each group in one fold, and `check` judges
+    the same groups: no balance error, on the manifest or on its exports."""
+    from PIL import ImageEnhance
+
+    from foldcheck.images.synth import scene
+
+    data = copied("chess", "train", tmp_path / "data")
+    images = tmp_path / "data" / "images"
+    images.mkdir()
+    names = [image["file_name"] for image in json.loads(data.read_text())["images"]]
+    for index, name in enumerate(names):
+        shot = ImageEnhance.Brightness(scene(index // 7, 160, 120)).enhance(1 + index % 7 / 50)
+        shot.save(images / name, quality=90)
+    out = tmp_path / "folds"
+    ok(
+        "split",
+        data,
+        "--images-dir",
+        images,
+        "--group-near-duplicates",
+        "--export",
+        "coco",
+        "--out",
+        out,
+        "-q",
+    )
+    manifest = json.loads((out / "folds.json").read_text())
+    assert manifest["near_duplicates"]["pairs"] > 0
+    done = foldcheck_cli("check", out / "folds.json")
+    assert done.returncode == 0, done.stdout
+    assert "FC4" not in done.stdout

@@ -168,12 +168,19 @@ def test_split_keeps_copies_together_only_when_asked(photos: Path, capsys) -> No
     capsys.readouterr()
     assert _check(capsys, "grouped/folds.json") == (0, [])
     manifest = json.loads((photos / "grouped" / "folds.json").read_text())
+    names = [
+        image["file_name"] for image in json.loads((photos / "dataset.json").read_text())["images"]
+    ]
     assert manifest["group_by"] == "image"
     assert manifest["near_duplicates"] == {
         "images_dir": "../images",
         "hash": "phash-dct32x8-v1",
         "max_distance": 8,
         "pairs": len(COPIES),
+        "joined": sorted(
+            sorted([names.index(f"photo{s}.jpg") + 1, names.index(copy) + 1])
+            for s, copy in enumerate(COPIES)
+        ),
     }
     again = ["split", "dataset.json", "-k", "3", "--out", "again", "-q"]
     assert main([*again, "--images-dir", "images", "--group-near-duplicates"]) == 0

@@ -20,6 +20,7 @@ from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import ConcatSource, Dataset, ImageSource, RecordsSource, RowsSource
 from foldcheck.core.findings import Finding, Rule
 from foldcheck.core.groups import GroupKey, Groups, group_images
+from foldcheck.core.near_groups import merge_near_duplicates
 from foldcheck.formats.coco.reader import dataset_from_columns
 from foldcheck.formats.fold_set import FoldSet, Side
 from foldcheck.io.jsonio import read_bytes
@@ -136,12 +137,20 @@ def build_context(
     tolerance: float,
     images_dir: Path | None,
     holdout_keys: list[Any] | None = None,
+    joined: list[list[Any]] | None = None,
 ) -> CheckContext:
+    """``joined``: pairs of image keys whose groups split joined (near-duplicates), so the
+    checks judge the groups split made."""
     reference = dataset if dataset is not None else _union_reference(fold_set)
     key = GroupKey.parse(
         "group" if dataset is None and _csv_groups(fold_set) and group_by != "image" else group_by
     )
     groups = group_images(reference, key, missing)
+    if joined:
+        index = reference.key_index
+        pairs = [(index.get(a), index.get(b)) for a, b in joined]
+        both = np.asarray([p for p in pairs if None not in p], dtype=np.intp).reshape(-1, 2)
+        groups = merge_near_duplicates(groups, both[:, 0], both[:, 1])
     resolve = _resolver(reference, dataset is not None)
     val = [SideRows(side, resolve(side)) for side in fold_set.val]
     train = None if fold_set.train is None else [SideRows(s, resolve(s)) for s in fold_set.train]

@@ -109,6 +109,9 @@ def run_checks(
             settings.tolerance,
             images_dir,
             manifest.holdout["images"] if manifest and manifest.holdout else None,
+            manifest.near_duplicates.get("joined")
+            if manifest and manifest.near_duplicates
+            else None,
         )
         near = near_distance if selected(NEAR_DUPLICATES.code, select or [], ignore or []) else None
         findings, balance = check_fold_set(ctx, manifest, near)

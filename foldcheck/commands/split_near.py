@@ -45,5 +45,13 @@ def near_duplicates(
         "hash": HASH_VERSION,
         "max_distance": args.near_distance,
         "pairs": len(pairs.i),
+        # The pairs themselves, by image key: check joins the same groups split joined.
+        "joined": joined_keys(dataset, pairs.i, pairs.j),
     }
     return (pairs.i, pairs.j), record
+
+
+def joined_keys(dataset: Dataset, a: np.ndarray, b: np.ndarray) -> list[list[Any]]:
+    """Each pair of rows as the manifest keys images (ids, or YOLO paths), in a stable order."""
+    keys = dataset.file_names if dataset.keys_are_names else dataset.image_ids.tolist()
+    return sorted(sorted([keys[i], keys[j]]) for i, j in zip(a.tolist(), b.tolist(), strict=True))
