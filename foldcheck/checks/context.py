@@ -20,7 +20,6 @@ from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import ConcatSource, Dataset, ImageSource, RecordsSource, RowsSource
 from foldcheck.core.findings import Finding, Rule
 from foldcheck.core.groups import GroupKey, Groups, group_images
-from foldcheck.core.near_groups import merge_near_duplicates
 from foldcheck.formats.coco.reader import dataset_from_columns
 from foldcheck.formats.fold_set import FoldSet, Side
 from foldcheck.io.jsonio import read_bytes
@@ -147,6 +146,8 @@ def build_context(
     )
     groups = group_images(reference, key, missing)
     if joined:
+        from foldcheck.core.near_groups import merge_near_duplicates  # the graph code: only here
+
         index = reference.key_index
         pairs = [(index.get(a), index.get(b)) for a, b in joined]
         both = np.asarray([p for p in pairs if None not in p], dtype=np.intp).reshape(-1, 2)
