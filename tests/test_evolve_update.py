@@ -312,3 +312,29 @@ def test_update_finds_new_near_duplicates_by_the_recorded_settings(
     assert manifest["near_duplicates"]["images_dir"] == "../images"
     checked = foldcheck("check", "folds", "--images-dir", "images", "--select", "FC106", cwd=photos)
     assert checked.returncode == 0, checked.stdout
+
+
+def test_update_to_an_empty_dataset_is_refused_and_renumbered_ids_are_warned(
+    tmp_path: Path,
+) -> None:
+    document = _dataset(20, seed=2)
+    data = _write(tmp_path / "data.json", document)
+    out = tmp_path / "folds"
+    assert foldcheck("split", str(data), "--out", str(out), "-q").returncode == 0
+    manifest = (out / "folds.json").read_bytes()
+    _write(data, {**document, "images": [], "annotations": []})
+    empty = foldcheck("split", str(data), "--out", str(out), "--update", "-q")
+    assert empty.returncode == 2
+    assert empty.stderr == f"{data}: error: $.images: the dataset has no images to split\n"
+    assert (out / "folds.json").read_bytes() == manifest  # nothing written
+    for image in document["images"]:  # a re-export that numbers every image anew
+        image["id"] += 1000
+    for box in document["annotations"]:
+        box["image_id"] += 1000
+    _write(data, document)
+    renumbered = foldcheck("split", str(data), "--out", str(out), "--update", "-q")
+    assert renumbered.returncode == 0, renumbered.stderr
+    assert (
+        f"warning: none of the {len(document['images'])} images the folds list is in {data} "
+        "(were its image ids renumbered?)"
+    ) in renumbered.stderr

@@ -67,7 +67,15 @@ def run_update(args: argparse.Namespace) -> int:
     settings = resolve_settings(setting_options(args), manifest, load_config())
     with status(f"reading {args.dataset}", progress_off(args)):
         dataset = _read(args.dataset)
+    if dataset.n_images == 0:
+        raise InputError("the dataset has no images to split", dataset.path, json_path="$.images")
     listings, removed = manifest_listings(manifest, dataset)
+    if removed and not len(listings[0]):
+        print(
+            f"warning: none of the {len(removed)} images the folds list is in {args.dataset} "
+            "(were its image ids renumbered?): every image is placed anew",
+            file=sys.stderr,
+        )
     holdout, new_holdout = _recorded_holdout(manifest, dataset)
     near, record = _recorded_near_duplicates(args, manifest, dataset)
     formats = tuple(dict.fromkeys([*existing_exports(out), *_exports(args)]))
