@@ -13,9 +13,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def foldcheck(
-    *args: str | Path, cwd: Path, timeout: float = 60
+    *args: str | Path, cwd: Path, timeout: float = 60, **environ: str
 ) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
+    env = {**os.environ, **environ}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-m", "foldcheck", *map(str, args)],
@@ -50,7 +50,7 @@ def coco_document(extra_image: dict[str, Any] | None = None, n_images: int = 4) 
             "id": a,
             "image_id": a % n_images + 1,
             "category_id": a % 2 + 1,
-            "bbox": [1, 2, 10, 8],
+            "bbox": [a % 40, 2, 10, 8],
             "area": 80.0,
             "iscrowd": 0,
         }
@@ -67,3 +67,14 @@ def run_main(capsys: Any, *argv: str | Path) -> tuple[int, str, str]:
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_main_quiet(*argv: str | Path) -> int:
+    """The CLI's exit code in this process, its output discarded (for property tests)."""
+    import contextlib
+    import io
+
+    from foldcheck.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return main([str(a) for a in argv])

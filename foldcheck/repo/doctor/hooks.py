@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from foldcheck.io.yamltext import YamlProblem, load_yaml
 from foldcheck.repo.doctor.result import Result
 from foldcheck.repo.init.precommit import CONFIG, HOOK_ID, VALIDATE_HOOK_ID, system_entries
 from foldcheck.repo.launcher import BARE_PATH, entry_problem, launcher, upgraded_entry
@@ -24,8 +23,8 @@ def hook_path_rows(repo: Path) -> list[Result]:
     except (OSError, UnicodeDecodeError):
         return []
     try:
-        yaml.safe_load(text)
-    except yaml.YAMLError:
+        load_yaml(text, CONFIG)
+    except YamlProblem:
         return []  # pre-commit itself says what is wrong with it
     rows = []
     for hook_id, entry in system_entries(text).items():

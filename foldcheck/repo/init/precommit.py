@@ -17,6 +17,7 @@ import yaml
 
 from foldcheck.errors import InputError
 from foldcheck.io.textedit import ended, line_end
+from foldcheck.io.yamltext import YamlProblem, load_yaml
 from foldcheck.repo.init.pyproject import PYPROJECT, Settings
 
 HookMode = Literal["system", "python", "remote"]
@@ -149,12 +150,10 @@ def _after_last_item(text: str, seq: yaml.SequenceNode) -> int:
 def add_hook(text: str, entry: dict[str, Any]) -> str | None:
     """``text`` with ``entry`` appended under ``repos:``; None if the hook is there already."""
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise InputError(
-            f"not valid YAML ({str(exc).splitlines()[0]}); nothing written", CONFIG
-        ) from None
+        document = load_yaml(text, CONFIG)
+    except YamlProblem as exc:
+        raise InputError(f"not valid YAML ({exc.problem}); nothing written", CONFIG) from None
+    data, root = document.data, document.root
     if data is None:
         data, root = {}, None
     elif not isinstance(data, dict) or not isinstance(root, yaml.MappingNode) or root.flow_style:
@@ -193,8 +192,8 @@ def add_hook(text: str, entry: dict[str, Any]) -> str | None:
 def _means(text: str, expected: Any) -> bool:
     """Whether the edited ``text`` still parses, to ``expected``."""
     try:
-        return bool(yaml.safe_load(text) == expected)
-    except yaml.YAMLError:
+        return bool(load_yaml(text, CONFIG).data == expected)
+    except YamlProblem:
         return False
 
 
@@ -203,8 +202,8 @@ def system_entries(text: str | None) -> dict[str, str]:
     (``language: system``, or its new name ``unsupported``); empty when the configuration does
     not parse (``add_hook`` says why)."""
     try:
-        data = yaml.safe_load(text or "")
-    except yaml.YAMLError:
+        data = load_yaml(text or "", CONFIG).data
+    except YamlProblem:
         return {}
     repos = data.get("repos") if isinstance(data, dict) else None
     found: dict[str, str] = {}
@@ -228,8 +227,11 @@ def _scalar(value: str) -> str:
 def replace_entry(text: str, hook_id: str, entry: str) -> str:
     """``text`` with the ``entry:`` of the local hook ``hook_id`` set to ``entry``, as text;
     refused unless the result means the old configuration with that one value changed."""
-    data = yaml.safe_load(text)
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    try:
+        document = load_yaml(text, CONFIG)
+    except YamlProblem as exc:
+        raise InputError(f"not valid YAML ({exc.problem}); nothing written", CONFIG) from None
+    data, root = document.data, document.root
     found = None
     for repo in _items(_value(root, "repos")):
         name = _value(repo, "repo")
