@@ -125,14 +125,14 @@ def test_a_label_file_that_is_not_a_regular_file_is_refused_without_reading(
     fifo = tmp_path / "a.txt"
     os.mkfifo(fifo)  # opened blocking, this read would wait for a writer forever
     with pytest.raises(InputError, match="is a FIFO"):
-        read_label_file(str(fifo))
+        read_label_file(str(fifo), tmp_path)
     (tmp_path / "b.txt").mkdir()
     with pytest.raises(InputError, match="is a directory"):
-        read_label_file(str(tmp_path / "b.txt"))
-    assert read_label_file(str(tmp_path / "missing.txt")) is None
-    assert read_label_file(str(tmp_path / "no-such-folder" / "c.txt")) is None
+        read_label_file(str(tmp_path / "b.txt"), tmp_path)
+    assert read_label_file(str(tmp_path / "missing.txt"), tmp_path) is None
+    assert read_label_file(str(tmp_path / "no-such-folder" / "c.txt"), tmp_path) is None
     (tmp_path / "d.txt").write_text("0 0.5 0.5 0.2 0.2\n")
-    labels = read_label_file(str(tmp_path / "d.txt"))
+    labels = read_label_file(str(tmp_path / "d.txt"), tmp_path)
     assert labels is not None and labels.cls.tolist() == [0.0]
 
 

@@ -123,7 +123,7 @@ def lint_yolo(data: DataYaml) -> Iterator[Finding]:
             continue
         where = label_path(item.path)
         seen_labels.add(os.path.normpath(os.path.abspath(where)))
-        labels = read_label_file(where)
+        labels = read_label_file(where, data.root)
         if labels is not None:
             yield from _label_findings(labels, _shown(where), nc)
     yield from _orphans(data, seen_labels)

@@ -86,10 +86,10 @@ def _yaml_set(folder: Path, yamls: list[Path], kind: str, by_name: bool) -> Fold
     for path in yamls:
         data = read_data_yaml(path)
         names = names or data.names
-        val.append(_side(path, list_images(data.sources["val"]), by_name))
-        train.append(_side(path, list_images(data.sources["train"]), by_name))
+        val.append(_side(path, list_images(data.sources["val"], data.root), by_name))
+        train.append(_side(path, list_images(data.sources["train"], data.root), by_name))
         if holdout is None and "test" in data.sources:
-            holdout = _side(path, list_images(data.sources["test"]), by_name)
+            holdout = _side(path, list_images(data.sources["test"], data.root), by_name)
     return FoldSet(folder, kind, val, train, class_names=names, holdout=holdout)
 
 

@@ -1,7 +1,8 @@
 """The image files one split of a ``data.yaml`` names, as Ultralytics' ``get_img_files`` finds
 them, and the label file of each (``img2label_paths``).
 
-A folder is searched recursively (hidden files and folders skipped, as ``glob`` does); a list
+A folder is searched recursively (hidden files and folders skipped, as ``glob`` does), each
+real folder once, and a link out of the dataset is refused (``io.links``); a list
 file holds one path per line, where a line starting ``./`` is relative to the list's folder
 and any other relative line to the working folder. Only image suffixes count; the result is
 sorted, and an image listed twice stays twice (Ultralytics trains on it twice).
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from foldcheck.errors import InputError
+from foldcheck.io.links import walk_inside
 from foldcheck.io.readfile import read_regular
 
 IMG_FORMATS = frozenset(
@@ -35,10 +37,13 @@ def is_image_name(name: str) -> bool:
     return name.rpartition(".")[-1].lower() in IMG_FORMATS
 
 
-def list_images(sources: list[Path]) -> list[Listed]:
+def list_images(sources: list[Path], root: Path | None = None) -> list[Listed]:
+    """The images the sources name; links in a folder may lead anywhere under the folder
+    itself or ``root`` (the dataset's, resolved), and nowhere else."""
     found: list[Listed] = []
     for source in sources:
-        found += _in_folder(source) if source.is_dir() else _in_list(source)
+        roots = (source,) if root is None else (root, source)
+        found += _in_folder(source, roots) if source.is_dir() else _in_list(source)
     found.sort(key=lambda item: item.path)
     return found
 
@@ -48,14 +53,13 @@ def label_path(image: str) -> str:
     return _LABELS.join(image.rsplit(_IMAGES, 1)).rsplit(".", 1)[0] + ".txt"
 
 
-def _in_folder(folder: Path) -> list[Listed]:
+def _in_folder(folder: Path, roots: tuple[Path, ...]) -> list[Listed]:
     found = []
-    for top, dirs, files in os.walk(folder, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    for top, files in walk_inside(folder, roots):
         found += [
             Listed(os.path.join(top, name), folder, None)
             for name in files
-            if not name.startswith(".") and "." in name and is_image_name(name)
+            if "." in name and is_image_name(name)
         ]
     return found
 

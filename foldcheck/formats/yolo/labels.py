@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from foldcheck.io.links import refuse_link_out
 from foldcheck.io.readfile import read_regular
 
 _TOKEN = re.compile(r"\S+")
@@ -62,12 +63,14 @@ EMPTY = LabelFile(
 )
 
 
-def read_label_file(path: str) -> LabelFile | None:
+def read_label_file(path: str, root: Path) -> LabelFile | None:
     """The file's rows; None when there is no such file (an image without objects). Anything
     else there is read as every input is (``io.readfile``): a FIFO, which would hang the
-    read, a device or a directory is a one-line InputError."""
+    read, a device or a directory is a one-line InputError; so is a link out of the dataset
+    ``root``, which is never read (its text would be quoted in findings)."""
     if not os.path.lexists(path):
         return None
+    refuse_link_out(path, (root,))
     raw = read_regular(Path(path), "a YOLO label file")
     try:
         text = raw.decode("utf-8")
@@ -102,8 +105,9 @@ def parse_labels(text: str) -> LabelFile:
             problems.append(problem)
         else:
             good.append((number, values, cols))
-    cls = np.fromiter((v[0] for _, v, _ in good), np.float32, len(good))
-    xywh = np.array([_box(v, polygons) for _, v, _ in good], np.float32).reshape(-1, 4)
+    with np.errstate(over="ignore"):  # past float32, as in Ultralytics: inf, out of range
+        cls = np.fromiter((v[0] for _, v, _ in good), np.float32, len(good))
+        xywh = np.array([_box(v, polygons) for _, v, _ in good], np.float32).reshape(-1, 4)
     lines = np.fromiter((number for number, _, _ in good), np.int64, len(good))
     problems.sort()
     return LabelFile(cls, xywh, lines, [cols for _, _, cols in good], polygons, tuple(problems))

@@ -55,7 +55,7 @@ def image_key(path: str, root: Path) -> str:
 def pool_images(data: DataYaml, splits: tuple[str, ...] = POOL) -> list[Listed]:
     listed: list[Listed] = []
     for split in splits:
-        listed += list_images(data.sources.get(split, []))
+        listed += list_images(data.sources.get(split, []), data.root)
     return listed
 
 
@@ -63,8 +63,13 @@ def read_yolo(path: str | Path, *, sizes: bool = True) -> YoloColumns:
     data = read_data_yaml(path)
     digest = hashlib.sha256(data.path.read_bytes())
     first: dict[str, Listed] = {}
-    for item in pool_images(data):
-        first.setdefault(image_key(item.path, data.root), item)
+    real_paths: set[str] = set()
+    for item in sorted(pool_images(data), key=lambda item: image_key(item.path, data.root)):
+        # One file under two names (a link) is one image: two would be a train/val leak.
+        real = os.path.realpath(item.path)
+        if real not in real_paths:
+            real_paths.add(real)
+            first.setdefault(image_key(item.path, data.root), item)
     test_keys = sorted(
         {image_key(item.path, data.root) for item in pool_images(data, ("test",))} - set(first)
     )
@@ -94,7 +99,7 @@ def columns_of(
     rejected = 0
     for row, path in enumerate(paths):
         labels_at = label_path(path)
-        labels = read_label_file(labels_at)
+        labels = read_label_file(labels_at, data.root)
         digest.update(keys[row].encode() + b"\0")
         if labels is None:
             continue
