@@ -25,6 +25,7 @@ from foldcheck.checks.rules.lint_annotations import (
 from foldcheck.formats.coco.edit import Edits
 from foldcheck.formats.coco.lint import OK, SEG_POLYGONS, SEG_RLE, SEG_RLE_COMPRESSED, LintTable
 
+_INT64_MAX = 2**63 - 1
 FIXABLE = frozenset(
     [
         "FC501",
@@ -79,12 +80,14 @@ def plan_fixes(t: LintTable, result: Result) -> FixPlan:
         for check, hits in result
         if check.rule.code in FIXABLE and len(hits.rows)
     }
+    ran = {check.rule.code for check, _ in result}
     c = t.lint
     n = len(c.ann_id)
     p = FixPlan(Edits(np.zeros(n, bool)))
     box = _clipped(t, rows, p)
     _drop_degenerate(t, rows, box, p)
-    if "FC518" in rows:
+    # Boxes clipped to one box are copies now: found in this run, or the next --fix would.
+    if "FC518" in rows or ("FC518" in ran and ("FC510" in rows or "FC511" in rows)):
         _drop_duplicates(t, box, p)
     _fill_area(t, rows, box, p)
     for row in rows.get("FC506", np.zeros(0, np.intp)).tolist():
@@ -173,7 +176,7 @@ def _fill_area(t: LintTable, rows: dict[str, np.ndarray], box: np.ndarray, p: Fi
 
 
 def _renumber(t: LintTable, rows: dict[str, np.ndarray], p: FixPlan) -> None:
-    """Repeats (among the records that stay) and missing ids get ids after the largest."""
+    """Repeats (among the records that stay) and missing ids get ids no record keeps."""
     c = t.lint
     valid = (c.ann_id_state == OK) & ~p.edits.drop
     renumber = np.zeros(len(valid), bool)
@@ -181,8 +184,21 @@ def _renumber(t: LintTable, rows: dict[str, np.ndarray], p: FixPlan) -> None:
         renumber[repeats(c.ann_id, valid)[0]] = True
     if "FC502" in rows:
         renumber |= (c.ann_id_state != OK) & ~p.edits.drop
-    next_id = int(c.ann_id[valid].max()) + 1 if valid.any() else 1
-    for row in np.flatnonzero(renumber).tolist():
+    targets = np.flatnonzero(renumber).tolist()
+    for row, new_id in zip(targets, fresh_ids(c.ann_id[valid], len(targets)), strict=True):
         code = "FC501" if c.ann_id_state[row] == OK else "FC502"
-        p.set(row, "id", next_id, code, f"{ann_name(t, row)}: new id {next_id}")
-        next_id += 1
+        p.set(row, "id", new_id, code, f"{ann_name(t, row)}: new id {new_id}")
+
+
+def fresh_ids(used: np.ndarray, count: int) -> list[int]:
+    """``count`` ids not in ``used``: after the largest, as files number them; where that
+    would pass 2**63 - 1 (the largest id every reader holds), the smallest free positive
+    ones. Either way within int64, so the fixed file reads back and a second --fix has
+    nothing to do."""
+    top = int(used.max()) if len(used) else 0
+    if top <= _INT64_MAX - count:
+        return list(range(top + 1, top + 1 + count))
+    taken = np.unique(used[used > 0])
+    candidates = np.arange(1, len(taken) + count + 1, dtype=np.int64)
+    free: list[int] = candidates[~np.isin(candidates, taken)][:count].tolist()
+    return free

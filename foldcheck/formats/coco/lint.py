@@ -229,9 +229,11 @@ def _int_field(records: list[dict[str, Any]], key: str) -> tuple[np.ndarray, np.
     values = list(map(methodcaller("get", key, _ABSENT), records))
     if set(map(type, values)) <= {int}:  # the common case, at C speed
         try:
-            return np.array(values, np.int64).reshape(len(values)), np.zeros(len(values), np.int8)
+            column = np.array(values, np.int64).reshape(len(values))
         except OverflowError:
             pass
+        else:  # -2**63 is the readers' "no id": not an id here either, as split reads it
+            return column, np.where(column == INT64_MIN, NOT_INT, OK).astype(np.int8)
     state = _states(values, lambda v: type(v) is int and -(2**63) < v < 2**63, NOT_INT)
     column = np.array([v if s == OK else 0 for v, s in zip(values, state, strict=True)], np.int64)
     return column.reshape(len(values)), state
