@@ -86,7 +86,9 @@ def test_damaged_cache_is_rebuilt_not_trusted(folder, monkeypatch, damage):
     calls = _hashed(monkeypatch)
     np.testing.assert_array_equal(_hash(folder, NAMES), want)
     assert len(calls) == len(NAMES)
-    assert cache.decode(path.read_bytes()) is not None  # rewritten whole
+    assert (
+        cache.decode(path.read_bytes(), cache.user_key(create=False), path.name) is not None
+    )  # rewritten whole
 
 
 def test_concurrent_writers_leave_one_whole_file(folder):
@@ -97,7 +99,7 @@ def test_concurrent_writers_leave_one_whole_file(folder):
         t.start()
     for t in threads:
         t.join()
-    assert cache.decode(path.read_bytes()) in versions
+    assert cache.decode(path.read_bytes(), cache.user_key(create=False), path.name) in versions
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
 
 
