@@ -41,6 +41,7 @@ _BOUNDARY = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
 _SPACED_KEY_END = re.compile(rb'"[ \t\r\n]+:')
 _SPACE = b" \t\r\n"
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+_UNRENAMEABLE = re.compile(r'["\\\x00-\x1f]')
 # Keys whose value may be an object (RLE segmentations), and the type that counts its keys.
 NESTED = ("segmentation",)
 NESTED_TYPE = list[msgspec.Raw] | dict[str, msgspec.Raw] | None
@@ -78,6 +79,10 @@ def record_type(name: str, fields: Sequence[Field], learned: Sequence[str] = ())
             return None  # a required field is missing from the first record: no strict type
         # A key of the file is any string ("date-captured", "", "__dict__"): the fields it
         # does not want get attribute names of their own, renamed to the key in the JSON.
+        # msgspec renames to no key holding a quote, a backslash or a control character:
+        # such a first record gets no strict type (the lenient one reads any key).
+        if any(_UNRENAMEABLE.search(key) for key in learned):
+            return None
         rename = {
             f"_unwanted_{i}": key
             for i, key in enumerate(learned)
