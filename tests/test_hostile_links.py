@@ -93,3 +93,20 @@ def test_a_label_file_linked_out_of_the_dataset_is_never_read(
         proc = foldcheck(command, dataset, *extra, "--format", "json", cwd=tmp_path)
         assert_refused(proc, f"{label}: error: a link to '{secret}', outside the dataset")
         assert "AKIA" not in proc.stdout + proc.stderr
+
+
+def test_check_does_not_pass_an_image_in_train_and_val_under_a_second_name(
+    dataset: Path, tmp_path: Path
+) -> None:
+    assert foldcheck("split", dataset, "-k", "2", "--out", "folds", cwd=tmp_path).returncode == 0
+    folds = tmp_path / "folds"
+    val_line = (folds / "fold0_val.txt").read_text().splitlines()[0]
+    image = (folds / val_line).resolve()
+    alias = image.with_name("alias.jpg")
+    os.symlink(image.name, alias)
+    alias_line = val_line.rsplit("/", 1)[0] + "/alias.jpg"
+    with (folds / "fold0_train.txt").open("a") as train:
+        train.write(alias_line + "\n")
+    proc = foldcheck("check", "folds", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FC203" in proc.stdout and "/images/train/alias.jpg' (" in proc.stdout

@@ -23,6 +23,7 @@ from foldcheck.formats.yolo.data_yaml import DataYaml, read_data_yaml
 from foldcheck.formats.yolo.image_size import image_size
 from foldcheck.formats.yolo.images import Listed, label_path, list_images
 from foldcheck.formats.yolo.labels import LabelFile, read_label_file
+from foldcheck.io.excerpt import quoted
 
 POOL = ("train", "val")
 
@@ -62,14 +63,15 @@ def pool_images(data: DataYaml, splits: tuple[str, ...] = POOL) -> list[Listed]:
 def read_yolo(path: str | Path, *, sizes: bool = True) -> YoloColumns:
     data = read_data_yaml(path)
     digest = hashlib.sha256(data.path.read_bytes())
-    first: dict[str, Listed] = {}
-    real_paths: set[str] = set()
-    for item in sorted(pool_images(data), key=lambda item: image_key(item.path, data.root)):
-        # One file under two names (a link) is one image: two would be a train/val leak.
+    # One file under two names (a link) is one image, under its own name where one lists
+    # it so: two images would be a train/val leak of one.
+    by_real: dict[str, tuple[bool, str, Listed]] = {}
+    for item in pool_images(data):
         real = os.path.realpath(item.path)
-        if real not in real_paths:
-            real_paths.add(real)
-            first.setdefault(image_key(item.path, data.root), item)
+        named = (real != os.path.abspath(item.path), image_key(item.path, data.root), item)
+        if real not in by_real or named[:2] < by_real[real][:2]:
+            by_real[real] = named
+    first = {key: item for _, key, item in by_real.values()}
     test_keys = sorted(
         {image_key(item.path, data.root) for item in pool_images(data, ("test",))} - set(first)
     )
@@ -79,7 +81,9 @@ def read_yolo(path: str | Path, *, sizes: bool = True) -> YoloColumns:
     listed = [first[key] for key in keys]
     for item in listed:
         if item.line is not None and not os.path.isfile(item.path):
-            raise InputError(f"no such image {item.path!r}", item.origin, line=item.line, col=1)
+            raise InputError(
+                f"no such image {quoted(item.path)}", item.origin, line=item.line, col=1
+            )
     paths = [item.path for item in listed]
     return columns_of(data, keys, paths, test_keys, digest, sizes=sizes)
 
