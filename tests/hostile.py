@@ -78,3 +78,13 @@ def run_main_quiet(*argv: str | Path) -> int:
 
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         return main([str(a) for a in argv])
+
+
+def alias_bomb(levels: int = 10) -> str:
+    """575 bytes at 9 levels: 9**9 strings when expanded (Ultralytics' names: list)."""
+    text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    previous = "a"
+    for name in "bcdefghijklmnop"[: levels - 1]:
+        text += f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+        previous = name
+    return text + f"names: *{previous}\n"

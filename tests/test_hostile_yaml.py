@@ -10,18 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.hostile import assert_refused, foldcheck, run_main
+from tests.hostile import alias_bomb, assert_refused, foldcheck, run_main
 from tests.yolo_tree import make_tree
-
-
-def _alias_bomb(levels: int = 10) -> str:
-    """575 bytes at 9 levels: 9**9 strings when expanded (Ultralytics' names: list)."""
-    text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    previous = "a"
-    for name in "bcdefghijklmnop"[: levels - 1]:
-        text += f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
-        previous = name
-    return text + f"names: *{previous}\n"
 
 
 def _tree(tmp_path: Path) -> Path:
@@ -37,7 +27,7 @@ def _with(data: Path, text: str) -> Path:
 
 @pytest.mark.parametrize("command", ["validate", "split"])
 def test_an_alias_bomb_in_names_is_one_line_in_no_time(tmp_path: Path, command: str) -> None:
-    data = _with(_tree(tmp_path), _alias_bomb())
+    data = _with(_tree(tmp_path), alias_bomb())
     extra = ["-k", "2", "--out", "folds"] if command == "split" else []
     proc = foldcheck(command, data, *extra, cwd=tmp_path, timeout=20)
     assert_refused(proc, f"{data}:")
@@ -77,7 +67,7 @@ def test_nesting_past_the_bound_is_one_line(tmp_path: Path) -> None:
 def test_init_refuses_an_alias_bomb_in_the_pre_commit_config(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     config = tmp_path / ".pre-commit-config.yaml"
-    config.write_text("repos: []\n" + _alias_bomb().replace("names:", "x:"))
+    config.write_text("repos: []\n" + alias_bomb().replace("names:", "x:"))
     before = sorted(p.name for p in tmp_path.iterdir())
     proc = foldcheck("init", cwd=tmp_path, timeout=20)
     assert_refused(proc, ".pre-commit-config.yaml: error: not valid YAML (aliases expand")

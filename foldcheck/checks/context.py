@@ -22,6 +22,7 @@ from foldcheck.core.findings import Finding, Rule
 from foldcheck.core.groups import GroupKey, Groups, group_images
 from foldcheck.formats.coco.reader import dataset_from_columns
 from foldcheck.formats.fold_set import FoldSet, Side
+from foldcheck.io.excerpt import quoted
 from foldcheck.io.jsonio import read_bytes
 from foldcheck.io.locate import JsonText
 
@@ -107,15 +108,16 @@ class CheckContext:
         listed = side.side.image_ids
         if listed is not None:
             return f"image {int(listed[index])}"
-        return f"image {(side.side.file_names or [])[index]!r}"
+        return f"image {quoted((side.side.file_names or [])[index])}"
 
     def image_label(self, row: int) -> str:
         if self.fold_set.val[0].image_ids is None:  # listed by file name only
-            return f"image {self.reference.file_names[row]!r}"
+            return f"image {quoted(self.reference.file_names[row])}"
         return f"image {int(self.reference.image_ids[row])}"
 
     def group_label(self, row: int) -> str:
-        return f"group {self.groups.labels[self.groups.of_image[row]]!r} ({self.groups.key.text})"
+        label = self.groups.labels[self.groups.of_image[row]]
+        return f"group {quoted(label)} ({self.groups.key.text})"
 
     def dataset_finding(self, row: int, rule: Rule, message: str) -> Finding:
         """A finding placed at an image's record in the dataset file."""

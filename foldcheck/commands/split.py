@@ -24,6 +24,7 @@ from foldcheck.commands.options import (
     progress_off,
     setting_options,
 )
+from foldcheck.io.excerpt import quoted
 
 if TYPE_CHECKING:
     from foldcheck.core.assignment import FoldAssignment
@@ -191,14 +192,14 @@ def sparse_class_notes(sparse: dict[str, int], k: int, most: int = 5) -> list[st
     """One line per class that some folds must lack, or a summary when there are many."""
     if len(sparse) <= most:
         return [
-            f"class {name!r} has no annotations: it is in no fold"
+            f"class {quoted(name)} has no annotations: it is in no fold"
             if count == 0
-            else f"class {name!r} is in {count} group{'s' * (count > 1)}, fewer than {k} "
+            else f"class {quoted(name)} is in {count} group{'s' * (count > 1)}, fewer than {k} "
             f"folds: {k - count} validation fold{'s' * (k - count > 1)} lack it"
             for name, count in sparse.items()
         ]
     rarest = sorted(sparse.items(), key=lambda item: item[1])[:most]
-    named = ", ".join(f"{name!r} ({count})" for name, count in rarest)
+    named = ", ".join(f"{quoted(name)} ({count})" for name, count in rarest)
     return [
         f"{len(sparse)} classes are in fewer groups than the {k} folds, so some validation "
         f"folds lack them; the rarest (groups): {named}"

@@ -17,6 +17,7 @@ from foldcheck.core.dataset import Dataset
 from foldcheck.core.distinct import distinct
 from foldcheck.core.group_presets import PRESETS
 from foldcheck.errors import InputError, option
+from foldcheck.io.excerpt import quoted
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,10 @@ def _key_values(dataset: Dataset, key: GroupKey) -> list[Any]:
 
 def _missing_message(dataset: Dataset, key: GroupKey, row: int) -> str:
     what = (
-        f"file_name {dataset.file_names[row]!r} does not match {key.text[3:]!r}"
+        f"file_name {quoted(dataset.file_names[row])} does not match {quoted(key.text[3:])}"
         if key.pattern is not None
-        else f"file_name {dataset.file_names[row]!r} is not named like the {key.text} preset's "
+        else f"file_name {quoted(dataset.file_names[row])} is not named like the {key.text}"
+        " preset's "
         f"{PRESETS[key.text].help}"
         if key.preset is not None
         else f'no "{key.text}" field'

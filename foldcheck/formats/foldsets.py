@@ -34,6 +34,7 @@ from foldcheck.formats.fold_set import FoldSet, Side
 from foldcheck.formats.image_identity import by_file_name, ids_per_file
 from foldcheck.formats.manifest import Manifest, is_manifest, manifest_from_document
 from foldcheck.formats.yolo.foldsets import yolo_set_at
+from foldcheck.io.excerpt import quoted
 from foldcheck.io.jsonio import read_bytes, read_json
 from foldcheck.io.locate import JsonText
 
@@ -262,7 +263,9 @@ def read_csv_set(path: Path) -> FoldSet:
     first = 1 if len(folds) and folds.min() == 1 and folds.max() > 1 else 0
     k = int(folds.max()) + 1 - first if len(folds) else 0
     if k < 2:
-        raise InputError(f"the {rows.fold_name!r} column needs at least two folds (0 and 1)", path)
+        raise InputError(
+            f"the {quoted(rows.fold_name)} column needs at least two folds (0 and 1)", path
+        )
     if k > len(folds):  # every fold needs a row: a larger number is a typo or a trap
         line, _ = rows.places[int(folds.argmax())]
         raise InputError(

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from foldcheck.errors import InputError
+from foldcheck.io.excerpt import quoted
 from foldcheck.io.gcpause import gc_paused
 from foldcheck.io.locate import byte_line_col
 from foldcheck.io.nesting import nesting_error
@@ -169,7 +170,9 @@ def _reject_duplicate_keys(raw: bytes, path: Path) -> None:
     except DuplicateKey:
         key, offset = locate_duplicate_key(raw) or ("?", 0)
         line, col = byte_line_col(raw, offset)
-        raise InputError(f"duplicate key {key!r} in one object", path, line=line, col=col) from None
+        raise InputError(
+            f"duplicate key {quoted(key)} in one object", path, line=line, col=col
+        ) from None
 
 
 def locate_duplicate_key(raw: bytes) -> tuple[str, int] | None:

@@ -25,6 +25,7 @@ import numpy as np
 
 from foldcheck.errors import InputError
 from foldcheck.io import jsonio
+from foldcheck.io.excerpt import quoted
 from foldcheck.io.readfile import open_regular
 
 _CHECK_BYTES = 64 << 20  # encoding checked this much at a time
@@ -155,7 +156,7 @@ def top_level_members(text: Any, path: Path, read_array: ArrayReader) -> list[Me
             _invalid(text, path)
         if key in seen:
             line, col = line_col(text, top)
-            raise InputError(f"duplicate key {key!r} in one object", path, line=line, col=col)
+            raise InputError(f"duplicate key {quoted(key)} in one object", path, line=line, col=col)
         seen.add(key)
         start = key_match.end()
         end = read_array(key, start) if text[start : start + 1] == b"[" else None

@@ -20,6 +20,7 @@ from foldcheck.core.assignment import Holdout
 from foldcheck.core.dataset import Dataset
 from foldcheck.core.groups import Groups
 from foldcheck.errors import InputError, option
+from foldcheck.io.excerpt import quoted
 from foldcheck.io.gcpause import gc_paused
 from foldcheck.splitter.greedy import assign_folds
 from foldcheck.splitter.profiles import build_profiles
@@ -76,7 +77,7 @@ def listed_rows(dataset: Dataset, path: Path) -> np.ndarray:
         names = load_dataset(path).file_names
         unknown = [name for name in names if name not in row_of]
         if unknown:
-            raise InputError(f"image {unknown[0]!r} is not in {dataset.path.name}", path)
+            raise InputError(f"image {quoted(unknown[0])} is not in {dataset.path.name}", path)
         return np.asarray([row_of[name] for name in names], dtype=np.intp)
     rows = []
     text = read_bytes(path).decode("utf-8", errors="replace")

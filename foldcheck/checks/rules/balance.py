@@ -9,6 +9,7 @@ import numpy as np
 from foldcheck.checks.context import CheckContext
 from foldcheck.core.balance import Balance, Table, compute_balance
 from foldcheck.core.findings import Finding, Rule, register
+from foldcheck.io.excerpt import quoted
 
 CLASS_SHARE = register(
     "FC401",
@@ -68,7 +69,7 @@ def _describe(table: Table, row: int, fold: int, unit: str, tolerance: float) ->
     count, expected = int(table.counts[row, fold]), float(table.expected[row])
     deviation = table.deviation[row, fold]
     what = (
-        f"{count} {unit} of class {name!r}"
+        f"{count} {unit} of class {quoted(name)}"
         if unit and table.title.endswith("class")
         else (f"{count} {unit} of size {name}" if unit else f"{count} {name}")
     )
@@ -90,7 +91,7 @@ def _absent_classes(ctx: CheckContext, balance: Balance) -> Iterator[Finding]:
                 ctx,
                 int(fold),
                 CLASS_MISSING_FROM_FOLD,
-                f"class {reference.category_names[row]!r} is in "
+                f"class {quoted(reference.category_names[row])} is in "
                 f"{int(groups_per_class[row])} groups but none in validation "
                 f"fold {int(fold)}",
             )

@@ -14,6 +14,7 @@ import numpy as np
 from foldcheck.checks.context import CheckContext
 from foldcheck.core.findings import Finding, register
 from foldcheck.core.group_presets import NAME_PRESETS, PRESETS
+from foldcheck.io.excerpt import quoted
 
 HOLDOUT_IN_FOLD = register(
     "FC107",
@@ -101,6 +102,6 @@ def _preset_copies(ctx: CheckContext) -> Iterator[Finding]:
                 side.index_of(row),
                 PRESET_COPIES_SPLIT,
                 f"{ctx.image_label(row)} and {ctx.image_label(rows[folds[0]])} look like "
-                f"{PRESETS[preset].help} ({group!r}) but are in validation folds {folds[0]} "
+                f"{PRESETS[preset].help} ({quoted(group)}) but are in validation folds {folds[0]} "
                 f"and {folds[1]}: --group-by {preset} keeps them together",
             )

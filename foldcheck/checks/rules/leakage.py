@@ -11,6 +11,7 @@ import numpy as np
 
 from foldcheck.checks.context import CheckContext, SideRows
 from foldcheck.core.findings import Finding, register
+from foldcheck.io.excerpt import quoted
 
 GROUP_IN_SEVERAL_FOLDS = register(
     "FC101",
@@ -126,7 +127,7 @@ def _file_names_on_both_sides(ctx: CheckContext) -> Iterator[Finding]:
                 yield side.finding(
                     side.index_of(row),
                     FILE_NAME_ON_BOTH_SIDES,
-                    f"file_name {name!r} of {ctx.image_label(row)}"
+                    f"file_name {quoted(name)} of {ctx.image_label(row)}"
                     f" is also {ctx.image_label(clash[2])} in fold {clash[0]}'s "
                     f"{clash[1]} side",
                 )
@@ -164,9 +165,9 @@ def _identical_files(ctx: CheckContext, images_dir: Path) -> Iterator[Finding]:
         yield side.finding(
             side.index_of(later),
             IDENTICAL_FILES,
-            f"{ctx.image_label(later)} ({ctx.reference.file_names[later]}) is "
+            f"{ctx.image_label(later)} ({quoted(ctx.reference.file_names[later])}) is "
             f"byte-identical to {ctx.image_label(first)} "
-            f"({ctx.reference.file_names[first]}) in validation fold {folds[0]}",
+            f"({quoted(ctx.reference.file_names[first])}) in validation fold {folds[0]}",
         )
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from foldcheck.checks.lint import Hits, LintSettings, lint_rule
 from foldcheck.checks.rules.lint_annotations import repeats
 from foldcheck.formats.coco.lint import LintTable
+from foldcheck.io.excerpt import quoted
 
 
 @lint_rule("FC521", "image-size-invalid", "error", "an image without a positive width and height")
@@ -41,7 +42,7 @@ def duplicate_file_names(t: LintTable, s: LintSettings) -> Hits:
         "images",
         repeats(names, names != ""),
         lambda row, first: (
-            f"image {int(t.image_ids[row])} has the file_name {str(names[row])!r}"
+            f"image {int(t.image_ids[row])} has the file_name {quoted(str(names[row]))}"
             f" of image {int(t.image_ids[first])}"
         ),
     )
@@ -57,7 +58,7 @@ def duplicate_category_names(t: LintTable, s: LintSettings) -> Hits:
         "categories",
         repeats(names, np.ones(len(names), bool)),
         lambda row, first: (
-            f"category {int(t.category_ids[row])} has the name {str(names[row])!r} of"
+            f"category {int(t.category_ids[row])} has the name {quoted(str(names[row]))} of"
             f" category {int(t.category_ids[first])}"
         ),
     )
@@ -73,7 +74,8 @@ def unused_categories(t: LintTable, s: LintSettings) -> Hits:
         "categories",
         np.flatnonzero(~used),
         lambda row: (
-            f"category {int(t.category_ids[row])} ({t.category_names[row]!r}) has no annotations"
+            f"category {int(t.category_ids[row])} ({quoted(t.category_names[row])})"
+            " has no annotations"
         ),
     )
 

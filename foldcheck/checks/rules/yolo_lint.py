@@ -20,6 +20,7 @@ from foldcheck.formats.yolo.data_yaml import SPLITS, DataYaml
 from foldcheck.formats.yolo.images import IMG_FORMATS, Listed, label_path
 from foldcheck.formats.yolo.labels import LabelFile, read_label_file
 from foldcheck.formats.yolo.reader import image_key, pool_images
+from foldcheck.io.excerpt import quoted
 
 CLASS_RANGE = register(
     "FC560", "yolo-class-out-of-range", "error", "a class id is negative or not below nc"
@@ -118,7 +119,11 @@ def lint_yolo(data: DataYaml) -> Iterator[Finding]:
         split, item = by_key[key][0]
         if item.line is not None and not os.path.isfile(item.path):
             yield _at(
-                MISSING_IMAGE, _shown(item.origin), item.line, 1, f"no such image {key!r} ({split})"
+                MISSING_IMAGE,
+                _shown(item.origin),
+                item.line,
+                1,
+                f"no such image {quoted(key)} ({split})",
             )
             continue
         where = label_path(item.path)
@@ -203,11 +208,11 @@ def _listed_twice(by_key: dict[str, list[tuple[str, Listed]]]) -> Iterator[Findi
         split, item = entries[1]
         first_split = entries[0][0]
         if split in ("train", "val") and first_split in ("train", "val") and split != first_split:
-            message = f"{key!r} is in both train and val"
+            message = f"{quoted(key)} is in both train and val"
         elif split == first_split:
-            message = f"{key!r} is listed twice in {split}: Ultralytics trains on it twice"
+            message = f"{quoted(key)} is listed twice in {split}: Ultralytics trains on it twice"
         else:
-            message = f"{key!r} is in both {first_split} and {split}"
+            message = f"{quoted(key)} is in both {first_split} and {split}"
         yield _at(LISTED_TWICE, _shown(item.origin), item.line, 1 if item.line else None, message)
 
 

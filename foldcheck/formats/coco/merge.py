@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from foldcheck.errors import InputError
+from foldcheck.io.excerpt import quoted
 from foldcheck.io.jsonio import read_json
 
 _RECORD_KEYS = ("images", "annotations", "categories")
@@ -137,7 +138,8 @@ def _add_categories(merged: _Merged, path: Path, categories: list[dict[str, Any]
         known = merged.name_of_category.setdefault(wanted, (name, f"{path}: $.categories[{index}]"))
         if known[0] != name:
             raise InputError(
-                f"category id {wanted} is {name!r} here but {known[0]!r} at {known[1]}: "
+                f"category id {wanted} is {quoted(name)} here but {quoted(known[0])} at"
+                f" {known[1]}: "
                 "one id cannot name two categories",
                 path,
                 json_path=f"$.categories[{index}]",
@@ -174,7 +176,7 @@ def _add_images(merged: _Merged, path: Path, document: dict[str, Any]) -> None:
         if earlier is not None:
             if earlier[2] != contents:
                 raise InputError(
-                    f"image {image['file_name']!r} has other annotations here than at "
+                    f"image {quoted(image['file_name'])} has other annotations here than at "
                     f"{earlier[1]} (the same file name is the same image: its annotations "
                     "must agree)",
                     path,

@@ -26,6 +26,7 @@ from foldcheck.errors import InputError
 from foldcheck.formats.coco.records import ArrayRuns, DuplicateKey, Field, Run
 from foldcheck.formats.coco.text import TextSource, text_of
 from foldcheck.io import jsontext
+from foldcheck.io.excerpt import quoted
 from foldcheck.io.nesting import nesting_error
 from foldcheck.io.structure import scan_records
 
@@ -94,7 +95,7 @@ def _read_text(text: Any, path: Path, lint: LintBuilder | None) -> tuple[Dataset
     except DuplicateKey as dup:
         line, col = jsontext.line_col(text, dup.offset)
         raise InputError(
-            f"duplicate key {dup.key!r} in one object", path, line=line, col=col
+            f"duplicate key {quoted(dup.key)} in one object", path, line=line, col=col
         ) from None
     except msgspec.DecodeError:
         raise jsontext.syntax_error(text, path) from None

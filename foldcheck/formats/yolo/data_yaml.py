@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from foldcheck.errors import InputError
+from foldcheck.io.excerpt import quoted
 from foldcheck.io.readfile import read_regular
 
 SPLITS = ("train", "val", "test")
@@ -109,7 +110,7 @@ def _names(data: dict[str, Any], fail: Any) -> tuple[str, ...]:
             try:
                 index = int(key)
             except (TypeError, ValueError):
-                raise fail(f"names: key {key!r} is not a class id", "names") from None
+                raise fail(f"names: key {quoted(key)} is not a class id", "names") from None
             by_id[index] = str(value)
         if sorted(by_id) != list(range(len(by_id))):
             raise fail(
@@ -134,7 +135,7 @@ def _root(yaml_path: Path, value: Any, fail: Any) -> Path:
     root = Path(value).expanduser()
     if not root.exists():
         where = "" if root.is_absolute() else " (relative: from the working folder, as Ultralytics)"
-        raise fail(f"path: no such folder {value!r}{where}", "path")
+        raise fail(f"path: no such folder {quoted(value)}{where}", "path")
     return root.resolve()
 
 
@@ -150,5 +151,5 @@ def _split_sources(root: Path, value: Any, split: str, fail: Any) -> list[Path]:
         raise fail(f"{split}: expected a folder, a list file or a list of those", split)
     for source in sources:
         if not source.exists():
-            raise fail(f"{split}: no such folder or list file {str(source)!r}", split)
+            raise fail(f"{split}: no such folder or list file {quoted(str(source))}", split)
     return [Path(os.path.realpath(s)) for s in sources]
