@@ -47,11 +47,11 @@ class GroupKey:
                 compiled = re.compile(text[3:])
             except re.error as exc:
                 raise InputError(
-                    f"{option('group_by')}: invalid regular expression {text[3:]!r}: {exc}"
+                    f"{option('group_by')}: invalid regular expression {quoted(text[3:])}: {exc}"
                 ) from None
             if compiled.groups < 1:
                 raise InputError(
-                    f"{option('group_by')}: {text[3:]!r} has no capture group; the first "
+                    f"{option('group_by')}: {quoted(text[3:])} has no capture group; the first "
                     "group's text is the key, e.g. 're:(?i)^(.+)_jpg\\.rf\\.'"
                 )
         return cls(text)
