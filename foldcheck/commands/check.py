@@ -98,12 +98,12 @@ def run(args: argparse.Namespace) -> int:
             near_distance=args.near_distance,
         )
     if args.show_table and args.format == "text":
-        from foldcheck.render.balance import make_console, print_balance
+        from foldcheck.render.balance import make_console, print_balance, shown_text
 
         console = make_console(sys.stdout, args.color)
         for report in result.reports:
             if report.balance is not None:
-                console.print(f"[bold]{report.fold_set.origin}[/]")
+                console.print(shown_text(str(report.fold_set.origin)), style="bold")
                 print_balance(console, report.balance)
     for report in result.reports:  # how the files were read: stderr, so stdout stays parseable
         for note in report.fold_set.notes:

@@ -13,6 +13,7 @@ from foldcheck.core.balance import Balance, Table
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 MAX_TABLE_ROWS = 40  # per table in the terminal; the machine formats list every row
 
@@ -49,6 +50,14 @@ def make_console(stream: TextIO, color: str, record: bool = False) -> Console:
         highlight=False,
         soft_wrap=False,
     )
+
+
+def shown_text(name: str) -> Text:
+    """A name from a file as rich shows it: never markup (``[/]`` would be a closing tag, so
+    an error), its control characters escaped (a terminal escape stays text)."""
+    from rich.text import Text
+
+    return Text(name if name.isprintable() else repr(name)[1:-1])
 
 
 def print_balance(console: Console, balance: Balance) -> None:
@@ -95,7 +104,7 @@ def print_balance(console: Console, balance: Balance) -> None:
                 cells.append(f"[{style}]{text}[/]" if style else text)
             worst = float(abs(table.deviation[index]).max())
             rich_table.add_row(
-                table.rows[index], str(int(table.totals[index])), *cells, f"{worst:.0%}"
+                shown_text(table.rows[index]), str(int(table.totals[index])), *cells, f"{worst:.0%}"
             )
         console.print(rich_table)
 

@@ -46,15 +46,18 @@ class _Line:
             if self.ended:
                 return
             from rich.console import Console
+            from rich.text import Text
 
-            self.shown = Console(stderr=True).status(self.text)
+            self.shown = Console(stderr=True).status(Text(self.text))  # paths are not markup
             self.shown.start()
 
     def update(self, text: str) -> None:
         with self.lock:
             self.text = text
             if self.shown is not None:
-                self.shown.update(text)
+                from rich.text import Text
+
+                self.shown.update(Text(text))
 
     def stop(self) -> None:
         with self.lock:
