@@ -83,6 +83,19 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
+# What reading TOML raises on a file it cannot take: a syntax error, or arrays and tables
+# nested deeper than tomllib's recursion goes (no configuration needs that).
+TOML_ERRORS = (tomllib.TOMLDecodeError, RecursionError)
+
+
+def toml_problem(error: Exception) -> str:
+    return (
+        "nested deeper than the TOML reader goes"
+        if isinstance(error, RecursionError)
+        else str(error)
+    )
+
+
 def load_config(start: Path | None = None) -> ProjectConfig:
     """The ``[tool.foldcheck]`` table of the nearest pyproject.toml (empty when absent)."""
     start = Path.cwd() if start is None else start
@@ -91,8 +104,8 @@ def load_config(start: Path | None = None) -> ProjectConfig:
         return ProjectConfig(root=start.resolve())
     try:
         table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"invalid TOML: {exc}", pyproject) from None
+    except (*TOML_ERRORS, UnicodeDecodeError) as exc:
+        raise InputError(f"invalid TOML: {toml_problem(exc)}", pyproject) from None
     section: Any = table.get("foldcheck", {})
     if not isinstance(section, dict):
         raise InputError("[tool.foldcheck] must be a table", pyproject)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foldcheck.config import tomllib
+from foldcheck.config import TOML_ERRORS, tomllib
 
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -41,7 +41,7 @@ def read_project(repo: Path) -> Project:
     name = None
     try:
         data = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, *TOML_ERRORS):
         data = {}
     raw = data.get("project")
     project: dict[str, Any] = raw if isinstance(raw, dict) else {}

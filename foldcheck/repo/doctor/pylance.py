@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from foldcheck.config import tomllib
+from foldcheck.config import TOML_ERRORS, tomllib
 from foldcheck.repo.doctor.layers import Layer, everywhere
 from foldcheck.repo.doctor.result import Result
 
@@ -121,11 +121,11 @@ def pyright_config(repo: Path) -> tuple[dict[str, Any], str]:
         try:
             data = json.loads(config.read_text(encoding="utf-8"))
             return (data if isinstance(data, dict) else {}), str(config)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: nested too deep
             return {}, str(config)
     try:
         data = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, *TOML_ERRORS):
         return {}, ""
     tool = data.get("tool", {}).get("pyright")
     return (

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from foldcheck.config import tomllib
+from foldcheck.config import TOML_ERRORS, toml_problem, tomllib
 from foldcheck.errors import InputError
 from foldcheck.io.textedit import line_end
 
@@ -59,8 +59,10 @@ def add_settings(text: str | None, settings: Settings) -> str | None:
     """``text`` with the settings it lacks added to ``[tool.foldcheck]``; None if none lack."""
     try:
         data = tomllib.loads(text or "")
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML ({exc}); nothing written", PYPROJECT) from None
+    except TOML_ERRORS as exc:
+        raise InputError(
+            f"not valid TOML ({toml_problem(exc)}); nothing written", PYPROJECT
+        ) from None
     tool = data.get("tool")
     table = tool.get("foldcheck") if isinstance(tool, dict) else None
     if table is not None and not isinstance(table, dict):
@@ -92,7 +94,7 @@ def add_settings(text: str | None, settings: Settings) -> str | None:
         new = text[:at] + prefix + lines + text[at:]
     try:
         same = tomllib.loads(new)["tool"]["foldcheck"] == {**(table or {}), **dict(missing)}
-    except (tomllib.TOMLDecodeError, KeyError, TypeError):
+    except (*TOML_ERRORS, KeyError, TypeError):
         same = False
     if not same:
         raise InputError(
