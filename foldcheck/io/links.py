@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from foldcheck.errors import InputError
+from foldcheck.io.excerpt import quoted
 
 
 def is_within(real: str, roots: Sequence[Path]) -> bool:
@@ -22,13 +24,33 @@ def is_within(real: str, roots: Sequence[Path]) -> bool:
     return any(real == str(r) or real.startswith(str(r).rstrip(os.sep) + os.sep) for r in roots)
 
 
+def resolved(path: str) -> str:
+    """``os.path.realpath(path)``, its folder resolved once per folder (a dataset's label
+    files share a few folders) and the file itself with one ``lstat``."""
+    absolute = os.path.abspath(path)
+    folder, name = os.path.split(absolute)
+    if os.path.islink(absolute):
+        return os.path.realpath(absolute)
+    return os.path.join(_resolved_folder(folder), name)
+
+
+@lru_cache(maxsize=4096)
+def _resolved_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def through_link(path: str) -> bool:
+    """``path`` reaches its file through a link (of the file itself or a folder above it)."""
+    return resolved(path) != os.path.abspath(path)
+
+
 def refuse_link_out(path: str, roots: Sequence[Path]) -> None:
     """An InputError when ``path`` goes through a link and ends outside ``roots``; a path
     without links, wherever it is, is the dataset's own naming and left alone."""
-    real = os.path.realpath(path)
+    real = resolved(path)
     if real != os.path.abspath(path) and not is_within(real, roots):
         raise InputError(
-            f"a link to {real!r:.120}, outside the dataset ({str(roots[0])!r:.120}); "
+            f"a link to {quoted(real, 120)}, outside the dataset ({quoted(str(roots[0]), 120)}); "
             "foldcheck does not follow links out of a dataset",
             path,
         )

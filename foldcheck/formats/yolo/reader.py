@@ -24,6 +24,7 @@ from foldcheck.formats.yolo.image_size import image_size
 from foldcheck.formats.yolo.images import Listed, label_path, list_images
 from foldcheck.formats.yolo.labels import LabelFile, read_label_file
 from foldcheck.io.excerpt import quoted
+from foldcheck.io.links import through_link
 
 POOL = ("train", "val")
 
@@ -63,15 +64,7 @@ def pool_images(data: DataYaml, splits: tuple[str, ...] = POOL) -> list[Listed]:
 def read_yolo(path: str | Path, *, sizes: bool = True) -> YoloColumns:
     data = read_data_yaml(path)
     digest = hashlib.sha256(data.path.read_bytes())
-    # One file under two names (a link) is one image, under its own name where one lists
-    # it so: two images would be a train/val leak of one.
-    by_real: dict[str, tuple[bool, str, Listed]] = {}
-    for item in pool_images(data):
-        real = os.path.realpath(item.path)
-        named = (real != os.path.abspath(item.path), image_key(item.path, data.root), item)
-        if real not in by_real or named[:2] < by_real[real][:2]:
-            by_real[real] = named
-    first = {key: item for _, key, item in by_real.values()}
+    first = _one_key_per_file(pool_images(data), data.root)
     test_keys = sorted(
         {image_key(item.path, data.root) for item in pool_images(data, ("test",))} - set(first)
     )
@@ -86,6 +79,33 @@ def read_yolo(path: str | Path, *, sizes: bool = True) -> YoloColumns:
             )
     paths = [item.path for item in listed]
     return columns_of(data, keys, paths, test_keys, digest, sizes=sizes)
+
+
+def _one_key_per_file(listed: list[Listed], root: Path) -> dict[str, Listed]:
+    """The first listing of each key, and of each file (device, inode) one key: one file
+    under two names (a link, a hard link) is one image, or it would be a train/val leak of
+    one. Of such names, the file's own (no link on the way) is kept, else the first."""
+    first: dict[str, Listed] = {}
+    key_of: dict[object, str] = {}
+    for item in listed:
+        key = image_key(item.path, root)
+        if key in first:
+            continue
+        try:
+            stat = os.stat(item.path)
+            file: object = (stat.st_dev, stat.st_ino)
+        except OSError:  # missing: reported by name later
+            file = key
+        kept = key_of.get(file)
+        if kept is not None and not (
+            through_link(first[kept].path) and not through_link(item.path)
+        ):
+            continue
+        if kept is not None:
+            del first[kept]
+        key_of[file] = key
+        first[key] = item
+    return first
 
 
 def columns_of(
