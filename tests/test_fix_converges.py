@@ -29,13 +29,18 @@ def _fix_twice(data: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str
     return json.loads(once.read_bytes()), once.read_bytes()
 
 
+def _two_annotations_with_id(tmp_path: Path, ann_id: int) -> Path:
+    document = coco_document()
+    document["annotations"][0]["id"] = document["annotations"][1]["id"] = ann_id
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps(document))
+    return data
+
+
 def test_id_minus_2_63_is_no_id_to_split_and_to_validate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    document = coco_document()
-    document["annotations"][0]["id"] = document["annotations"][1]["id"] = INT64_MIN
-    data = tmp_path / "data.json"
-    data.write_text(json.dumps(document))
+    data = _two_annotations_with_id(tmp_path, INT64_MIN)
     code, _, err = run_main(capsys, "split", data, "-k", "2", "--out", tmp_path / "folds")
     assert code == 0, err  # split reads -2**63 as "no id", as it reads a missing one
     code, out, _ = run_main(capsys, "validate", data, "--format", "json")
@@ -49,11 +54,7 @@ def test_id_minus_2_63_is_no_id_to_split_and_to_validate(
 def test_renumbering_past_the_largest_id_stays_within_int64(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    document = coco_document()
-    document["annotations"][0]["id"] = document["annotations"][1]["id"] = INT64_MAX
-    data = tmp_path / "data.json"
-    data.write_text(json.dumps(document))
-    fixed, _ = _fix_twice(data, capsys)
+    fixed, _ = _fix_twice(_two_annotations_with_id(tmp_path, INT64_MAX), capsys)
     ids = [a["id"] for a in fixed["annotations"]]
     assert len(set(ids)) == len(ids)
     assert all(INT64_MIN < i <= INT64_MAX for i in ids)

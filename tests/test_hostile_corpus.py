@@ -16,6 +16,7 @@ import pytest
 
 from foldcheck.cli import main
 from tests.hostile import alias_bomb, coco_document, foldcheck
+from tests.test_bad_input import _good_manifest
 from tests.yolo_tree import make_tree
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -82,22 +83,6 @@ def _assert_not_a_bug(code: int, err: str, what: str) -> None:
         assert len(err.splitlines()) == 1, f"{what}: {err}"
 
 
-def _manifest(folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    body = {
-        "version": 1,
-        "dataset": {"path": "dataset.json", "sha256": "0" * 64, "images": 4, "annotations": 8},
-        "k": 2,
-        "seed": 0,
-        "group_by": "image",
-        "stratify": "both",
-        "tolerance": 0.1,
-        "folds": [[1, 2], [3, 4]],
-    }
-    (folder / "folds.json").write_text(json.dumps(body))
-    return folder / "folds.json"
-
-
 @pytest.mark.parametrize("name", sorted(COCO))
 def test_crafted_coco_files_through_every_command(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -105,7 +90,7 @@ def test_crafted_coco_files_through_every_command(
     monkeypatch.chdir(tmp_path)
     data = tmp_path / "dataset.json"
     data.write_text(COCO[name])
-    manifest = _manifest(tmp_path / "given")
+    manifest = _good_manifest(tmp_path / "given")  # a manifest of images 1-4
     runs = {
         "split": ["split", data, "-k", "2", "--out", "out", "--export", "coco,csv"],
         "validate": ["validate", data],
@@ -176,3 +161,33 @@ def test_a_finding_quotes_a_short_escaped_excerpt(tmp_path: Path) -> None:
         assert not line.startswith("FC999")
     assert "'\\x1b[31m\\nFC999 forged xxx" in proc.stdout
     assert "xxx' (100,019 characters) of image 1" in proc.stdout  # the excerpt says what it cut
+
+
+def test_class_names_are_text_in_the_balance_table_never_markup(tmp_path: Path) -> None:
+    document = coco_document()
+    document["categories"][0]["name"] = "[/]"  # rich markup: a closing tag with nothing open
+    document["categories"][1]["name"] = "\x1b]8;;https://example.com\x1b\\dog"  # a hyperlink
+    (tmp_path / "dataset.json").write_text(json.dumps(document))
+    proc = foldcheck(
+        "split", "dataset.json", "-k", "2", "--out", "folds", "--color", "always", cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "│ [/] " in proc.stdout
+    assert "│ \\x1b]8;;https://exam" in proc.stdout  # shown escaped (and cut to the column)
+    assert "\x1b]8" not in proc.stdout
+
+
+def test_a_pyproject_nested_past_the_toml_reader_through_check_init_and_doctor(
+    tmp_path: Path,
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("[tool.foldcheck]\nx = " + "[" * 3000 + "]" * 3000 + "\n")
+    for argv in (["check"], ["init"]):
+        proc = foldcheck(*argv, cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (
+            f"{pyproject}: error: invalid TOML: nested deeper than the TOML reader goes\n"
+        )
+    proc = foldcheck("doctor", "--repo", ".", cwd=tmp_path)
+    assert proc.returncode != 3 and "Traceback" not in proc.stderr, proc.stderr
