@@ -11,6 +11,7 @@ import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,9 @@ from tests.yolo_tree import make_tree
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-def _coco(edit: Callable[[dict], None], raw: Callable[[str], str] = lambda t: t) -> str:
+def _coco(edit: Callable[[dict[str, Any]], object], raw: Callable[[str], str] = str) -> str:
+    """A small COCO document's text after ``edit`` (its return value is ignored: a list
+    comprehension edits each record), and ``raw`` over the text."""
     document = coco_document()
     edit(document)
     return raw(json.dumps(document))
