@@ -8,7 +8,7 @@ watcher and search, names the interpreter when it lives in the repository, and r
 Python extensions in .vscode/extensions.json, which is what `foldcheck doctor` then expects.
 Edits are textual: comments and layout survive, what is already there is left alone, and
 running it twice changes nothing. A file that cannot be edited safely is refused and then
-nothing is written. Nothing written is a path on this machine only.
+nothing is written. No file it writes for committing holds a path of this machine only.
 
 Hook modes: 'system' (default) runs the foldcheck you run now, from any process that can
 commit (VS Code's Source Control panel, a GUI client, a bare PATH): as .venv/bin/python -m

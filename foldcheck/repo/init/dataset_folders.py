@@ -27,7 +27,7 @@ PART_FOLDERS = frozenset(
 
 
 def dataset_folders(root: Path, settings: Settings, images_dir: Path | None = None) -> list[str]:
-    """Folders relative to ``root`` (forward slashes), outermost first, sorted."""
+    """Folders relative to ``root`` (forward slashes), the outermost of nested ones, sorted."""
     found = [_folds_folder(root, settings.folds)]
     if settings.dataset is not None:
         dataset = root / settings.dataset
@@ -38,14 +38,14 @@ def dataset_folders(root: Path, settings: Settings, images_dir: Path | None = No
     if images_dir is not None:
         found.append(images_dir)
     inside = sorted(
-        {p.relative_to(root) for p in map(_resolved, found) if p != root and p.is_relative_to(root)}
+        {
+            p.relative_to(root)
+            for p in map(Path.resolve, found)
+            if p != root and p.is_relative_to(root)
+        }
     )
     outermost = [p for p in inside if not any(p != q and p.is_relative_to(q) for q in inside)]
     return [p.as_posix() for p in outermost]
-
-
-def _resolved(path: Path) -> Path:
-    return Path(path).resolve()
 
 
 def _folds_folder(root: Path, folds: str) -> Path:
