@@ -25,6 +25,7 @@ from foldcheck.cli import main
 from foldcheck.io.journal import STAGING_NAME
 from tests.conftest import SAMPLE
 from tests.faults import forked, warm_up
+from tests.test_precommit_e2e import isolated_env
 
 warm_up()  # before forking: the child counts the same calls as a run started afresh
 
@@ -35,23 +36,7 @@ Snapshot = dict[str, tuple[str, bytes, int]]
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """git and pre-commit cut off from the user's configuration and caches."""
-    home = tmp_path_factory.mktemp("home")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    return {
-        **base,
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "PRE_COMMIT_HOME": str(home / "pre-commit"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Fold Checker",
-        "GIT_AUTHOR_EMAIL": "folds@example.org",
-        "GIT_COMMITTER_NAME": "Fold Checker",
-        "GIT_COMMITTER_EMAIL": "folds@example.org",
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "NO_COLOR": "1",
-    }
+    return isolated_env(tmp_path_factory)
 
 
 def run(cmd: list[str] | str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -28,6 +28,10 @@ BIN = Path(sys.executable).parent  # where this interpreter's `foldcheck` script
 
 @pytest.fixture(scope="session")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return isolated_env(tmp_path_factory)
+
+
+def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Git and pre-commit cut off from the user's configuration and caches."""
     if shutil.which("foldcheck", path=str(BIN)) is None:
         pytest.fail(
