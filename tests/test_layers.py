@@ -15,12 +15,13 @@ from tests.conftest import REPO, SAMPLE
 PACKAGE = REPO / "foldcheck"
 # What each layer may not import (module prefixes). The fold pipeline never reaches up into
 # the commands, the renderers, rich or the user's repository tooling.
-PIPELINE = ("core", "io", "formats", "splitter", "checks", "images")
+PIPELINE = ("core", "io", "formats", "splitter", "checks", "images", "metrics")
 FORBIDDEN = {
     "io": ("foldcheck.core", "foldcheck.formats", "foldcheck.splitter", "foldcheck.checks"),
     "core": ("foldcheck.formats", "foldcheck.splitter", "foldcheck.checks"),
     "formats": ("foldcheck.splitter", "foldcheck.checks"),
     "splitter": ("foldcheck.checks",),
+    "metrics": ("foldcheck.splitter", "foldcheck.checks"),
 }
 UPWARD = (
     "foldcheck.render",

@@ -21,7 +21,7 @@ def rle_area(counts: Any) -> float:
     """Pixels set in the mask; NaN for counts that are neither a list of non-negative
     integers nor a well-formed compressed string."""
     if isinstance(counts, str):
-        runs = _decompress(counts)
+        runs = decompress(counts)
         if runs is None:
             return float("nan")
         return float(int((runs[1::2] & 0xFFFFFFFF).sum()) % 2**32)
@@ -38,7 +38,7 @@ def rle_area(counts: Any) -> float:
     return float(int(runs[1::2].astype(np.int64).sum()) % 2**32)
 
 
-def _decompress(counts: str) -> np.ndarray | None:
+def decompress(counts: str) -> np.ndarray | None:
     """The runs (int64, before the 32-bit wrap) of a compressed ``counts``."""
     if not counts.isascii():
         return None
