@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         load_dataset,
         load_folds,
         report,
+        score,
         split,
         validate,
     )
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from foldcheck.core.dataset import Dataset
     from foldcheck.core.findings import Finding
     from foldcheck.errors import InputError
+    from foldcheck.scoring.result import ScoreResult
 
 # Each public name and the module that defines it, imported on first use.
 _LAZY = {
@@ -41,12 +43,14 @@ _LAZY = {
     "duplicates": "foldcheck.api",
     "validate": "foldcheck.api",
     "report": "foldcheck.api",
+    "score": "foldcheck.api",
     "load_dataset": "foldcheck.api",
     "FoldAssignment": "foldcheck.core.assignment",
     "Balance": "foldcheck.core.balance",
     "Dataset": "foldcheck.core.dataset",
     "Finding": "foldcheck.core.findings",
     "InputError": "foldcheck.errors",
+    "ScoreResult": "foldcheck.scoring.result",
 }
 __all__ = [
     "Balance",
@@ -54,11 +58,13 @@ __all__ = [
     "Finding",
     "FoldAssignment",
     "InputError",
+    "ScoreResult",
     "check",
     "duplicates",
     "load_dataset",
     "load_folds",
     "report",
+    "score",
     "split",
     "validate",
 ]

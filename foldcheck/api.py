@@ -1,6 +1,6 @@
 """The library API: ``split`` a dataset into folds, ``load_folds`` a fold set back, ``check``
 fold files, ``validate`` annotation files, ``report`` a fold set's balance, find
-``duplicates`` among images.
+``duplicates`` among images, ``score`` the fold models' predictions.
 
 Nothing here prints; results are data (numpy arrays, findings, tables), so the same calls work
 from a notebook or a training script. Each takes a path or a list of paths where the command
@@ -35,6 +35,7 @@ from foldcheck.splitter.profiles import build_profiles
 if TYPE_CHECKING:
     from foldcheck.core.balance import Balance
     from foldcheck.core.findings import Finding
+    from foldcheck.scoring.result import ScoreResult
     from foldcheck.splitter.update import NewHoldout, Updated
 
 Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
@@ -295,3 +296,28 @@ def duplicates(
     readable = [name for name, ok in zip(names, hashed.ok.tolist(), strict=True) if ok]
     clusters, _ = find_clusters(hashed.values[hashed.ok], near_distance)
     return [[readable[member] for member in cluster.members] for cluster in clusters]
+
+
+@_in_api_terms
+def score(
+    folds: str | os.PathLike[str],
+    predictions: str | Iterable[str | os.PathLike[str]],
+    iou_type: str = "bbox",
+    test_predictions: Paths | None = None,
+    dataset: str | os.PathLike[str] | None = None,
+) -> ScoreResult:
+    """Each fold's predictions scored on its validation images as pycocotools' COCOeval
+    scores them (``foldcheck score``): ``predictions`` are COCO results files in fold order,
+    or one pattern with ``{i}`` ("runs/fold{i}/predictions.json"). The result has
+    ``.folds[i].stats["AP"]``, ``.mean``, ``.std`` (ddof=1), ``.oof``, ``.per_class``,
+    ``.findings`` (FC6xx), and ``.to_dict()``, the JSON ``--format json`` prints."""
+    from foldcheck.scoring.run import score_fold_set
+
+    files = predictions if isinstance(predictions, str) else [Path(p) for p in predictions]
+    return score_fold_set(
+        Path(folds),
+        files,
+        iou_type,
+        [] if test_predictions is None else _paths(test_predictions),
+        None if dataset is None else Path(dataset),
+    )

@@ -28,6 +28,7 @@ COMMANDS = (
     "merge",
     "recover",
     "validate",
+    "score",
     "duplicates",
     "init",
     "doctor",

@@ -55,6 +55,7 @@ SETTING_NAMES = tuple(f.name for f in fields(Settings))
 KEYS: dict[str, type] = {
     "dataset": str,
     "folds": str,
+    "predictions": str,
     **{f: type(getattr(DEFAULTS, f)) for f in SETTING_NAMES},
 }
 
@@ -67,6 +68,7 @@ class ProjectConfig:
     path: Path | None = None  # the pyproject.toml, when there is one
     dataset: Path | None = None
     folds: Path | None = None
+    predictions: str | None = None  # a pattern with {i}, joined to the pyproject's folder
     k: int | None = None
     seed: int | None = None
     group_by: str | None = None
@@ -129,6 +131,10 @@ def load_config(start: Path | None = None) -> ProjectConfig:
     for key in ("dataset", "folds"):
         if key in values:
             values[key] = root / values[key]
+    if "predictions" in values:
+        if "{i}" not in values["predictions"]:
+            raise InputError("[tool.foldcheck] predictions needs {i} for the fold", pyproject)
+        values["predictions"] = str(root / values["predictions"])
     return ProjectConfig(root=root, path=pyproject, **values)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -82,3 +83,45 @@ def noisy_predictions(
             box = np.array([*rng.uniform(0, 60, 2), *rng.uniform(2, 40, 2)])
             add(image["id"], cats[int(rng.integers(len(cats)))], box)
     return out
+
+
+def yolo_as_coco(data: Path) -> tuple[dict[str, Any], list[str]]:
+    """The YOLO set as a COCO dict, read independently: labels and PIL image sizes, image id
+    = the image's rank among the sorted keys, category id = class index."""
+    import yaml
+    from PIL import Image
+
+    root = data.parent
+    keys = sorted(p.relative_to(root).as_posix() for p in root.rglob("images/**/*.png"))
+    images, anns = [], []
+    for rank, key in enumerate(keys):
+        with Image.open(root / key) as im:
+            w, h = im.size
+        images.append({"id": rank, "width": w, "height": h, "file_name": key})
+        label = root / key.replace("images/", "labels/", 1).rsplit(".", 1)[0]
+        label = Path(str(label) + ".txt")
+        rows = label.read_text().split("\n") if label.exists() else []
+        seen = set()
+        for line in rows:
+            if not line.strip() or line in seen:
+                continue
+            seen.add(line)
+            c, cx, cy, bw, bh = (float(v) for v in line.split())
+            box = [(cx - bw / 2) * w, (cy - bh / 2) * h, bw * w, bh * h]
+            anns.append(
+                {
+                    "id": len(anns) + 1,
+                    "image_id": rank,
+                    "category_id": int(c),
+                    "bbox": box,
+                    "area": box[2] * box[3],
+                    "iscrowd": 0,
+                }
+            )
+    names = yaml.safe_load(data.read_text())["names"]
+    names = [names[i] for i in sorted(names)] if isinstance(names, dict) else names
+    return {
+        "images": images,
+        "annotations": anns,
+        "categories": [{"id": i, "name": n} for i, n in enumerate(names)],
+    }, keys

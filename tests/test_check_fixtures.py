@@ -125,9 +125,11 @@ def test_fixture(name: str, tmp_path: Path, monkeypatch, capsys) -> None:
 
 def test_every_rule_has_failing_and_passing_fixture() -> None:
     from foldcheck.checks.lint import LINT_CHECKS  # validate's rules: tests/fixtures/validate
+    from foldcheck.checks.rules.predictions import PREDICTION_RULES  # tests/test_score_rules.py
     from foldcheck.checks.rules.yolo_lint import YOLO_RULES  # tests/test_yolo_validate.py
 
     linted = {check.rule.code for check in LINT_CHECKS} | {rule.code for rule in YOLO_RULES}
+    linted |= {rule.code for rule in PREDICTION_RULES}
     for code in (code for code in RULES if code not in linted):
         failing = [c for c in CASES if code in load_case(c)["codes"]]
         passing = [c for c in CASES if c.startswith(f"{code.lower()}_pass")]

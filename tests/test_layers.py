@@ -15,13 +15,14 @@ from tests.conftest import REPO, SAMPLE
 PACKAGE = REPO / "foldcheck"
 # What each layer may not import (module prefixes). The fold pipeline never reaches up into
 # the commands, the renderers, rich or the user's repository tooling.
-PIPELINE = ("core", "io", "formats", "splitter", "checks", "images", "metrics")
+PIPELINE = ("core", "io", "formats", "splitter", "checks", "images", "metrics", "scoring")
 FORBIDDEN = {
     "io": ("foldcheck.core", "foldcheck.formats", "foldcheck.splitter", "foldcheck.checks"),
     "core": ("foldcheck.formats", "foldcheck.splitter", "foldcheck.checks"),
     "formats": ("foldcheck.splitter", "foldcheck.checks"),
     "splitter": ("foldcheck.checks",),
     "metrics": ("foldcheck.splitter", "foldcheck.checks"),
+    "scoring": ("foldcheck.splitter",),
 }
 UPWARD = (
     "foldcheck.render",

@@ -294,9 +294,38 @@ def coco_bad(repo: Path, env: dict[str, str]) -> None:
     (repo / "annotations" / "instances_test.json").write_text(json.dumps(coco), encoding="utf-8")
 
 
+def score_good(repo: Path, env: dict[str, str]) -> None:
+    """Committed out-of-fold predictions: each fold's file holds its own images' boxes."""
+    make_fold_repo(repo, env)
+    (repo / "pyproject.toml").write_text(
+        '[tool.foldcheck]\nfolds = "folds/folds.json"\npredictions = "oof/fold{i}.json"\n',
+        encoding="utf-8",
+    )
+    manifest = json.loads((repo / "folds" / "folds.json").read_text(encoding="utf-8"))
+    coco = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    (repo / "oof").mkdir()
+    for i, fold in enumerate(manifest["folds"]):
+        mine = set(fold)
+        predictions = [
+            {**{k: a[k] for k in ("image_id", "category_id", "bbox")}, "score": 0.9}
+            for a in coco["annotations"]
+            if a["image_id"] in mine
+        ]
+        (repo / "oof" / f"fold{i}.json").write_text(json.dumps(predictions), encoding="utf-8")
+
+
+def score_bad(repo: Path, env: dict[str, str]) -> None:
+    """Fold 1's file holds fold 2's predictions: images fold 1's model trained on."""
+    score_good(repo, env)
+    (repo / "oof" / "fold1.json").write_text(
+        (repo / "oof" / "fold2.json").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+
+
 EXAMPLES: dict[str, tuple[Callable[[Path, dict[str, str]], None], ...]] = {
     "foldcheck": (foldcheck_good, foldcheck_bad),
     "foldcheck-validate-coco": (coco_good, coco_bad),
+    "foldcheck-score": (score_good, score_bad),
 }
 
 
@@ -319,6 +348,9 @@ def test_published_hook_on_examples(
     assert (done.returncode == 0) is good, output
     if hook == "foldcheck" and not good:
         assert "FC202" in done.stdout
+    if hook == "foldcheck-score" and not good:
+        assert "oof/fold1.json:1:" in done.stdout and " FC601 " in done.stdout
+        assert "fold 2's validation images" in done.stdout
     if hook == "foldcheck-validate-coco" and not good:
         assert "instances_val.json" in done.stdout and "instances_train.json" not in done.stdout
         assert "instances_test.json:1:" in done.stdout and " FC505 " in done.stdout

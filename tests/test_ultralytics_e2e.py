@@ -8,7 +8,6 @@ interpreter, from another working folder, through ``tests/ultralytics_probe.py``
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -22,12 +21,10 @@ import yaml
 
 from foldcheck.cli import main
 from foldcheck.formats.yolo.reader import read_yolo
+from tests.ultralytics_run import needs_ultralytics, run_in_ultralytics
 from tests.yolo_tree import make_tree
 
-PYTHON = os.environ.get("FOLDCHECK_ULTRALYTICS_PYTHON")
-pytestmark = pytest.mark.skipif(
-    not PYTHON, reason="set FOLDCHECK_ULTRALYTICS_PYTHON to an interpreter with ultralytics"
-)
+pytestmark = needs_ultralytics
 PROBE = Path(__file__).with_name("ultralytics_probe.py")
 TRAIN = Path(__file__).with_name("ultralytics_train.py")
 FOLDCHECK = str(Path(sys.executable).with_name("foldcheck"))
@@ -35,18 +32,7 @@ FOLDCHECK = str(Path(sys.executable).with_name("foldcheck"))
 
 def _probe(tmp_path: Path, yamls: list[Path]) -> dict[str, Any]:
     out = tmp_path / "probe.json"
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    assert PYTHON is not None
-    done = subprocess.run(
-        [PYTHON, str(PROBE), str(tmp_path / "ultralytics-config"), str(out), *map(str, yamls)],
-        cwd=elsewhere,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "YOLO_OFFLINE": "1"},
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    run_in_ultralytics(PROBE, tmp_path, out, yamls)
     report: dict[str, Any] = json.loads(out.read_text())
     return report
 
@@ -151,15 +137,7 @@ def test_ultralytics_trains_from_a_moved_copy_of_dataset_and_folds(tmp_path, hol
         assert (seen["test"] == own_test) if not holdout else (seen["test"] > own_test)
 
     out = tmp_path / "train.json"
-    trained = subprocess.run(
-        [PYTHON or "", str(TRAIN), str(tmp_path / "ultralytics-config"), str(out), str(yamls[0])],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "YOLO_OFFLINE": "1"},
-    )
-    assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
+    run_in_ultralytics(TRAIN, tmp_path, out, yamls[:1])
     epoch = json.loads(out.read_text())
     assert epoch["epochs_done"] == 1
     train0 = report[str(yamls[0])]["train"]

@@ -17,13 +17,18 @@ import sys
 from pathlib import Path
 
 
-def main(config_dir: str, out: str, yamls: list[str]) -> int:
+def use_settings(config_dir: str) -> None:
+    """Ultralytics' settings in CONFIG_DIR, offline, with a stand-in font (before importing
+    ultralytics: it reads them at import)."""
     os.environ["YOLO_CONFIG_DIR"] = config_dir
     os.environ["YOLO_OFFLINE"] = "1"
     fonts = Path(config_dir) / "Ultralytics"
     fonts.mkdir(parents=True, exist_ok=True)
     (fonts / "Arial.ttf").touch()
 
+
+def main(config_dir: str, out: str, yamls: list[str]) -> int:
+    use_settings(config_dir)
     from ultralytics.cfg import get_cfg  # pyright: ignore[reportMissingImports]
     from ultralytics.data.build import build_yolo_dataset  # pyright: ignore[reportMissingImports]
     from ultralytics.data.utils import check_det_dataset  # pyright: ignore[reportMissingImports]

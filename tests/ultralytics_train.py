@@ -11,17 +11,14 @@ plots (they need a real font).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
+from ultralytics_probe import use_settings  # its folder is first on sys.path
+
 
 def main(config_dir: str, out: str, data: str) -> int:
-    os.environ["YOLO_CONFIG_DIR"] = config_dir
-    os.environ["YOLO_OFFLINE"] = "1"
-    fonts = Path(config_dir) / "Ultralytics"
-    fonts.mkdir(parents=True, exist_ok=True)
-    (fonts / "Arial.ttf").touch()
+    use_settings(config_dir)
 
     from ultralytics import YOLO  # pyright: ignore[reportMissingImports]
 

@@ -44,7 +44,13 @@ def rule_docs() -> list[RuleDoc]:
     families = _family_docs(rules)
     docs = []
     for code, rule in rules.items():
-        command = "foldcheck check" if code < "FC500" else "foldcheck validate"
+        command = (
+            "foldcheck check"
+            if code < "FC500"
+            else "foldcheck validate"
+            if code < "FC600"
+            else "foldcheck score"
+        )
         why = whys.get(code) or families.get(code, "")
         docs.append(RuleDoc(rule, command, why, _example(code)))
     return docs
@@ -96,7 +102,7 @@ def index(docs: list[RuleDoc]) -> str:
         "",
         "`foldcheck check` reports FC1xx (leakage), FC2xx (coverage), FC3xx (staleness) and "
         "FC4xx (balance); `foldcheck validate` reports FC5xx (COCO lint) and FC56x-FC57x "
-        "(YOLO lint). Severity `error` makes the command exit 1; `warning` is printed only. "
+        "(YOLO lint); `foldcheck score` reports FC6xx (prediction files). Severity `error` makes the command exit 1; `warning` is printed only. "
         "`--list-rules` prints this table; `--select` and `--ignore` take codes or prefixes "
         "(`FC1`, `FC301`).",
         "",

@@ -17,6 +17,7 @@ def catalogue() -> dict[str, Rule]:
         lint_images,
         lint_records,
         near_duplicates,
+        predictions,
         staleness,
         yolo_lint,
     )
