@@ -72,7 +72,12 @@ def prediction_files(files: list[str], pattern: str | None) -> list[Path] | str:
 
 
 def _one_set(path: Path) -> FoldSet:
+    """The fold set to score. A manifest governs the files exported beside it (``check``
+    holds them to it), so where it is among the sets, its folds are the folds."""
     sets = discover([path])
+    governing = [s for s in sets if s.kind == "manifest"]
+    if len(governing) == 1:
+        return governing[0]
     if len(sets) > 1:
         kinds = ", ".join(s.kind for s in sets)
         raise InputError(f"several fold sets here ({kinds}): name the one to score", path)
