@@ -21,8 +21,12 @@ PYCOCOTOOLS_WARNING = pytest.mark.filterwarnings(
 def reference_eval(
     gt: dict[str, Any], results: list[dict[str, Any]], iou_type: str = "bbox", images: Any = None
 ) -> Any:
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
+    import pycocotools.coco
+    import pycocotools.cocoeval
+
+    # pycocotools' bundled stubs are narrower than what it accepts (lists of results)
+    COCO: Any = pycocotools.coco.COCO
+    COCOeval: Any = pycocotools.cocoeval.COCOeval
 
     with contextlib.redirect_stdout(io.StringIO()):
         truth = COCO()
@@ -50,7 +54,9 @@ def noisy_predictions(
 ) -> list[dict[str, Any]]:
     """Predictions made from the ground truth: jittered boxes (and masks), misses, wrong
     classes, false positives, scores rounded so that some tie."""
-    import pycocotools.mask as mask_utils
+    import pycocotools.mask
+
+    mask_utils: Any = pycocotools.mask  # its stubs take no polygons
 
     sizes = {im["id"]: (im["height"], im["width"]) for im in gt["images"]}
     cats = [c["id"] for c in gt["categories"]]

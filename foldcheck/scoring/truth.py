@@ -120,7 +120,8 @@ def _coco_truth(reference: Dataset, files: list[Path], masks: bool) -> Truth:
     if class_ids is None:
         class_ids, class_names = reference.category_ids, reference.category_names
     order = np.argsort(class_ids, kind="stable")
-    class_ids, class_names = class_ids[order], tuple(class_names[i] for i in order)
+    class_ids = class_ids[order]
+    class_names = tuple(str(class_names[i]) for i in order.tolist())
     objects, id_zero, runs = _annotations(anns, class_ids, width, height, masks)
     return Truth(
         reference.image_ids.astype(np.int64),
@@ -192,7 +193,8 @@ def _annotations(
 
         path_text, index = id_zero
         located = JsonText(read_bytes(Path(path_text))).locate(("annotations", index, "id"))
-        place = (path_text, *(located or (None, None)))
+        line, col = located if located is not None else (None, None)
+        place = (path_text, line, col)
     return objects, place, runs if masks else None
 
 
