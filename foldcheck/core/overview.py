@@ -1,0 +1,58 @@
+"""What each fold and the held-out test set hold, side by side: the counts a report shows
+beside the balance tables (which judge folds only, so they leave the held-out set out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from foldcheck.core.assignment import FoldAssignment
+from foldcheck.core.dataset import SIZE_BUCKETS
+
+OVERVIEW_ROWS = ("images", "boxes", "groups", *(f"{name} boxes" for name, _ in SIZE_BUCKETS))
+
+
+@dataclass(frozen=True, eq=False)
+class Overview:
+    """Counts per column: folds 0..k-1, then the held-out set (always present, maybe empty).
+
+    ``sizes`` is [len(OVERVIEW_ROWS), k + 1]; ``held_boxes`` and ``held_images`` are the
+    held-out set's annotations and images per class (the balance tables' held-out column).
+    """
+
+    k: int
+    sizes: np.ndarray  # int64 [rows, k + 1]
+    held_boxes: np.ndarray  # int64 [classes]
+    held_images: np.ndarray  # int64 [classes]
+
+
+def fold_overview(assignment: FoldAssignment) -> Overview:
+    dataset, k = assignment.dataset, assignment.k
+    # Column of each image: its fold, k for a held-out image, -1 for one in neither.
+    column = assignment.fold_of_row.astype(np.int64)
+    column[assignment.holdout_rows] = k
+    placed = column >= 0
+    columns = k + 1
+
+    def per_column(cols: np.ndarray) -> np.ndarray:
+        counted: np.ndarray = np.bincount(cols[cols >= 0], minlength=columns)
+        return counted
+
+    ann_column = column[dataset.ann_image]
+    group_columns = np.unique(
+        assignment.groups.of_image[placed].astype(np.int64) * columns + column[placed]
+    )
+    sized = dataset.ann_size
+    buckets = [per_column(ann_column[sized == bucket]) for bucket in range(len(SIZE_BUCKETS))]
+    sizes = np.stack(
+        [per_column(column), per_column(ann_column), per_column(group_columns % columns), *buckets]
+    )
+    held_ann = ann_column == k
+    pair_image, pair_class = dataset.image_class_pairs
+    return Overview(
+        k,
+        sizes.astype(np.int64),
+        np.bincount(dataset.ann_class[held_ann], minlength=dataset.n_classes),
+        np.bincount(pair_class[column[pair_image] == k], minlength=dataset.n_classes),
+    )

@@ -1,0 +1,209 @@
+"""The fold set as one self-contained HTML page (``foldcheck report --html``).
+
+Hand-written HTML and CSS, no library: nothing to install, nothing fetched. The page's
+Content-Security-Policy is ``default-src 'none'`` with the one style sheet and the one script
+allowed by their SHA-256, so a browser refuses any request the page might make, and no inline
+style or script a hostile name could smuggle in would run. Every string from the dataset or
+the manifest goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from html import escape
+
+import numpy as np
+
+from foldcheck.core.balance import Balance, Table
+from foldcheck.core.findings import Finding
+from foldcheck.core.overview import OVERVIEW_ROWS, Overview
+from foldcheck.formats.manifest import Manifest
+
+SHADES = 4  # colour steps each way; a step is half an allowance of deviation
+
+_STYLE = (
+    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
+    "h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}"
+    "table{border-collapse:collapse}th,td{padding:2px 6px;border:1px solid #ddd}"
+    "td{text-align:right;font-variant-numeric:tabular-nums}th{text-align:left;background:#f5f5f5}"
+    "table.heat th[data-key]{cursor:pointer}table.heat th[data-key]:hover{background:#e0e8f0}"
+    "td.held{color:#666;background:#fafafa}td.out{font-weight:bold;outline:2px solid #222}"
+    "dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dd{margin:0}"
+    "code,.finding{font-family:ui-monospace,monospace;overflow-wrap:anywhere}"
+    ".legend td{width:3em;text-align:center}"
+    + "".join(
+        f"td.h{step if step >= 0 else 'm' + str(-step)}{{background:"
+        f"hsl({0 if step > 0 else 215},75%,{97 - 11 * abs(step)}%)}}"
+        for step in range(-SHADES, SHADES + 1)
+    )
+)
+
+# Sorts a heatmap by the header clicked: class name, frequency, or a fold's deviation.
+_SCRIPT = """
+function sortKey(row, key) {
+  if (key === "name") return row.dataset.name;
+  if (key === "total") return -Number(row.dataset.total);
+  return -Math.abs(Number(row.cells[Number(key) + 2].dataset.r));
+}
+document.querySelectorAll("table.heat").forEach(function (table) {
+  var body = table.tBodies[0];
+  table.querySelectorAll("th[data-key]").forEach(function (th) {
+    th.addEventListener("click", function () {
+      var key = th.dataset.key;
+      Array.prototype.slice.call(body.rows).sort(function (a, b) {
+        var x = sortKey(a, key), y = sortKey(b, key);
+        return x < y ? -1 : x > y ? 1 : 0;
+      }).forEach(function (row) { body.appendChild(row); });
+    });
+  });
+});
+document.documentElement.dataset.ready = "1";
+"""
+
+
+def _digest(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+def html_report(
+    manifest: Manifest,
+    balance: Balance,
+    overview: Overview,
+    findings: list[Finding],
+    version: str,
+) -> str:
+    """The page, deterministic: the same fold set and findings give the same bytes."""
+    policy = f"default-src 'none'; style-src '{_digest(_STYLE)}'; script-src '{_digest(_SCRIPT)}'"
+    title = f"foldcheck report: {manifest.dataset_path}"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
+        '<meta name="viewport" content="width=device-width,initial-scale=1">',
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        _settings(manifest, balance, version),
+        _overview(overview, balance.k),
+        _findings(findings),
+        _legend(),
+        _heatmap("boxes per class", balance.annotations, overview.held_boxes),
+        _heatmap("images per class", balance.images, overview.held_images),
+        f"<script>{_SCRIPT}</script></body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _settings(manifest: Manifest, balance: Balance, version: str) -> str:
+    holdout = manifest.holdout or {}
+    rows = [
+        ("dataset", manifest.dataset_path),
+        ("dataset sha256", manifest.dataset_sha256),
+        ("images, annotations", f"{manifest.dataset_images}, {manifest.dataset_annotations}"),
+        ("folds (k)", str(manifest.k)),
+        ("seed", str(manifest.seed)),
+        ("group by", f"{manifest.group_by} (no group: {manifest.missing_group})"),
+        ("stratify", manifest.stratify),
+        ("tolerance", f"±{balance.tolerance:.0%}"),
+        ("held out", _holdout_text(holdout)),
+        ("made by", f"foldcheck {version}"),
+    ]
+    items = "".join(f"<dt>{escape(name)}</dt><dd><code>{escape(v)}</code></dd>" for name, v in rows)
+    return f"<h2>Settings</h2><dl>{items}</dl>"
+
+
+def _holdout_text(holdout: dict[str, object]) -> str:
+    if not holdout:
+        return "none"
+    images = holdout.get("images")
+    count = len(images) if isinstance(images, list) else 0
+    how = (
+        f"from {holdout['from']}" if holdout.get("from") else f"fraction {holdout.get('fraction')}"
+    )
+    return f"{count} images ({how})"
+
+
+def _overview(overview: Overview, k: int) -> str:
+    head = "".join(f"<th>fold {fold}</th>" for fold in range(k)) + "<th>held out</th>"
+    body = "".join(
+        f"<tr><th>{name}</th>"
+        + "".join(
+            f"<td{' class=held' if col == k else ''}>{int(v)}</td>" for col, v in enumerate(values)
+        )
+        + "</tr>"
+        for name, values in zip(OVERVIEW_ROWS, overview.sizes, strict=True)
+    )
+    return (
+        "<h2>Folds</h2><p>Each fold's validation images; the held-out test set is in no fold.</p>"
+        f'<table class="sizes"><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>'
+    )
+
+
+def _findings(findings: list[Finding]) -> str:
+    if not findings:
+        return "<h2>Findings of check</h2><p>none: the fold set passes every check.</p>"
+    items = "".join(
+        f'<li class="finding">{escape(f.location())}: <b>{escape(f.code)}</b> '
+        f"{escape(f.message)}</li>"
+        for f in findings
+    )
+    return f"<h2>Findings of check ({len(findings)})</h2><ul>{items}</ul>"
+
+
+def _legend() -> str:
+    cells = "".join(
+        f'<td class="{_shade_class(step)}">{step / 2:+.1f}</td>'
+        for step in range(-SHADES, SHADES + 1)
+    )
+    return (
+        "<p>Each cell: a class's deviation in one validation fold from an equal share, "
+        "in allowances (the deviation tolerated: the tolerance, or one group's worth when "
+        "a group holds more); outlined cells are beyond it. Hover for the counts; click a "
+        "header to sort (by name, frequency, or a fold's deviation).</p>"
+        f'<table class="legend"><tr>{cells}</tr></table>'
+    )
+
+
+def _shade_class(step: int) -> str:
+    return f"h{step}" if step >= 0 else f"hm{-step}"
+
+
+def _heatmap(title: str, table: Table, held: np.ndarray) -> str:
+    k = table.counts.shape[1]
+    expected, allowed = table.expected, table.allowed
+    offset = np.divide(
+        table.counts - expected[:, None],
+        allowed[:, None],
+        out=np.zeros_like(table.counts),
+        where=allowed[:, None] > 0,
+    )
+    steps = np.clip(np.rint(offset * 2), -SHADES, SHADES).astype(int)
+    beyond = table.out_of_tolerance
+    deviation = table.deviation
+    # Most frequent first, ties by name, so the order is the same on every run.
+    order = sorted(range(len(table.rows)), key=lambda r: (-table.totals[r], table.rows[r]))
+    head = "".join(f'<th data-key="{fold}">fold {fold}</th>' for fold in range(k))
+    rows = []
+    for r in order:
+        name = escape(table.rows[r])
+        cells = "".join(
+            f'<td class="cell {_shade_class(int(steps[r, fold]))}'
+            f'{" out" if beyond[r, fold] else ""}" data-r="{offset[r, fold]:.3f}" '
+            f'title="{name}, fold {fold}: {int(table.counts[r, fold])} '
+            f'(expected {expected[r]:.1f}, allowed ±{allowed[r]:.1f})">'
+            f"{deviation[r, fold]:+.0%}</td>"
+            for fold in range(k)
+        )
+        rows.append(
+            f'<tr data-name="{name}" data-total="{int(table.totals[r])}"><th>{name}</th>'
+            f"<td>{int(table.totals[r])}</td>{cells}"
+            f'<td class="held" title="{name}, held out: {int(held[r])}">{int(held[r])}</td></tr>'
+        )
+    flagged = int(beyond.sum())
+    return (
+        f"<h2>{escape(title)}: {flagged} cell{'s' if flagged != 1 else ''} beyond the allowance"
+        "</h2>"
+        f'<table class="heat"><thead><tr><th data-key="name">class</th>'
+        f'<th data-key="total">total</th>{head}<th>held out</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
