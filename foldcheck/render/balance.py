@@ -13,6 +13,7 @@ from foldcheck.core.balance import Balance, Table
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table as RichTable
     from rich.text import Text
 
 MAX_TABLE_ROWS = 40  # per table in the terminal; the machine formats list every row
@@ -61,52 +62,81 @@ def shown_text(name: str) -> Text:
 
 
 def print_balance(console: Console, balance: Balance) -> None:
-    from rich.table import Table as RichTable
-
+    """Each table as wide as the terminal allows: the folds that fit beside the class
+    column, the rest in further tables below (K = 10 at 80 columns), never a cut cell."""
     for table in balance.tables:
         if not table.rows:
             continue
-        flagged = int(table.out_of_tolerance.sum())
-        caption = (
-            f"{flagged} cell{'s' if flagged != 1 else ''} out of tolerance"
-            if flagged
-            else "all cells within tolerance"
-        )
         shown = _rows_to_show(table)
-        if len(shown) < len(table.rows):
-            caption += (
-                f"; the {len(shown)} rows furthest off of {len(table.rows)} shown "
-                "(--format json or markdown lists all)"
-            )
-        rich_table = RichTable(
-            title=f"{table.title}: count and deviation from an equal share "
-            f"(1/{balance.k}), tolerance ±{balance.tolerance:.0%}",
-            caption=caption,
-            title_justify="left",
-            caption_justify="left",
+        folds = list(range(balance.k))
+        unbounded = console.options.update(max_width=1 << 20)  # measure, never clamp
+        per_part = next(
+            (
+                n
+                for n in range(len(folds), 1, -1)
+                if console.measure(
+                    _rich_table(table, balance, shown, folds[:n], ""), options=unbounded
+                ).maximum
+                <= console.width
+            ),
+            1,
         )
-        rich_table.add_column("class" if "class" in table.title else "", no_wrap=True, max_width=28)
-        rich_table.add_column("total", justify="right", no_wrap=True)
-        for fold in range(balance.k):
-            rich_table.add_column(f"fold {fold}", justify="right", no_wrap=True)
-        rich_table.add_column("worst", justify="right", no_wrap=True)
-        for index in shown:
-            cells = []
-            for fold in range(balance.k):
-                text = f"{int(table.counts[index, fold])} {_signed(table.deviation[index, fold])}"
-                style = (
-                    "bold red"
-                    if table.out_of_tolerance[index, fold]
-                    else (
-                        "dim" if abs(table.deviation[index, fold]) < balance.tolerance / 2 else ""
-                    )
-                )
-                cells.append(f"[{style}]{text}[/]" if style else text)
-            worst = float(abs(table.deviation[index]).max())
-            rich_table.add_row(
-                shown_text(table.rows[index]), str(int(table.totals[index])), *cells, f"{worst:.0%}"
+        size = -(-len(folds) // -(-len(folds) // per_part))  # parts of even size: 4+3+3
+        parts = [folds[start : start + size] for start in range(0, len(folds), size)]
+        for number, part in enumerate(parts):
+            caption = _caption(table, shown) if number == len(parts) - 1 else ""
+            console.print(_rich_table(table, balance, shown, part, caption))
+
+
+def _caption(table: Table, shown: list[int]) -> str:
+    flagged = int(table.out_of_tolerance.sum())
+    caption = (
+        f"{flagged} cell{'s' if flagged != 1 else ''} out of tolerance"
+        if flagged
+        else "all cells within tolerance"
+    )
+    if len(shown) < len(table.rows):
+        caption += (
+            f"; the {len(shown)} rows furthest off of {len(table.rows)} shown "
+            "(--format json or markdown lists all)"
+        )
+    return caption
+
+
+def _rich_table(
+    table: Table, balance: Balance, shown: list[int], folds: list[int], caption: str
+) -> RichTable:
+    from rich.table import Table as RichTable
+
+    part = "" if len(folds) == balance.k else f" (folds {folds[0]}-{folds[-1]} of {balance.k})"
+    rich_table = RichTable(
+        title=f"{table.title}: count and deviation from an equal share "
+        f"(1/{balance.k}), tolerance ±{balance.tolerance:.0%}{part}",
+        caption=caption or None,
+        title_justify="left",
+        caption_justify="left",
+    )
+    # A long class name wraps onto more lines rather than losing its end.
+    rich_table.add_column("class" if "class" in table.title else "", overflow="fold", max_width=28)
+    rich_table.add_column("total", justify="right", no_wrap=True)
+    for fold in folds:
+        rich_table.add_column(f"fold {fold}", justify="right", no_wrap=True)
+    rich_table.add_column("worst", justify="right", no_wrap=True)
+    for index in shown:
+        cells = []
+        for fold in folds:
+            text = f"{int(table.counts[index, fold])} {_signed(table.deviation[index, fold])}"
+            style = (
+                "bold red"
+                if table.out_of_tolerance[index, fold]
+                else ("dim" if abs(table.deviation[index, fold]) < balance.tolerance / 2 else "")
             )
-        console.print(rich_table)
+            cells.append(f"[{style}]{text}[/]" if style else text)
+        worst = float(abs(table.deviation[index]).max())
+        rich_table.add_row(
+            shown_text(table.rows[index]), str(int(table.totals[index])), *cells, f"{worst:.0%}"
+        )
+    return rich_table
 
 
 def _rows_to_show(table: Table) -> list[int]:
