@@ -372,3 +372,56 @@ def test_split_with_near_duplicate_groups_then_check_is_clean(tmp_path: Path) ->
     done = foldcheck_cli("check", out / "folds.json")
     assert done.returncode == 0, done.stdout
     assert "FC4" not in done.stdout
+
+
+# -- 5. every suggested fix, run as printed, repairs and keeps the whole set ----------------
+
+
+def _suggested(output: str, code: str) -> list[str]:
+    """The command a finding of ``code`` suggests, split as a shell would."""
+    import shlex
+
+    line = next(line for line in output.splitlines() if f": {code} " in line)
+    return shlex.split(line[line.rindex(": foldcheck ") + 2 :])
+
+
+def _the_set(folds: Path) -> set[str]:
+    return {path.name for path in folds.iterdir() if not path.name.startswith(".")}
+
+
+def _drop_an_annotation(path: Path) -> None:
+    document = json.loads(path.read_text())
+    document["annotations"].pop()
+    path.write_text(json.dumps(document))
+
+
+@pytest.mark.parametrize(
+    ("edit", "code"),
+    [
+        (lambda root: _drop_an_annotation(root / "folds" / "train_fold0.json"), "FC303"),
+        (lambda root: _csv_moves_an_image(root / "folds"), "FC304"),
+        (lambda root: _drop_an_annotation(root / "data" / "train.json"), "FC301"),
+    ],
+    ids=["export-edited", "csv-moved", "dataset-changed"],
+)
+def test_each_suggested_fix_repairs_and_keeps_the_set(
+    chess_holdout: Path, tmp_path: Path, edit: object, code: str
+) -> None:
+    """After an export is edited, or the dataset changes, the finding's command, run as
+    printed, makes `check` pass, and the set keeps its held-out test set and every export."""
+    root = tmp_path / "project"
+    shutil.copytree(chess_holdout.parent, root)
+    folds = root / "folds"
+    before, held = _the_set(folds), json.loads((folds / "folds.json").read_text())["holdout"]
+    assert callable(edit)
+    edit(root)
+    found = foldcheck_cli("check", folds)
+    assert found.returncode == 1 and f": {code} " in found.stdout, found.stdout
+    command = _suggested(found.stdout, code)
+    assert command[0] == "foldcheck"
+    ok(*command[1:], cwd=root)
+    assert foldcheck_cli("check", folds).returncode == 0
+    assert _the_set(folds) == before
+    after = json.loads((folds / "folds.json").read_text())["holdout"]
+    assert after["fraction"] == held["fraction"] and after["images"]
+    assert len(csv_rows(folds / "holdout.csv")) == len(after["images"])

@@ -161,7 +161,7 @@ def check_fold_set(
         *check_leakage(ctx),
         *check_coverage(ctx),
         *check_holdout(ctx),
-        *check_staleness(ctx, reference_sha256),
+        *check_staleness(ctx, reference_sha256, manifest),
     ]
     if ctx.images_dir is not None and near_distance is not None:
         findings += check_near_duplicates(ctx, near_distance)

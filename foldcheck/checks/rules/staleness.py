@@ -80,7 +80,10 @@ def committed_machinery(folder: Path) -> list[Finding]:
     ]
 
 
-def check_staleness(ctx: CheckContext, dataset_sha256: str | None) -> Iterator[Finding]:
+def check_staleness(
+    ctx: CheckContext, dataset_sha256: str | None, governing: Manifest | None = None
+) -> Iterator[Finding]:
+    """FC301 for a manifest, FC303 for the exports ``governing`` (their manifest) rules."""
     manifest = ctx.fold_set.manifest
     if (
         manifest is not None
@@ -91,21 +94,34 @@ def check_staleness(ctx: CheckContext, dataset_sha256: str | None) -> Iterator[F
             manifest.path,
             DATASET_CHANGED,
             f"{manifest.dataset_file} changed since these folds were made; update them "
-            f"(every image still there keeps its fold): {update_command(ctx)}",
+            f"(every image still there keeps its fold): {update_command(manifest)}",
         )
     if ctx.reference_given and ctx.train is not None:
-        yield from _exports_out_of_date(ctx)
+        yield from _exports_out_of_date(ctx, governing or manifest)
 
 
-def update_command(ctx: CheckContext) -> str:
+def update_command(manifest: Manifest) -> str:
     """``split --update``: it reads k, seed, grouping, stratification, tolerance, held-out
     set, exports and near-duplicate settings from the manifest, so the set keeps them all."""
-    import shlex
-
-    manifest = ctx.fold_set.manifest
-    assert manifest is not None
     dataset, out = shlex.quote(str(manifest.dataset_file)), shlex.quote(str(manifest.path.parent))
     return f"foldcheck split {dataset} --out {out} --update"
+
+
+# The export format that rewrites each kind of fold set a manifest governs.
+_EXPORT_OF_KIND = {"coco": "coco", "csv": "csv", "yolo": "yolo"}
+
+
+def repair_command(ctx: CheckContext, manifest: Manifest | None) -> str:
+    """The one command that makes fold files agree with their manifest again, as printed:
+    re-export them when the dataset is the manifest's (``export`` refuses otherwise), else
+    update the whole set from the changed dataset."""
+    if manifest is None:
+        return "split again to rewrite them"
+    if ctx.reference_given and ctx.reference.sha256 != manifest.dataset_sha256:
+        return update_command(manifest)
+    fmt = _EXPORT_OF_KIND.get(ctx.fold_set.kind)
+    formats = f" --export {fmt}" if fmt else ""
+    return f"foldcheck export {shlex.quote(str(manifest.path))}{formats} --force"
 
 
 def check_matches_manifest(ctx: CheckContext, manifest: Manifest) -> Iterator[Finding]:
@@ -136,11 +152,11 @@ def check_matches_manifest(ctx: CheckContext, manifest: Manifest) -> Iterator[Fi
             EXPORT_DIFFERS_FROM_MANIFEST,
             f"validation fold {fold} differs from {manifest.path.name} "
             f"({len(extra)} extra, {len(missing)} missing; {first} its fold {fold}); "
-            "re-export with foldcheck export --force",
+            f"rewrite them: {repair_command(ctx, manifest)}",
         )
 
 
-def _exports_out_of_date(ctx: CheckContext) -> Iterator[Finding]:
+def _exports_out_of_date(ctx: CheckContext, manifest: Manifest | None) -> Iterator[Finding]:
     """FC303: a COCO side whose images carry other annotations than the dataset's."""
     expected = np.bincount(ctx.reference.ann_image, minlength=ctx.reference.n_images)
     for side in [*ctx.val, *(ctx.train or [])]:
@@ -157,5 +173,5 @@ def _exports_out_of_date(ctx: CheckContext) -> Iterator[Finding]:
                 EXPORT_OUT_OF_DATE,
                 f"{len(differ)} image(s) have other annotations than in the dataset "
                 f"(first: {ctx.image_label(row)}: {int(have[row])} here, "
-                f"{int(expected[row])} there); re-export with foldcheck export",
+                f"{int(expected[row])} there); rewrite them: {repair_command(ctx, manifest)}",
             )
