@@ -425,3 +425,84 @@ def test_each_suggested_fix_repairs_and_keeps_the_set(
     after = json.loads((folds / "folds.json").read_text())["holdout"]
     assert after["fraction"] == held["fraction"] and after["images"]
     assert len(csv_rows(folds / "holdout.csv")) == len(after["images"])
+
+
+# -- 7. messages a user can act on ----------------------------------------------------------
+
+
+def test_balance_table_shows_each_rows_allowance(chess_holdout: Path) -> None:
+    """A cell far off in percent but within its row's allowance is explained on screen: the
+    table has the allowance column, and every row's allowance is the JSON's."""
+    text = ok("report", chess_holdout)
+    assert "allowed" in text and "one group's worth" in text
+    document = json.loads(ok("report", chess_holdout, "--format", "json"))
+    first = document["tables"][0]["rows"][2] if "tables" in document else None
+    if first is not None:
+        assert f"±{first['allowed_deviation']:.1f}".replace(".0", "") in text
+
+
+def test_report_takes_a_folder_and_quiet_prints_no_table(chess_holdout: Path) -> None:
+    assert "fold 0" in ok("report", chess_holdout)
+    done = foldcheck_cli("report", chess_holdout, "-q")
+    assert done.returncode == 0 and done.stdout == ""
+
+
+def test_one_image_in_five_folds_is_one_fc202_line(chess_holdout: Path, tmp_path: Path) -> None:
+    rows = (chess_holdout / "folds.csv").read_text().splitlines()
+    first = rows[1].rsplit(",", 1)[0]
+    extra = [f"{first},{fold}" for fold in range(5) if f"{first},{fold}" != rows[1]]
+    (tmp_path / "folds.csv").write_text("\n".join([*rows, *extra]) + "\n")
+    done = foldcheck_cli("check", tmp_path / "folds.csv", "--select", "FC202")
+    lines = [line for line in done.stdout.splitlines() if ": FC202 " in line]
+    assert len(lines) == 1 and "0, 1, 2, 3 and 4" in lines[0], done.stdout
+
+
+def test_holdout_beyond_half_is_refused_with_a_reason(tmp_path: Path) -> None:
+    data = copied("chess", "train", tmp_path)
+    done = foldcheck_cli("split", data, "--holdout", "0.9", "--out", tmp_path / "folds")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "0.9" in done.stderr
+    assert not (tmp_path / "folds").exists()
+
+
+def test_a_class_absent_from_the_test_set_gets_a_note(tmp_path: Path) -> None:
+    """chess has a class in one image: a small test set without it says so."""
+    data = copied("chess", "train", tmp_path)
+    done = foldcheck_cli("split", data, "--holdout", "0.1", "--out", tmp_path / "folds", "-q")
+    assert done.returncode == 0
+    manifest = json.loads((tmp_path / "folds" / "folds.json").read_text())
+    document = json.loads(data.read_text())
+    held = set(manifest["holdout"]["images"])
+    names = {c["id"]: c["name"] for c in document["categories"]}
+    annotated = {a["category_id"] for a in document["annotations"]}
+    tested = {a["category_id"] for a in document["annotations"] if a["image_id"] in held}
+    for category in annotated - tested:
+        assert repr(names[category]) in done.stderr and "test set has no box" in done.stderr
+    assert annotated - tested or "test set has no box" not in done.stderr
+
+
+def test_duplicates_of_a_folder_without_images_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("no pictures here\n")
+    done = foldcheck_cli("duplicates", tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
+    assert str(tmp_path) in done.stderr
+
+
+def test_validate_fix_that_cannot_be_written_prints_no_fix_as_applied(tmp_path: Path) -> None:
+    """--fix into a place that cannot be written (below a file: even root cannot): one error
+    line, and no fix printed as if applied."""
+    images = [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}]
+    annotations = [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "iscrowd": 0}]
+    categories = [{"id": 1, "name": "a"}]
+    path = tmp_path / "data.json"
+    path.write_text(
+        json.dumps({"images": images, "annotations": annotations, "categories": categories})
+    )
+    fixable = foldcheck_cli("validate", path, "--fix", tmp_path / "fixed.json")
+    assert "fix" in fixable.stdout and (tmp_path / "fixed.json").is_file()  # there is a fix
+    (tmp_path / "blocker").write_text("a file, not a folder\n")
+    done = foldcheck_cli("validate", path, "--fix", tmp_path / "blocker" / "fixed.json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "applied" not in done.stdout + done.stderr
+    assert not [line for line in done.stdout.splitlines() if line.startswith(str(path) + ":")]

@@ -179,6 +179,12 @@ def build_context(
     )
 
 
+def and_list(items: list[int]) -> str:
+    """``[0, 1, 3]`` as "0, 1 and 3", for messages."""
+    words = [str(i) for i in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _listed_keys(side: Side) -> list[Any]:
     """What a side lists each image by: its id, else its name as listed."""
     return side.image_ids.tolist() if side.image_ids is not None else list(side.file_names or ())

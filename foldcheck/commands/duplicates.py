@@ -41,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
     quiet = progress_off(args)
     with status(f"listing images in {root}", quiet):
         names = list_images(root)
+    if not names:
+        from foldcheck.errors import InputError
+
+        raise InputError("no images here (searched recursively for image files)", root)
     with counted("hashing images", len(names), quiet) as advance:
         hashed = folder_hashes(
             root, names, what="foldcheck duplicates", use_cache=not args.no_cache, advance=advance

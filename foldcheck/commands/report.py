@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("manifest", metavar="MANIFEST", help="a folds.json written by split")
+    parser.add_argument(
+        "manifest", metavar="MANIFEST", help="a folds.json written by split, or its folder"
+    )
     add_balance_output(parser)
     parser.add_argument(
         "--html",
@@ -31,14 +33,20 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foldcheck.config import resolve_settings
+    from foldcheck.formats.export_names import MANIFEST_NAME
     from foldcheck.formats.fold_files import open_manifest
     from foldcheck.render.progress import status
 
-    with status(f"reading {args.manifest} and its dataset", progress_off(args)):
-        manifest, assignment = open_manifest(Path(args.manifest))
+    path = Path(args.manifest)
+    if path.is_dir():  # as check takes a fold folder
+        path = path / MANIFEST_NAME
+    with status(f"reading {path} and its dataset", progress_off(args)):
+        manifest, assignment = open_manifest(path)
     tolerance = resolve_settings({"tolerance": args.tolerance}, manifest).tolerance
     if args.html:
         write_html(args, manifest, assignment, tolerance)
+    elif args.quiet and not args.svg:
+        return 0  # read and verified: -q prints no table
     else:
         show_balance(args, assignment, tolerance)
     return 0

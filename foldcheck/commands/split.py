@@ -185,7 +185,31 @@ def dataset_notes(assignment: FoldAssignment) -> list[str]:
             f"note: held out {int(held.mask.sum())} images ({held.mask.mean():.1%}) as the "
             f"test set{pulled if held.pulled_in else ''}"
         )
+        notes += untested_class_notes(assignment)
     return notes
+
+
+def untested_class_notes(assignment: FoldAssignment, most: int = 5) -> list[str]:
+    """Classes the dataset annotates but the held-out test set has no box of: their test
+    metrics will be empty (or undefined), which a user should know before training."""
+    import numpy as np
+
+    dataset, held = assignment.dataset, assignment.holdout
+    assert held is not None
+    everywhere = np.bincount(dataset.ann_class, minlength=dataset.n_classes)
+    tested = np.bincount(
+        dataset.ann_class[held.mask[dataset.ann_image]], minlength=dataset.n_classes
+    )
+    missing = np.flatnonzero((everywhere > 0) & (tested == 0)).tolist()
+    names = [f"{dataset.category_names[c]!r} ({int(everywhere[c])} boxes)" for c in missing]
+    if not names:
+        return []
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return [
+        f"note: the held-out test set has no box of class {', '.join(names[:most])}{more}: "
+        "its test metrics will be empty; hold out more (--holdout) or pick the test images "
+        "(--holdout-from)"
+    ]
 
 
 def sparse_class_notes(sparse: dict[str, int], k: int, most: int = 5) -> list[str]:

@@ -109,11 +109,11 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(linted, Linted) and (args.fix or args.in_place):
                 out = Path(args.fix) if args.fix else Path(name)
                 fixed = fix(linted)
+                if fixed.changes or args.fix:  # written first: a fix is printed once applied
+                    write_atomic(out, fixed.payload)
                 for change, place in fixed.changes:
                     where = f"{name}:{place[0]}:{place[1]}" if place else name
                     print(f"{where}: {change.code} {change.what}", file=notes)
-                if fixed.changes or args.fix:
-                    write_atomic(out, fixed.payload)
                 count = len(fixed.changes)
                 print(
                     f"{count} fix{'es' if count != 1 else ''} applied; wrote {out}"

@@ -110,8 +110,9 @@ def _rich_table(
 
     part = "" if len(folds) == balance.k else f" (folds {folds[0]}-{folds[-1]} of {balance.k})"
     rich_table = RichTable(
-        title=f"{table.title}: count and deviation from an equal share "
-        f"(1/{balance.k}), tolerance ±{balance.tolerance:.0%}{part}",
+        title=f"{table.title}: count and deviation from an equal share (1/{balance.k}){part}; "
+        "a cell is out when it is further from the share than its row's allowance: "
+        f"±{balance.tolerance:.0%} of the share, or one group's worth if that is more",
         caption=caption or None,
         title_justify="left",
         caption_justify="left",
@@ -119,6 +120,7 @@ def _rich_table(
     # A long class name wraps onto more lines rather than losing its end.
     rich_table.add_column("class" if "class" in table.title else "", overflow="fold", max_width=28)
     rich_table.add_column("total", justify="right", no_wrap=True)
+    rich_table.add_column("allowed", justify="right", no_wrap=True)
     for fold in folds:
         rich_table.add_column(f"fold {fold}", justify="right", no_wrap=True)
     rich_table.add_column("worst", justify="right", no_wrap=True)
@@ -134,7 +136,11 @@ def _rich_table(
             cells.append(f"[{style}]{text}[/]" if style else text)
         worst = float(abs(table.deviation[index]).max())
         rich_table.add_row(
-            shown_text(table.rows[index]), str(int(table.totals[index])), *cells, f"{worst:.0%}"
+            shown_text(table.rows[index]),
+            str(int(table.totals[index])),
+            _allowance(float(table.allowed[index])),
+            *cells,
+            f"{worst:.0%}",
         )
     return rich_table
 
@@ -156,9 +162,10 @@ def balance_markdown(balance: Balance) -> str:
         if not table.rows:
             continue
         lines.append(
-            f"**{table.title}** (tolerance ±{balance.tolerance:.0%}; ⚠ = out of tolerance)\n"
+            f"**{table.title}** (tolerance ±{balance.tolerance:.0%} of the equal share, or one "
+            "group's worth if more: the row's allowance; ⚠ = further off than it)\n"
         )
-        header = ["", "total", *(f"fold {f}" for f in range(balance.k)), "worst"]
+        header = ["", "total", "allowed", *(f"fold {f}" for f in range(balance.k)), "worst"]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" + "---:|" * (len(header) - 1))
         for index, name in enumerate(table.rows):
@@ -170,11 +177,17 @@ def balance_markdown(balance: Balance) -> str:
             worst = float(abs(table.deviation[index]).max())
             lines.append(
                 f"| {_escape(name)} | {int(table.totals[index])} | "
+                f"{_allowance(float(table.allowed[index]))} | "
                 + " | ".join(cells)
                 + f" | {worst:.1%} |"
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def _allowance(allowed: float) -> str:
+    """The absolute deviation a row's cells may have, in its own unit (boxes, images)."""
+    return f"±{allowed:.1f}".replace(".0", "")
 
 
 def _signed(deviation: float) -> str:

@@ -28,11 +28,20 @@ from foldcheck.splitter.profiles import build_profiles
 _MAX_PARTS = 20
 
 
+MAX_HOLDOUT = 0.5  # beyond it the "held-out" part is the data, the folds the remnant
+
+
 def parts_for(fraction: float) -> tuple[int, int]:
     """(parts, taken): the fewest parts whose taken/parts is nearest ``fraction``."""
     if not 0 < fraction < 1:
         raise InputError(
             f"{option('holdout')} must be a fraction between 0 and 1, got {fraction:g}"
+        )
+    if fraction > MAX_HOLDOUT:
+        raise InputError(
+            f"{option('holdout', fraction)} would hold out more images than the folds train "
+            f"and validate on: the test set is the part set aside (usually 0.1 to 0.2); at "
+            f"most {MAX_HOLDOUT:g}"
         )
     _, parts, taken = min(
         (abs(taken / parts - fraction), parts, taken)

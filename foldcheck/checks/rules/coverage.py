@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from foldcheck.checks.context import CheckContext
+from foldcheck.checks.context import CheckContext, and_list
 from foldcheck.core.findings import Finding, register
 
 IMAGE_IN_NO_FOLD = register(
@@ -36,19 +36,23 @@ def check_coverage(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _in_several_val_folds(ctx: CheckContext) -> Iterator[Finding]:
-    """FC202, at the image's listing in its second validation fold."""
+    """FC202, once per image (one line, however many folds), at its listing in its second
+    validation fold, naming every fold that holds it."""
     seen_in = np.full(ctx.reference.n_images, -1, dtype=np.intp)
+    folds_of: dict[int, list[int]] = {}
     for fold, side in enumerate(ctx.val):
         known = side.known
-        again = known[seen_in[known] >= 0]
-        for row in again.tolist():
-            yield side.finding(
-                side.index_of(row),
-                IMAGE_IN_SEVERAL_FOLDS,
-                f"{ctx.image_label(row)} is in validation folds {int(seen_in[row])} and {fold}",
-            )
+        for row in known[seen_in[known] >= 0].tolist():
+            folds_of.setdefault(row, [int(seen_in[row])]).append(fold)
         fresh = known[seen_in[known] < 0]
         seen_in[fresh] = fold
+    for row, folds in folds_of.items():
+        side = ctx.val[folds[1]]
+        yield side.finding(
+            side.index_of(row),
+            IMAGE_IN_SEVERAL_FOLDS,
+            f"{ctx.image_label(row)} is in validation folds {and_list(folds)}",
+        )
 
 
 def _unknown_images(ctx: CheckContext) -> Iterator[Finding]:

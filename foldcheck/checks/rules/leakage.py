@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foldcheck.checks.context import CheckContext, SideRows
+from foldcheck.checks.context import CheckContext, SideRows, and_list
 from foldcheck.core.findings import Finding, register
 from foldcheck.io.excerpt import quoted
 
@@ -71,7 +71,7 @@ def _groups_in_several_val_folds(ctx: CheckContext) -> Iterator[Finding]:
             side.index_of(rows[0]),
             GROUP_IN_SEVERAL_FOLDS,
             f"{ctx.group_label(int(rows[0]))} is in validation folds "
-            f"{_and(folds)} ({ctx.image_label(int(rows[0]))} here)",
+            f"{and_list(folds)} ({ctx.image_label(int(rows[0]))} here)",
         )
 
 
@@ -177,8 +177,3 @@ def _digest(path: Path) -> bytes:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.digest()
-
-
-def _and(items: list[int]) -> str:
-    words = [str(i) for i in items]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
