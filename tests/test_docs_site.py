@@ -85,3 +85,11 @@ def test_option_names_come_from_the_parser() -> None:
     assert {"--folds", "-k", "--group-by", "--holdout-from", "DATASET"} <= set(
         commands.option_names(parser)
     )
+
+
+def test_architecture_names_every_package_of_the_code() -> None:
+    """docs/architecture.md's layer table has a row for each folder of foldcheck/."""
+    table = (REPO / "docs" / "architecture.md").read_text("utf-8")
+    packages = sorted(p.parent.name for p in (REPO / "foldcheck").glob("*/__init__.py"))
+    missing = [name for name in packages if f"| `{name}/` |" not in table]
+    assert not missing, f"docs/architecture.md has no row for {missing}"

@@ -148,6 +148,10 @@ def _example(code: str) -> Example | None:
         cases = json.loads((lint.parent / "cases.json").read_text("utf-8"))
         images = ["--images-dir", "images"] if cases[lint.name]["images_dir"] else []
         return _run(lint.parent, ["validate", lint.name, *images], code, lint)
+    for case in sorted((FIXTURES / "yolo").glob("*/case.json")):
+        spec = json.loads(case.read_text("utf-8"))
+        if code in spec["codes"]:
+            return _run(case.parent, ["validate", *spec["args"]], code)
     return None
 
 

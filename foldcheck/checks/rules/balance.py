@@ -1,4 +1,11 @@
-"""FC4xx: class, box-size and fold-size balance of the validation folds, within tolerance."""
+"""FC4xx: class, box-size and fold-size balance of the validation folds, within tolerance.
+
+A validation fold with too few boxes or images of a class (or none) gives that class a noisy
+or undefined AP (pycocotools' COCOeval reports -1 for a class without ground truth and leaves
+it out of the mean), so the per-fold scores vary with the split rather than with the model;
+unequal fold sizes weigh the folds unequally. The tolerance allows what no group-respecting
+split can avoid: one group's worth.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""FC2xx: coverage, every image validated exactly once."""
+"""FC2xx: coverage, every image validated exactly once.
+
+K-fold cross-validation averages K validation scores on the promise that every image is
+validated exactly once. An image in no validation fold is never scored (its out-of-fold
+prediction is missing); one in two folds is scored twice and trained on in neither; an id
+the dataset lacks means the fold file was made for another version of the data.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """FC107, FC108: the held-out test set stays out of every fold; copies stay together.
 
+The held-out test set is the one estimate no model choice has touched: an image of it, or of
+its group, in any fold is trained on or used for selection, and the final test score is no
+longer unbiased. Copies of one photo in different folds leak as the FC1xx rules describe.
+
 The test set is the manifest's ``holdout`` and a fold YAML's ``test:``. FC108 warns when a
 fold set grouped by image puts names a group preset ties together (a photo's labelling-service
 copies, one image's SAHI tiles) in different validation folds.

@@ -1,4 +1,11 @@
-"""FC1xx: leakage, the same group, image or picture on both sides of a fold."""
+"""FC1xx: leakage, the same group, image or picture on both sides of a fold.
+
+A model validated on images it trained on (the same image, another frame of the same video,
+another export of the same photo) is scored on what it memorised: the cross-validation score
+overstates how it does on new data, and choices made by that score favour overfitting. No
+training framework notices: MMDetection, Detectron2 and Ultralytics train and evaluate
+whatever files they are given.
+"""
 
 from __future__ import annotations
 

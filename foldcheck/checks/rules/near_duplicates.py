@@ -1,5 +1,10 @@
 """FC106: near-duplicate images (the same photo re-encoded, resized, brightened, slightly
-cropped or re-saved) on different sides of a fold, found by perceptual hash (--images-dir)."""
+cropped or re-saved) on different sides of a fold, found by perceptual hash (--images-dir).
+
+An export or augmentation step re-saves one photo under another name; with one copy in
+training and one in validation the model is scored on a picture it has seen, as with any
+leak (FC1xx), and a byte comparison (FC105) cannot see it.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""FC3xx: staleness, fold files that no longer match the dataset or their manifest."""
+"""FC3xx: staleness, fold files that no longer match the dataset or their manifest.
+
+Folds made from an earlier version of the dataset, or exports that no longer match their
+manifest, train and validate on a split nobody checked: new images are in no fold, edited
+annotations are not the ones balanced, a half-finished write mixes two splits. Training code
+reads whatever files are there, so only a check before training sees it.
+"""
 
 from __future__ import annotations
 
