@@ -20,6 +20,7 @@ from foldcheck.core.findings import Finding, register
 from foldcheck.formats.manifest import Manifest
 from foldcheck.io.folderlock import LOCK_NAME
 from foldcheck.io.journal import STAGING_NAME, Pending
+from foldcheck.io.paths import shown_relative
 
 DATASET_CHANGED = register(
     "FC301",
@@ -109,8 +110,14 @@ def check_staleness(
 def update_command(manifest: Manifest) -> str:
     """``split --update``: it reads k, seed, grouping, stratification, tolerance, held-out
     set, exports and near-duplicate settings from the manifest, so the set keeps them all."""
-    dataset, out = shlex.quote(str(manifest.dataset_file)), shlex.quote(str(manifest.path.parent))
+    dataset, out = _typed(manifest.dataset_file), _typed(manifest.path.parent)
     return f"foldcheck split {dataset} --out {out} --update"
+
+
+def _typed(path: Path) -> str:
+    """A path as a user would type it from here: relative to the working folder when inside
+    it (a suggestion in a README or a CI log names no machine's folders), shell-quoted."""
+    return shlex.quote(shown_relative(Path(path).absolute(), Path.cwd()))
 
 
 # The export format that rewrites each kind of fold set a manifest governs.
@@ -127,7 +134,7 @@ def repair_command(ctx: CheckContext, manifest: Manifest | None) -> str:
         return update_command(manifest)
     fmt = _EXPORT_OF_KIND.get(ctx.fold_set.kind)
     formats = f" --export {fmt}" if fmt else ""
-    return f"foldcheck export {shlex.quote(str(manifest.path))}{formats} --force"
+    return f"foldcheck export {_typed(manifest.path)}{formats} --force"
 
 
 def check_matches_manifest(ctx: CheckContext, manifest: Manifest) -> Iterator[Finding]:
