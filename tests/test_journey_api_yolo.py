@@ -207,6 +207,7 @@ def test_readme_install_lines_install_from_a_checkout(tmp_path):
 def test_the_pillow_hint_installs_pillow_as_printed(tmp_path):
     """Without Pillow, duplicates says how to get it; the printed command works as printed
     (here Pillow is present, so pip has nothing to fetch)."""
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff")  # a folder with an image to hash
     script = "import sys; sys.modules['PIL'] = None; from foldcheck.cli import main; "
     script += f"raise SystemExit(main(['duplicates', {str(tmp_path)!r}]))"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
