@@ -102,7 +102,8 @@ def index(docs: list[RuleDoc]) -> str:
         "",
         "`foldcheck check` reports FC1xx (leakage), FC2xx (coverage), FC3xx (staleness) and "
         "FC4xx (balance); `foldcheck validate` reports FC5xx (COCO lint) and FC56x-FC57x "
-        "(YOLO lint); `foldcheck score` reports FC6xx (prediction files). Severity `error` makes the command exit 1; `warning` is printed only. "
+        "(YOLO lint); `foldcheck score` reports FC6xx (prediction files). "
+        "Severity `error` makes the command exit 1; `warning` is printed only. "
         "`--list-rules` prints this table; `--select` and `--ignore` take codes or prefixes "
         "(`FC1`, `FC301`).",
         "",
