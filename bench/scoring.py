@@ -16,7 +16,8 @@ The floor is a lower bound on dev_c that every split keeping each group in one f
 * the largest group: the fold holding group j holds at least its g_cj items of class c:
   dev_c >= (max_j g_cj - e_c) / e_c.
 
-The floor of a class is the larger of the two; the reported floor is the worst over the same
+The floor of a class is the larger of the two (``foldcheck.core.floor``, the function the
+balance tables and ``check`` use); the reported floor is the worst over the same
 eligible classes, so a method's score can be compared against it directly.
 """
 
@@ -26,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+import procs  # noqa: F401  (puts this checkout first on sys.path, for foldcheck.core.floor)
 from columns import Columns
 
 MIN_CLASS_COUNT = 50
@@ -103,14 +105,14 @@ def _worst_deviation(items: Items, fold_of_image: np.ndarray, k: int, n_classes:
 
 def _floor(items: Items, image_group: np.ndarray, k: int, n_classes: int) -> float:
     totals = np.bincount(items.cls, minlength=n_classes)
-    expected = np.maximum(totals / k, 1e-300)
-    rounding = np.maximum(np.ceil(expected) - expected, expected - np.floor(expected))
+    from foldcheck.core.floor import deviation_floor  # procs put this checkout on sys.path
+
     keys, counts = np.unique(
         image_group[items.image].astype(np.int64) * n_classes + items.cls, return_counts=True
     )
     largest_group = np.zeros(n_classes)
     np.maximum.at(largest_group, keys % n_classes, counts)
-    return _worst(np.maximum(rounding, largest_group - expected) / expected, totals)
+    return _worst(deviation_floor(totals / k, largest_group), totals)
 
 
 def _leaked_groups(image_group: np.ndarray, fold: np.ndarray, k: int) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import SIZE_BUCKETS
 from foldcheck.core.distinct import distinct_counts
+from foldcheck.core.floor import AT_FLOOR_SLACK, deviation_floor
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,6 +29,7 @@ class Table:
     rows: tuple[str, ...]
     counts: np.ndarray  # float64 [rows, k]
     allowed: np.ndarray  # float64 [rows]: the absolute deviation tolerated
+    largest: np.ndarray  # float64 [rows]: the most of a row in one group
 
     @property
     def totals(self) -> np.ndarray:
@@ -49,6 +51,37 @@ class Table:
         return deviation
 
     @property
+    def worst(self) -> np.ndarray:
+        """[rows]: the largest relative deviation over the folds."""
+        worst: np.ndarray = np.abs(self.deviation).max(axis=1, initial=0.0)
+        return worst
+
+    @property
+    def floor(self) -> np.ndarray:
+        """[rows]: the least worst deviation any group-respecting split can reach
+        (``core.floor``)."""
+        return deviation_floor(self.expected, self.largest)
+
+    @property
+    def at_floor(self) -> np.ndarray:
+        """[rows]: rows as even as any group-respecting split could make them."""
+        at: np.ndarray = self.worst <= self.floor + AT_FLOOR_SLACK
+        return at
+
+    def floor_summary(self) -> dict[str, Any]:
+        """How many rows are at the floor, and the row furthest above it (by worst / floor)."""
+        worst, floor = self.worst, self.floor
+        gap = worst - floor
+        row = int(gap.argmax()) if len(gap) else -1
+        return {
+            "rows": len(self.rows),
+            "at_floor": int(self.at_floor.sum()),
+            "furthest_row": self.rows[row] if row >= 0 else None,
+            "furthest_deviation": round(float(worst[row]), 4) if row >= 0 else None,
+            "furthest_floor": round(float(floor[row]), 4) if row >= 0 else None,
+        }
+
+    @property
     def out_of_tolerance(self) -> np.ndarray:
         beyond: np.ndarray = np.abs(self.counts - self.expected[:, None]) > self.allowed[:, None]
         return beyond
@@ -65,8 +98,11 @@ class Table:
                     "counts": [int(c) for c in counts],
                     "deviation": [round(float(d), 4) for d in deviation],
                     "out_of_tolerance": [bool(o) for o in out],
+                    "worst_deviation": round(float(worst), 4),
+                    "floor": round(float(floor), 4),
+                    "at_floor": bool(at),
                 }
-                for name, total, expected, allowed, counts, deviation, out in zip(
+                for name, total, expected, allowed, counts, deviation, out, worst, floor, at in zip(
                     self.rows,
                     self.totals,
                     self.expected,
@@ -74,9 +110,13 @@ class Table:
                     self.counts,
                     self.deviation,
                     self.out_of_tolerance,
+                    self.worst,
+                    self.floor,
+                    self.at_floor,
                     strict=True,
                 )
             ],
+            "floor_summary": self.floor_summary(),
         }
 
 
@@ -137,7 +177,7 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
         if largest is None:
             largest = _largest_group(row, group, len(rows), groups.count)
         allowed: np.ndarray = np.maximum(tolerance * expected, largest)
-        return Table(title, rows, counts.astype(np.float64), allowed)
+        return Table(title, rows, counts.astype(np.float64), allowed, largest.astype(np.float64))
 
     most_boxes = most_images = None
     if groups.count == dataset.n_images:  # one image per group: the pairs hold the answers
@@ -176,6 +216,7 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
             ("images", "annotations"),
             np.concatenate([images.counts, annotations.counts]),
             np.concatenate([images.allowed, annotations.allowed]),
+            np.concatenate([images.largest, annotations.largest]),
         ),
     )
 

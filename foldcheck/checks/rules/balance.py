@@ -82,8 +82,9 @@ def _describe(table: Table, row: int, fold: int, unit: str, tolerance: float) ->
     )
     return (
         f"validation fold {fold} has {what}: {abs(deviation):.1%} "
-        f"{'over' if deviation > 0 else 'under'} an equal share of {expected:.1f} "
-        f"(tolerance ±{tolerance:.0%}, allowed ±{table.allowed[row]:.1f})"
+        f"{'over' if deviation > 0 else 'under'} an equal share of {expected:.1f}, "
+        f"floor {table.floor[row]:.1%} (tolerance ±{tolerance:.0%}, "
+        f"allowed ±{table.allowed[row]:.1f})"
     )
 
 
