@@ -123,3 +123,28 @@ def render(results: dict[str, Any]) -> str:
     if results["ratios"]:
         sections.append(ratios_section(results["ratios"]))
     return "\n\n".join(sections) + "\n"
+
+
+def render_worst_seed(results: dict[str, Any]) -> str:
+    """The worst seed of each preset: foldcheck's balance over the floor and over SGKF's
+    (lower is better; 1.00 over the floor is optimal), and the smallest split speedup."""
+    lines = [
+        "",
+        "### Worst seed per preset",
+        "",
+        "| preset | seeds | ann / floor | img / floor | ann / SGKF | img / SGKF | split speedup |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+
+    def cell(entry: dict[str, Any], key: str) -> str:
+        found = entry.get(key)
+        return "-" if found is None else f"{found[0]:.2f} ({found[1]})"
+
+    for name, entry in results.get("worst_seed", {}).items():
+        keys = ("ann_over_floor", "img_over_floor", "ann_ratio_sgkf", "img_ratio_sgkf")
+        lines.append(
+            f"| {name} | {len(entry['seeds'])} | "
+            + " | ".join(cell(entry, key) for key in keys)
+            + f" | {cell(entry, 'split_speedup')} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -32,6 +32,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "trash": Preset(images=4_900, annotations=23_000, classes=10, zipf=1.0),
     "coco": Preset(images=118_000, annotations=860_000, classes=80, zipf=0.9),
+    "coco-half": Preset(images=59_000, annotations=430_000, classes=80, zipf=0.9),
     "lvis": Preset(images=100_000, annotations=1_270_000, classes=1_203, zipf=1.1),
     "video": Preset(images=48_000, annotations=260_000, classes=30, zipf=1.0, videos=2_000),
 }

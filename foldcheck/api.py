@@ -122,7 +122,7 @@ def split_dataset(
     # The parsed dataset is millions of objects the cyclic collector would rescan to no end.
     with gc_paused():
         profiles = build_profiles(dataset, groups, k, settings.stratify)
-        fold_of_group = assign_folds(profiles, k, settings.seed)
+        fold_of_group = assign_folds(profiles, k, settings.seed, tolerance=settings.tolerance)
     return FoldAssignment(
         dataset, groups, k, fold_of_group[groups.of_image], settings.seed, settings.stratify
     )

@@ -14,6 +14,7 @@ from foldcheck.commands.options import add_balance_output, progress_off
 if TYPE_CHECKING:
     from foldcheck.core.assignment import FoldAssignment
     from foldcheck.formats.manifest import Manifest
+    from foldcheck.core.balance import Balance
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,11 +82,17 @@ def write_html(
         print(f"wrote {args.html}", file=sys.stderr)
 
 
-def show_balance(args: argparse.Namespace, assignment: FoldAssignment, tolerance: float) -> None:
+def show_balance(
+    args: argparse.Namespace,
+    assignment: FoldAssignment,
+    tolerance: float,
+    balance: Balance | None = None,  # computed already (split's)
+) -> None:
     from pathlib import Path
 
     from foldcheck.core.balance import compute_balance
     from foldcheck.render.balance import render_balance
 
-    balance = compute_balance(assignment, tolerance)
+    if balance is None:
+        balance = compute_balance(assignment, tolerance)
     render_balance(balance, args.format, color=args.color, svg=Path(args.svg) if args.svg else None)

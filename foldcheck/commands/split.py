@@ -28,6 +28,7 @@ from foldcheck.io.excerpt import quoted
 
 if TYPE_CHECKING:
     from foldcheck.core.assignment import FoldAssignment
+    from foldcheck.core.balance import Balance
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -116,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     from foldcheck.commands.report import show_balance
     from foldcheck.commands.split_near import near_duplicates
     from foldcheck.config import load_config, resolve_settings
+    from foldcheck.core.balance import compute_balance
     from foldcheck.formats.datasets import read_dataset
     from foldcheck.formats.exports import parse_export_formats
     from foldcheck.formats.fold_files import manifest_of, write_fold_files
@@ -141,8 +143,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     for note in dataset_notes(assignment):
         print(note, file=sys.stderr)
+    balance = compute_balance(assignment, settings.tolerance)
+    for note in tolerance_notes(balance):
+        print(note, file=sys.stderr)
     if not args.quiet:
-        show_balance(args, assignment, settings.tolerance)
+        show_balance(args, assignment, settings.tolerance, balance)
     shown = ", ".join(str(path) for path in written[:3])
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     print(f"wrote {shown}{more}", file=sys.stderr)
@@ -210,6 +215,27 @@ def untested_class_notes(assignment: FoldAssignment, most: int = 5) -> list[str]
         "its test metrics will be empty; hold out more (--holdout) or pick the test images "
         "(--holdout-from)"
     ]
+
+
+def tolerance_notes(balance: Balance, most: int = 5) -> list[str]:
+    """A warning when ``check`` with the same tolerance will refuse cells of the folds just
+    written: the search met no better split, and the floor in each line says what no
+    group-respecting split can beat."""
+    from foldcheck.checks.rules.balance import cells_out_of_tolerance
+
+    refused = list(cells_out_of_tolerance(balance))
+    if not refused:
+        return []
+    lines = [
+        f"warning: foldcheck check at tolerance ±{balance.tolerance:.0%} will refuse "
+        f"{len(refused)} cell{'s' * (len(refused) > 1)} of these folds: the split found none "
+        "closer to an equal share with these groups (each line's floor is what no split "
+        "keeping the groups whole can beat)"
+    ]
+    lines += [f"  {rule.code} {message}" for _, rule, message in refused[:most]]
+    if len(refused) > most:
+        lines.append(f"  ... and {len(refused) - most} more (foldcheck check lists them all)")
+    return lines
 
 
 def sparse_class_notes(sparse: dict[str, int], k: int, most: int = 5) -> list[str]:

@@ -89,12 +89,15 @@ def print_balance(console: Console, balance: Balance) -> None:
 
 
 def _caption(table: Table, shown: list[int]) -> str:
+    from rich.markup import escape
+
     flagged = int(table.out_of_tolerance.sum())
     caption = (
         f"{flagged} cell{'s' if flagged != 1 else ''} out of tolerance"
         if flagged
         else "all cells within tolerance"
     )
+    caption += "; " + escape(floor_caption(table))  # it names a row: a class name
     if len(shown) < len(table.rows):
         caption += (
             f"; the {len(shown)} rows furthest off of {len(table.rows)} shown "
@@ -123,7 +126,7 @@ def _rich_table(
     rich_table.add_column("allowed", justify="right", no_wrap=True)
     for fold in folds:
         rich_table.add_column(f"fold {fold}", justify="right", no_wrap=True)
-    rich_table.add_column("worst", justify="right", no_wrap=True)
+    rich_table.add_column("worst\n(floor)", justify="right", no_wrap=True)
     for index in shown:
         cells = []
         for fold in folds:
@@ -134,15 +137,33 @@ def _rich_table(
                 else ("dim" if abs(table.deviation[index, fold]) < balance.tolerance / 2 else "")
             )
             cells.append(f"[{style}]{text}[/]" if style else text)
-        worst = float(abs(table.deviation[index]).max())
         rich_table.add_row(
             shown_text(table.rows[index]),
             str(int(table.totals[index])),
             _allowance(float(table.allowed[index])),
             *cells,
-            f"{worst:.0%}",
+            _worst_cell(table, index),
         )
     return rich_table
+
+
+def floor_caption(table: Table) -> str:
+    """How many rows are at the floor (as even as any group-respecting split can make them),
+    and the row furthest above it."""
+    summary = table.floor_summary()
+    text = f"{summary['at_floor']} of {summary['rows']} rows at the floor (=)"
+    if summary["at_floor"] < summary["rows"]:
+        text += (
+            f", furthest above it: {summary['furthest_row']} "
+            f"{summary['furthest_deviation']:.1%}, floor {summary['furthest_floor']:.1%}"
+        )
+    return text
+
+
+def _worst_cell(table: Table, index: int) -> str:
+    """The worst deviation and its floor; '(=)' when the row is at it."""
+    floor = "=" if table.at_floor[index] else f"{table.floor[index]:.0%}"
+    return f"{table.worst[index]:.0%} ({floor})"
 
 
 def _rows_to_show(table: Table) -> list[int]:
@@ -163,9 +184,17 @@ def balance_markdown(balance: Balance) -> str:
             continue
         lines.append(
             f"**{table.title}** (tolerance ±{balance.tolerance:.0%} of the equal share, or one "
-            "group's worth if more: the row's allowance; ⚠ = further off than it)\n"
+            "group's worth if more: the row's allowance; ⚠ = further off than it; "
+            f"= at the floor, what no group-respecting split can beat; {floor_caption(table)})\n"
         )
-        header = ["", "total", "allowed", *(f"fold {f}" for f in range(balance.k)), "worst"]
+        header = [
+            "",
+            "total",
+            "allowed",
+            *(f"fold {f}" for f in range(balance.k)),
+            "worst",
+            "floor",
+        ]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" + "---:|" * (len(header) - 1))
         for index, name in enumerate(table.rows):
@@ -174,12 +203,12 @@ def balance_markdown(balance: Balance) -> str:
                 + (" ⚠" if table.out_of_tolerance[index, f] else "")
                 for f in range(balance.k)
             ]
-            worst = float(abs(table.deviation[index]).max())
+            at = " =" if table.at_floor[index] else ""
             lines.append(
                 f"| {_escape(name)} | {int(table.totals[index])} | "
                 f"{_allowance(float(table.allowed[index]))} | "
                 + " | ".join(cells)
-                + f" | {worst:.1%} |"
+                + f" | {table.worst[index]:.1%} | {table.floor[index]:.1%}{at} |"
             )
         lines.append("")
     return "\n".join(lines)

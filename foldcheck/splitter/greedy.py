@@ -34,6 +34,7 @@ import numpy as np
 
 from foldcheck.splitter.blas import one_blas_thread
 from foldcheck.splitter.deal import deal
+from foldcheck.splitter.meet import meet_goals
 from foldcheck.splitter.profiles import Profiles
 from foldcheck.splitter.refine import refine
 from foldcheck.splitter.refine_bulk import refine_bulk
@@ -47,11 +48,21 @@ BULK_GROUPS = 50_000  # more groups than this: the bulk path
 EXACT_HEAD = 16_384  # groups the bulk path still places one at a time
 
 
-def assign_folds(profiles: Profiles, k: int, seed: int, bulk: bool | None = None) -> np.ndarray:
+def assign_folds(
+    profiles: Profiles,
+    k: int,
+    seed: int,
+    bulk: bool | None = None,
+    tolerance: float | None = None,
+) -> np.ndarray:
     """Fold index (0..k-1) of every group; ``foldcheck.split`` has made sure that there are at
-    least k groups. ``bulk`` forces the path (default: by the number of groups)."""
+    least k groups. ``bulk`` forces the path (default: by the number of groups); ``tolerance``
+    is ``check``'s, which the search then aims to meet in every cell (``meet``)."""
     with one_blas_thread():
-        return _assign(profiles, k, np.random.default_rng(seed), bulk)
+        rng = np.random.default_rng(seed)
+        fold_of_group = _assign(profiles, k, rng, bulk)
+        meet_goals(profiles, fold_of_group, k, rng, tolerance)
+        return fold_of_group
 
 
 def _assign(profiles: Profiles, k: int, rng: np.random.Generator, bulk: bool | None) -> np.ndarray:

@@ -40,6 +40,12 @@ class Profiles:
     def n_groups(self) -> int:
         return len(self.indptr) - 1
 
+    def column_kinds(self) -> np.ndarray:
+        """[columns]: 0 for the class annotation counts, 1 for the class image presences, 2
+        for the narrow columns (sizes, box-size buckets), whose balance is judged apart."""
+        n_classes = (len(self.targets) - 3 - len(SIZE_BUCKETS)) // 2
+        return np.repeat([0, 1, 2], [n_classes, n_classes, len(self.targets) - 2 * n_classes])
+
     def row_of_entries(self) -> np.ndarray:
         return np.repeat(np.arange(self.n_groups), np.diff(self.indptr))
 

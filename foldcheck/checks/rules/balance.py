@@ -62,13 +62,18 @@ def fold_balance(ctx: CheckContext) -> Balance:
 
 
 def check_balance(ctx: CheckContext, balance: Balance) -> Iterator[Finding]:
+    for fold, rule, message in cells_out_of_tolerance(balance):
+        yield _fold_finding(ctx, fold, rule, message)
+    yield from _absent_classes(ctx, balance)
+
+
+def cells_out_of_tolerance(balance: Balance) -> Iterator[tuple[int, Rule, str]]:
+    """(fold, rule, message) of every cell beyond the tolerance: what ``check`` refuses, and
+    what ``split`` warns of when its search could not meet the tolerance."""
     for attribute, rule, unit in _TABLE_RULES:
         table: Table = getattr(balance, attribute)
         for row, fold in zip(*np.nonzero(table.out_of_tolerance), strict=True):
-            yield _fold_finding(
-                ctx, int(fold), rule, _describe(table, int(row), int(fold), unit, ctx.tolerance)
-            )
-    yield from _absent_classes(ctx, balance)
+            yield int(fold), rule, _describe(table, int(row), int(fold), unit, balance.tolerance)
 
 
 def _describe(table: Table, row: int, fold: int, unit: str, tolerance: float) -> str:
