@@ -8,7 +8,8 @@ and the floor (``core.floor``: the least deviation any group-respecting split mu
 column's goal is the tighter of check's allowance and 1.25 x the floor of its kind (the worst
 floor among the kind's columns of at least 50 items, and at least its own), and every column
 past its goal has its weight raised and the search run again from where it stands, a few times.
-A round that leaves more columns past their goal is undone, and ends the search. A goal that
+A round that leaves more columns past their goal is undone; one that leaves no fewer ends the
+search. A goal that
 is still missed afterwards is the caller's to report: ``split`` names the cells
 ``check`` would refuse.
 """
@@ -91,5 +92,6 @@ def meet_goals(
         now_off, now_score = standing()
         if now_score > score:  # the new weights cost more than they saved
             fold_of_group[:] = before
+        if now_score >= score:  # stuck: a goal no reweighting reaches (two kinds pulling apart)
             return
         off, score = now_off, now_score
