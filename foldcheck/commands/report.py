@@ -13,8 +13,8 @@ from foldcheck.commands.options import add_balance_output, progress_off
 
 if TYPE_CHECKING:
     from foldcheck.core.assignment import FoldAssignment
-    from foldcheck.formats.manifest import Manifest
     from foldcheck.core.balance import Balance
+    from foldcheck.formats.manifest import Manifest
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
