@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "foldcheck" / "data" / "sample.json"
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
+BIN = Path(sys.executable).parent  # where this interpreter's `foldcheck` script is
 
 
 def write_coco(
@@ -46,3 +50,38 @@ def _own_hash_cache(
 @pytest.fixture
 def sample() -> Path:
     return SAMPLE
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """The environment of a user's git and pre-commit, cut off from this machine's: their
+    configuration and caches under ``home``, no GIT_* variable of the git hook these tests may
+    run in (GIT_DIR and friends would aim git at another repository), a fixed author, no
+    colour, and this interpreter's `foldcheck` first on PATH."""
+    if shutil.which("foldcheck", path=str(BIN)) is None:
+        pytest.fail(
+            f"no foldcheck script in {BIN}: run bash .devcontainer/setup.sh and "
+            "use .venv/bin/python -m pytest"
+        )
+    home.mkdir(parents=True, exist_ok=True)
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    return {
+        **base,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "PRE_COMMIT_HOME": str(home / ".cache" / "pre-commit"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Fold Checker",
+        "GIT_AUTHOR_EMAIL": "folds@example.org",
+        "GIT_COMMITTER_NAME": "Fold Checker",
+        "GIT_COMMITTER_EMAIL": "folds@example.org",
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "NO_COLOR": "1",
+    }
+
+
+@pytest.fixture(scope="session")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """`isolated_env` with one home for the session, so that pre-commit builds the environment
+    a `language: python` hook needs (a venv with this checkout pip-installed, from PyPI) once."""
+    return isolated_env(tmp_path_factory.mktemp("home"))

@@ -27,25 +27,10 @@ import yaml
 
 from foldcheck.formats.yolo.data_yaml import read_data_yaml
 from foldcheck.formats.yolo.images import list_images
-from tests.conftest import REPO, SAMPLE, real_dataset
+from tests.conftest import BIN, REPO, SAMPLE, isolated_env, real_dataset
 from tests.yolo_tree import make_tree
 
-BIN = Path(sys.executable).parent
 FOLDCHECK = str(BIN / "foldcheck")
-
-
-def _git_env(home: Path) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    return {
-        **base,
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Fold Checker",
-        "GIT_AUTHOR_EMAIL": "folds@example.org",
-        "GIT_COMMITTER_NAME": "Fold Checker",
-        "GIT_COMMITTER_EMAIL": "folds@example.org",
-        "NO_COLOR": "1",
-    }
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -84,8 +69,7 @@ def test_yolo_folds_work_in_a_git_clone_elsewhere_and_keep_the_datasets_test(tmp
         project,
     )
     assert "every fold YAML keeps them in its test:" in notes
-    env = _git_env(tmp_path / "home")
-    (tmp_path / "home").mkdir()
+    env = isolated_env(tmp_path / "home")
     _run(["git", "init", "-q"], project, env)
     _run(["git", "add", "-A"], project, env)
     _run(["git", "commit", "-q", "-m", "data and folds"], project, env)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import real_dataset
-from tests.test_precommit_e2e import commit, env, ok, run  # noqa: F401 (env: a fixture)
+from tests.test_precommit_e2e import commit, ok, run
 
 
 def _folds(manifest: Path) -> dict[int, int]:
@@ -22,7 +22,7 @@ def _folds(manifest: Path) -> dict[int, int]:
 
 def test_grown_data_is_refused_then_the_printed_update_keeps_every_fold(
     tmp_path: Path,
-    env: dict[str, str],  # noqa: F811 (the imported fixture)
+    env: dict[str, str],
 ) -> None:
     repo = tmp_path / "repo"
     (repo / "data").mkdir(parents=True)

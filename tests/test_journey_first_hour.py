@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 
 import foldcheck
-from tests.conftest import real_dataset
-
-BIN = Path(sys.executable).parent
+from tests.conftest import BIN, real_dataset
 
 
 def foldcheck_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -199,27 +197,6 @@ def test_machine_formats_carry_every_validate_finding(tmp_path: Path) -> None:
 # -- 1. the hook checks every fold file a commit can change --------------------------------
 
 
-@pytest.fixture(scope="module")
-def git_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Git and pre-commit cut off from the user's configuration and caches."""
-    home = tmp_path_factory.mktemp("home")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    return {
-        **base,
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("pre-commit-home")),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "New User",
-        "GIT_AUTHOR_EMAIL": "new@example.org",
-        "GIT_COMMITTER_NAME": "New User",
-        "GIT_COMMITTER_EMAIL": "new@example.org",
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "NO_COLOR": "1",
-    }
-
-
 def run_in(repo: Path, env: dict[str, str], *cmd: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         list(map(str, cmd)), cwd=repo, env=env, capture_output=True, text=True, timeout=900
@@ -232,17 +209,17 @@ def git_commit(repo: Path, env: dict[str, str], message: str) -> subprocess.Comp
 
 
 @pytest.fixture(scope="module")
-def hooked_repo(tmp_path_factory: pytest.TempPathFactory, git_env: dict[str, str]) -> Path:
+def hooked_repo(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
     """The README's start: split the real chess export with COCO and CSV exports, `foldcheck
     init`, `pre-commit install`, a first commit that passes."""
     repo = tmp_path_factory.mktemp("hooked") / "repo"
     copied("chess", "train", repo / "data")
-    assert run_in(repo, git_env, "git", "init", "-q").returncode == 0
+    assert run_in(repo, env, "git", "init", "-q").returncode == 0
     ok("split", "data/train.json", "--export", "coco,csv", "--out", "folds", "-q", cwd=repo)
-    assert run_in(repo, git_env, "foldcheck", "init").returncode == 0
-    installed = run_in(repo, git_env, sys.executable, "-m", "pre_commit", "install")
+    assert run_in(repo, env, "foldcheck", "init").returncode == 0
+    installed = run_in(repo, env, sys.executable, "-m", "pre_commit", "install")
     assert installed.returncode == 0, installed.stderr
-    first = git_commit(repo, git_env, "folds")
+    first = git_commit(repo, env, "folds")
     assert first.returncode == 0, first.stdout + first.stderr
     return repo
 
@@ -279,13 +256,13 @@ def _csv_moves_an_image(folds: Path) -> None:
     ids=["coco-export-leak", "csv-disagrees"],
 )
 def test_hook_rejects_a_broken_export(
-    user_repo: Path, git_env: dict[str, str], edit: object, code: str
+    user_repo: Path, env: dict[str, str], edit: object, code: str
 ) -> None:
     """An export edited so that it leaks or disagrees with the manifest cannot be committed,
     and `check folds/folds.json` (what [tool.foldcheck] names) says why, as `check folds/`."""
     assert callable(edit)
     edit(user_repo / "folds")
-    rejected = git_commit(user_repo, git_env, "edit an export")
+    rejected = git_commit(user_repo, env, "edit an export")
     assert rejected.returncode != 0, rejected.stdout
     assert code in rejected.stdout + rejected.stderr
     by_manifest = foldcheck_cli("check", "folds/folds.json", cwd=user_repo)

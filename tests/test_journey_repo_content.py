@@ -23,20 +23,13 @@ import pytest
 
 from foldcheck.cli import main
 from foldcheck.io.journal import STAGING_NAME
-from tests.conftest import SAMPLE
+from tests.conftest import BIN, SAMPLE
 from tests.faults import forked, warm_up
-from tests.test_precommit_e2e import isolated_env
 
 warm_up()  # before forking: the child counts the same calls as a run started afresh
 
-BIN = Path(sys.executable).parent  # where this interpreter's `foldcheck` script is
 PAYLOAD = b"#!/bin/sh\necho pwned > /tmp/pwned\n"
 Snapshot = dict[str, tuple[str, bytes, int]]
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return isolated_env(tmp_path_factory)
 
 
 def run(cmd: list[str] | str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,6 @@ Real git, real pre-commit, real files, the CLI in subprocesses."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,9 +17,8 @@ import pytest
 import yaml
 
 from foldcheck.io.jsonc import load_jsonc
-from tests.conftest import real_dataset
+from tests.conftest import isolated_env, real_dataset
 from tests.test_precommit_e2e import SAMPLE, edit_manifest, plant_leak
-from tests.test_validate_init import git_env
 from tests.vscode_layouts import make_venv
 from tests.yolo_tree import make_tree
 
@@ -33,7 +31,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     PATH=/usr/bin:/bin."""
     assert shutil.which("git", path=BARE_PATH), "git must be on /usr/bin:/bin here"
     activated = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME")
-    base = {k: v for k, v in git_env(tmp_path).items() if k not in activated}
+    base = {k: v for k, v in isolated_env(tmp_path / "home").items() if k not in activated}
     return {**base, "PATH": BARE_PATH}
 
 
@@ -280,7 +278,7 @@ def pylance_row(repo: Path, env: dict[str, str]) -> dict[str, str]:
 def image_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """20,000 small JPEGs under data/images/, beside the COCO file and its folds."""
     repo = tmp_path_factory.mktemp("images") / "training"
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
+    env = isolated_env(repo.parent / "home")
     fold_repo(repo, Path(sys.executable), env)
     many_images(repo / "data" / "images", 20_000)
     return repo

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -23,38 +22,6 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "foldcheck" / "data" / "sample.json"
 HOOK_IDS = [hook["id"] for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())]
-BIN = Path(sys.executable).parent  # where this interpreter's `foldcheck` script is
-
-
-@pytest.fixture(scope="session")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return isolated_env(tmp_path_factory)
-
-
-def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Git and pre-commit cut off from the user's configuration and caches."""
-    if shutil.which("foldcheck", path=str(BIN)) is None:
-        pytest.fail(
-            f"no foldcheck script in {BIN}: run bash .devcontainer/setup.sh and "
-            "use .venv/bin/python -m pytest"
-        )
-    home = tmp_path_factory.mktemp("home")
-    # A git hook exports GIT_DIR and friends, which would aim git at another repository.
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    return {
-        **base,
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("pre-commit-home")),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Fold Checker",
-        "GIT_AUTHOR_EMAIL": "folds@example.org",
-        "GIT_COMMITTER_NAME": "Fold Checker",
-        "GIT_COMMITTER_EMAIL": "folds@example.org",
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "NO_COLOR": "1",
-    }
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,6 @@ The README marks each block with an HTML comment (invisible when rendered):
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
@@ -24,11 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import isolated_env
+
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 SAMPLE = REPO / "foldcheck" / "data" / "sample.json"
 REAL = REPO.parent / "shared" / "data" / "real"
-BIN = Path(sys.executable).parent
 MOST_LINES = 250
 
 _MARK = re.compile(r"^<!-- test: (?P<spec>.*) -->$")
@@ -137,24 +137,8 @@ STARTS: dict[str, Callable[[Path, dict[str, str]], None]] = {
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """Git and pre-commit cut off from the user's configuration and caches."""
-    home = tmp_path / "home"
-    home.mkdir()
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    return {
-        **base,
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "PRE_COMMIT_HOME": str(home / "pre-commit"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Fold Checker",
-        "GIT_AUTHOR_EMAIL": "folds@example.org",
-        "GIT_COMMITTER_NAME": "Fold Checker",
-        "GIT_COMMITTER_EMAIL": "folds@example.org",
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "NO_COLOR": "1",
-    }
+    """A home of each walk-through's own, as a new user's."""
+    return isolated_env(tmp_path / "home")
 
 
 def _ok(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:

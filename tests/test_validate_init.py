@@ -4,7 +4,6 @@ added once, run by the real pre-commit, failing a commit of a dataset with a lin
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -14,25 +13,7 @@ import pytest
 import yaml
 
 from foldcheck.cli import main
-from tests.conftest import SAMPLE
-
-BIN = Path(sys.executable).parent
-
-
-def git_env(tmp_path: Path) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    return {
-        **base,
-        "HOME": str(tmp_path / "home"),
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Fold Checker",
-        "GIT_AUTHOR_EMAIL": "folds@example.org",
-        "GIT_COMMITTER_NAME": "Fold Checker",
-        "GIT_COMMITTER_EMAIL": "folds@example.org",
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "NO_COLOR": "1",
-    }
+from tests.conftest import SAMPLE, isolated_env
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -44,7 +25,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
     (root / "data").mkdir(parents=True)
     shutil.copy(SAMPLE, root / "data" / "train.json")
-    env = git_env(tmp_path)
+    env = isolated_env(tmp_path / "home")
     assert run(["git", "init", "-q"], root, env).returncode == 0
     monkeypatch.chdir(root)
     return root
@@ -89,7 +70,7 @@ def test_validate_hook_needs_a_dataset(repo: Path, capsys) -> None:
 
 
 def test_real_pre_commit_runs_the_lint_rules(repo: Path, tmp_path: Path) -> None:
-    env = git_env(tmp_path)
+    env = isolated_env(tmp_path / "home")
     assert main(["init", "--dataset", "data/train.json", "--validate-hook", "--no-vscode"]) == 0
     assert run(["git", "add", "-A"], repo, env).returncode == 0
     hook = [sys.executable, "-m", "pre_commit", "run", "foldcheck-validate-coco", "--all-files"]

@@ -7,11 +7,11 @@ from pathlib import Path
 import yaml
 
 from foldcheck.cli import main
-from tests.test_precommit_e2e import commit, env, ok  # noqa: F401  (env is a fixture)
+from tests.test_precommit_e2e import commit, ok
 from tests.yolo_tree import make_tree
 
 
-def test_init_and_hook_guard_a_yolo_fold_set(tmp_path: Path, env: dict[str, str]) -> None:  # noqa: F811
+def test_init_and_hook_guard_a_yolo_fold_set(tmp_path: Path, env: dict[str, str]) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     ok(["git", "init", "-q"], repo, env)
