@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,3 +86,35 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """`isolated_env` with one home for the session, so that pre-commit builds the environment
     a `language: python` hook needs (a venv with this checkout pip-installed, from PyPI) once."""
     return isolated_env(tmp_path_factory.mktemp("home"))
+
+
+def run(cmd: list[str] | str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``cmd`` (a shell line when a string) in ``cwd``, its output captured."""
+    return subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900,
+        shell=isinstance(cmd, str), check=False,
+    )  # fmt: skip
+
+
+def ok(cmd: list[str] | str, cwd: Path, env: dict[str, str]) -> str:
+    """`run`, which must succeed: its stdout and stderr."""
+    done = run(cmd, cwd, env)
+    assert done.returncode == 0, f"{cmd} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
+def commit(repo: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
+    """`git add -A` and `git commit`, through whatever hooks ``repo`` has."""
+    ok(["git", "add", "-A"], repo, env)
+    return run(["git", "commit", "-q", "-m", message], repo, env)
+
+
+def hook_folds(repo: Path, env: dict[str, str]) -> str:
+    """What the README has a user do in a repository with folds: `foldcheck init`, then the
+    `pre-commit install` it prints, then a first commit, which must pass. init's output."""
+    out = ok(["foldcheck", "init"], repo, env)
+    assert "-m pre_commit install" in out
+    ok([sys.executable, "-m", "pre_commit", "install"], repo, env)
+    first = commit(repo, env, "folds")
+    assert first.returncode == 0, first.stdout + first.stderr
+    return out

@@ -8,11 +8,9 @@ import json
 import re
 import shlex
 import shutil
-import sys
 from pathlib import Path
 
-from tests.conftest import real_dataset
-from tests.test_precommit_e2e import commit, ok, run
+from tests.conftest import commit, hook_folds, ok, real_dataset, run
 
 
 def _folds(manifest: Path) -> dict[int, int]:
@@ -30,10 +28,7 @@ def test_grown_data_is_refused_then_the_printed_update_keeps_every_fold(
     shutil.copy(real_dataset("chess", "train"), repo / "data" / "chess.json")
     ok(["foldcheck", "split", "data/chess.json", "--group-by", "roboflow", "--export", "csv",
         "--out", "folds", "-q"], repo, env)  # fmt: skip
-    ok(["foldcheck", "init"], repo, env)
-    ok([sys.executable, "-m", "pre_commit", "install"], repo, env)
-    first = commit(repo, env, "chess folds")
-    assert first.returncode == 0, first.stdout + first.stderr
+    hook_folds(repo, env)
     before = _folds(repo / "folds" / "folds.json")
 
     # A new labelled batch arrives from the labelling service: merged into the dataset.

@@ -9,13 +9,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import foldcheck
-from tests.conftest import BIN, real_dataset
+from tests.conftest import BIN, commit, hook_folds, real_dataset, run
 
 
 def foldcheck_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -197,30 +196,15 @@ def test_machine_formats_carry_every_validate_finding(tmp_path: Path) -> None:
 # -- 1. the hook checks every fold file a commit can change --------------------------------
 
 
-def run_in(repo: Path, env: dict[str, str], *cmd: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        list(map(str, cmd)), cwd=repo, env=env, capture_output=True, text=True, timeout=900
-    )
-
-
-def git_commit(repo: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
-    assert run_in(repo, env, "git", "add", "-A").returncode == 0
-    return run_in(repo, env, "git", "commit", "-q", "-m", message)
-
-
 @pytest.fixture(scope="module")
 def hooked_repo(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
     """The README's start: split the real chess export with COCO and CSV exports, `foldcheck
     init`, `pre-commit install`, a first commit that passes."""
     repo = tmp_path_factory.mktemp("hooked") / "repo"
     copied("chess", "train", repo / "data")
-    assert run_in(repo, env, "git", "init", "-q").returncode == 0
+    assert run(["git", "init", "-q"], repo, env).returncode == 0
     ok("split", "data/train.json", "--export", "coco,csv", "--out", "folds", "-q", cwd=repo)
-    assert run_in(repo, env, "foldcheck", "init").returncode == 0
-    installed = run_in(repo, env, sys.executable, "-m", "pre_commit", "install")
-    assert installed.returncode == 0, installed.stderr
-    first = git_commit(repo, env, "folds")
-    assert first.returncode == 0, first.stdout + first.stderr
+    hook_folds(repo, env)
     return repo
 
 
@@ -262,7 +246,7 @@ def test_hook_rejects_a_broken_export(
     and `check folds/folds.json` (what [tool.foldcheck] names) says why, as `check folds/`."""
     assert callable(edit)
     edit(user_repo / "folds")
-    rejected = git_commit(user_repo, env, "edit an export")
+    rejected = commit(user_repo, env, "edit an export")
     assert rejected.returncode != 0, rejected.stdout
     assert code in rejected.stdout + rejected.stderr
     by_manifest = foldcheck_cli("check", "folds/folds.json", cwd=user_repo)

@@ -7,14 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests import test_precommit_e2e as e2e
+from tests.conftest import commit
 
 # The end-to-end module's fixtures: a repository after `foldcheck init`, copied per test.
-env, initialised, repo = e2e.env, e2e.initialised, e2e.repo
+initialised, repo = e2e.initialised, e2e.repo
 
 
 def _refused(repo: Path, env: dict[str, str], expected: str) -> None:
     before = e2e.head(repo, env)
-    done = e2e.commit(repo, env, "crafted")
+    done = commit(repo, env, "crafted")
     output = done.stdout + done.stderr  # git shows a hook's output on stderr
     assert done.returncode != 0, output
     assert expected in output, output

@@ -23,26 +23,13 @@ import pytest
 
 from foldcheck.cli import main
 from foldcheck.io.journal import STAGING_NAME
-from tests.conftest import BIN, SAMPLE
+from tests.conftest import BIN, SAMPLE, ok, run
 from tests.faults import forked, warm_up
 
 warm_up()  # before forking: the child counts the same calls as a run started afresh
 
 PAYLOAD = b"#!/bin/sh\necho pwned > /tmp/pwned\n"
 Snapshot = dict[str, tuple[str, bytes, int]]
-
-
-def run(cmd: list[str] | str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
-        shell=isinstance(cmd, str),
-    )  # fmt: skip
-
-
-def ok(cmd: list[str] | str, cwd: Path, env: dict[str, str]) -> str:
-    done = run(cmd, cwd, env)
-    assert done.returncode == 0, f"{cmd}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
 
 
 def foldcheck(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from foldcheck.io.jsonc import load_jsonc
-from tests.conftest import isolated_env, real_dataset
+from tests.conftest import commit, isolated_env, ok, real_dataset, run
 from tests.test_precommit_e2e import SAMPLE, edit_manifest, plant_leak
 from tests.vscode_layouts import make_venv
 from tests.yolo_tree import make_tree
@@ -33,21 +33,6 @@ def env(tmp_path: Path) -> dict[str, str]:
     activated = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME")
     base = {k: v for k, v in isolated_env(tmp_path / "home").items() if k not in activated}
     return {**base, "PATH": BARE_PATH}
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-
-
-def ok(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
-    done = run(cmd, cwd, env)
-    assert done.returncode == 0, f"{cmd}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
-
-
-def commit(repo: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
-    ok(["git", "add", "-A"], repo, env)
-    return run(["git", "commit", "-q", "-m", message], repo, env)
 
 
 def fold_repo(repo: Path, python: Path, env: dict[str, str]) -> None:

@@ -19,26 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "foldcheck" / "data" / "sample.json"
+from tests.conftest import REPO, SAMPLE, commit, hook_folds, ok, run
+
 HOOK_IDS = [hook["id"] for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())]
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-
-
-def ok(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
-    done = run(cmd, cwd, env)
-    assert done.returncode == 0, f"{cmd} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
-
-
-def commit(repo: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
-    ok(["git", "add", "-A"], repo, env)
-    return run(["git", "commit", "-q", "-m", message], repo, env)
 
 
 def make_fold_repo(where: Path, env: dict[str, str]) -> Path:
@@ -72,11 +55,7 @@ def make_fold_repo(where: Path, env: dict[str, str]) -> Path:
 def initialised(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
     """After `foldcheck init` and `pre-commit install`, with a first commit that passed."""
     repo = make_fold_repo(tmp_path_factory.mktemp("template") / "repo", env)
-    out = ok(["foldcheck", "init"], repo, env)
-    assert "-m pre_commit install" in out
-    ok([sys.executable, "-m", "pre_commit", "install"], repo, env)
-    first = commit(repo, env, "folds")
-    assert first.returncode == 0, first.stdout + first.stderr
+    hook_folds(repo, env)
     return repo
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import isolated_env
+from tests.conftest import isolated_env, ok
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
@@ -97,7 +97,7 @@ def walkthroughs() -> dict[str, list[Block]]:
 
 def _git_repo(where: Path, env: dict[str, str]) -> None:
     where.mkdir(parents=True)
-    _ok(["git", "init", "-q"], where, env)
+    ok(["git", "init", "-q"], where, env)
     (where / "data").mkdir()
 
 
@@ -109,7 +109,7 @@ def _coco(where: Path, env: dict[str, str]) -> None:
 def _coco_folds(where: Path, env: dict[str, str]) -> None:
     _coco(where, env)
     split = ["foldcheck", "split", "data/train.json", "-k", "5", "--group-by", "video_id", "-q"]
-    _ok(split, where, env)
+    ok(split, where, env)
 
 
 def _roboflow(where: Path, env: dict[str, str]) -> None:
@@ -121,7 +121,7 @@ def _roboflow(where: Path, env: dict[str, str]) -> None:
 def _yolo(where: Path, env: dict[str, str]) -> None:
     demo = where.parent / "demo"
     where.parent.mkdir(parents=True)
-    _ok(["foldcheck", "demo", "--yolo", "--out", str(demo), "--color", "never"], where.parent, env)
+    ok(["foldcheck", "demo", "--yolo", "--out", str(demo), "--color", "never"], where.parent, env)
     _git_repo(where, env)
     shutil.rmtree(where / "data")
     shutil.move(demo / "data", where / "data")
@@ -139,11 +139,6 @@ STARTS: dict[str, Callable[[Path, dict[str, str]], None]] = {
 def env(tmp_path: Path) -> dict[str, str]:
     """A home of each walk-through's own, as a new user's."""
     return isolated_env(tmp_path / "home")
-
-
-def _ok(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, f"{cmd}:\n{done.stdout}\n{done.stderr}"
 
 
 def _run(block: Block, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,11 +12,7 @@ import pytest
 import yaml
 
 from foldcheck.cli import main
-from tests.conftest import SAMPLE, isolated_env
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+from tests.conftest import SAMPLE, isolated_env, run
 
 
 @pytest.fixture

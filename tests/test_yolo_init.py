@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from foldcheck.cli import main
-from tests.test_precommit_e2e import commit, ok
+from tests.conftest import commit, ok
 from tests.yolo_tree import make_tree
 
 
