@@ -205,11 +205,9 @@ def _split_with_holdout(
 def load_folds(path: str | os.PathLike[str]) -> FoldAssignment:
     """The fold set a manifest records (``folds/folds.json``, or its folder), over its
     dataset as it is now, grouped as the split grouped it."""
-    from foldcheck.formats.export_names import MANIFEST_NAME
-    from foldcheck.formats.fold_files import open_manifest
+    from foldcheck.formats.fold_files import manifest_at, open_manifest
 
-    path = Path(path)
-    return open_manifest(path / MANIFEST_NAME if path.is_dir() else path)[1]
+    return open_manifest(manifest_at(Path(path)))[1]
 
 
 @_in_api_terms
@@ -264,13 +262,11 @@ def report(
     ``images``, ``box_sizes``, ``fold_sizes``); ``balance.to_dict()`` is the JSON report.
     ``tolerance`` defaults to the manifest's, else 0.1."""
     from foldcheck.core.balance import compute_balance
-    from foldcheck.formats.export_names import MANIFEST_NAME
-    from foldcheck.formats.fold_files import open_manifest
+    from foldcheck.formats.fold_files import manifest_at, open_manifest
 
     manifest = None
     if not isinstance(folds, FoldAssignment):
-        path = Path(folds)
-        manifest, folds = open_manifest(path / MANIFEST_NAME if path.is_dir() else path)
+        manifest, folds = open_manifest(manifest_at(Path(folds)))
     return compute_balance(folds, resolve_settings({"tolerance": tolerance}, manifest).tolerance)
 
 

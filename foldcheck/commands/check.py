@@ -20,7 +20,7 @@ from foldcheck.commands.options import (
     add_near_distance,
     add_rule_selection,
     progress_off,
-    rule_codes,
+    rule_selection,
     shown_per_rule,
 )
 
@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from foldcheck.render.progress import status
 
     named = " ".join([*args.paths, *(args.train or []), *(args.val or [])])
+    select, ignore = rule_selection(args)
     with status(f"reading and checking {named}", progress_off(args)):
         result = run_checks(
             [Path(p) for p in args.paths],
@@ -93,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
             images_dir=Path(args.images_dir) if args.images_dir else None,
             train=[Path(p) for p in args.train or []],
             val=[Path(p) for p in args.val or []],
-            select=rule_codes(args.select),
-            ignore=rule_codes(args.ignore),
+            select=select,
+            ignore=ignore,
             near_distance=args.near_distance,
         )
     if args.show_table and args.format == "text":

@@ -125,8 +125,13 @@ def shown_per_rule(args: argparse.Namespace) -> int | None:
     return MOST_PER_RULE if args.format == "text" and not args.verbose else None
 
 
-def rule_codes(text: str) -> list[str]:
-    """--select/--ignore's comma-separated codes or prefixes, upper-cased."""
+def rule_selection(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The codes or prefixes of ``add_rule_selection``'s --select and --ignore."""
+    return _rule_codes(args.select), _rule_codes(args.ignore)
+
+
+def _rule_codes(text: str) -> list[str]:
+    """A comma-separated list of codes or prefixes, upper-cased."""
     return [code.strip().upper() for code in text.split(",") if code.strip()]
 
 

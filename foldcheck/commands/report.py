@@ -34,13 +34,10 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foldcheck.config import resolve_settings
-    from foldcheck.formats.export_names import MANIFEST_NAME
-    from foldcheck.formats.fold_files import open_manifest
+    from foldcheck.formats.fold_files import manifest_at, open_manifest
     from foldcheck.render.progress import status
 
-    path = Path(args.manifest)
-    if path.is_dir():  # as check takes a fold folder
-        path = path / MANIFEST_NAME
+    path = manifest_at(Path(args.manifest))
     with status(f"reading {path} and its dataset", progress_off(args)):
         manifest, assignment = open_manifest(path)
     tolerance = resolve_settings({"tolerance": args.tolerance}, manifest).tolerance

@@ -21,7 +21,7 @@ import argparse
 from foldcheck.commands.options import (
     add_findings_output,
     add_rule_selection,
-    rule_codes,
+    rule_selection,
     shown_per_rule,
 )
 
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         [Path(p) for p in args.test_predictions or []],
         Path(args.dataset) if args.dataset else None,
     )
-    select, ignore = rule_codes(args.select), rule_codes(args.ignore)
+    select, ignore = rule_selection(args)
     result.findings = [f for f in result.findings if selected(f.code, select, ignore)]
     render_score(
         result,

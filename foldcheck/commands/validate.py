@@ -23,7 +23,7 @@ from foldcheck.commands.options import (
     add_findings_output,
     add_rule_selection,
     progress_off,
-    rule_codes,
+    rule_selection,
     shown_per_rule,
 )
 
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         box_tolerance=args.box_tolerance,
         images_dir=Path(args.images_dir) if args.images_dir else None,
     )
-    select, ignore = rule_codes(args.select), rule_codes(args.ignore)
+    select, ignore = rule_selection(args)
     most = shown_per_rule(args)
     if args.fix:
         refuse_overwrite([Path(args.fix)], args.force)

@@ -63,6 +63,11 @@ def _holdout_record(assignment: FoldAssignment, out: Path) -> dict[str, Any] | N
     return {"images": images, "fraction": held.fraction, "from": source}
 
 
+def manifest_at(path: Path) -> Path:
+    """The manifest ``path`` names: a fold folder means its folds.json, as check takes it."""
+    return path / MANIFEST_NAME if path.is_dir() else path
+
+
 def open_manifest(path: Path, *, require_fresh: bool = False) -> tuple[Manifest, FoldAssignment]:
     """A manifest and the assignment it records over its dataset, grouped by its key; with
     ``require_fresh``, a dataset changed since the folds were made is refused."""
