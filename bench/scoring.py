@@ -19,6 +19,12 @@ The floor is a lower bound on dev_c that every split keeping each group in one f
 The floor of a class is the larger of the two (``foldcheck.core.floor``, the function the
 balance tables and ``check`` use); the reported floor is the worst over the same
 eligible classes, so a method's score can be compared against it directly.
+
+Each kind's floor holds alone, but where a group packs many of a class's boxes into few images
+the two kinds cannot both reach theirs: ``conflict_floor`` bounds the larger of the two
+deviations. A kind's *target* is the worst over eligible classes of the larger of its own
+floor and the class's conflict floor: a split is judged against what it could have reached on
+both kinds at once, and the table says when the conflict raised it.
 """
 
 from __future__ import annotations
@@ -50,8 +56,10 @@ class Scores(NamedTuple):
 
 
 class Floor(NamedTuple):
-    ann: float
+    ann: float  # each kind's own floor, worst over eligible classes
     img: float
+    ann_target: float  # ... raised, class by class, to the conflict floor where it is higher
+    img_target: float
 
 
 def items_by_kind(columns: Columns) -> dict[str, Items]:
@@ -80,9 +88,33 @@ def score(columns: Columns, fold_of_image: np.ndarray, k: int) -> Scores:
 
 
 def floor(columns: Columns, k: int) -> Floor:
+    from foldcheck.core.floor import conflict_floor, most_crowded
+
     kinds = items_by_kind(columns)
+    per_class = {
+        kind: _class_floors(kinds[kind], columns.image_group, k, columns.n_classes)
+        for kind in ("ann", "img")
+    }
+    (ann_floor, ann_totals), (img_floor, img_totals) = per_class["ann"], per_class["img"]
+    presence = kinds["img"]
+    boxes = np.unique(  # boxes of each (image, class) pair, in the pairs' order
+        columns.ann_image.astype(np.int64) * columns.n_classes + columns.ann_class,
+        return_counts=True,
+    )[1]
+    group = columns.image_group[presence.image]
+    crowded_boxes, crowded_images = most_crowded(
+        group,
+        presence.cls,
+        boxes,
+        columns.n_classes,
+        by_image=len(np.unique(columns.image_group)) == columns.n_images,
+    )
+    joint = conflict_floor(ann_totals / k, img_totals / k, crowded_boxes, crowded_images)
     return Floor(
-        *(_floor(kinds[kind], columns.image_group, k, columns.n_classes) for kind in ("ann", "img"))
+        ann=_worst(ann_floor, ann_totals),
+        img=_worst(img_floor, img_totals),
+        ann_target=_worst(np.maximum(ann_floor, joint), ann_totals),
+        img_target=_worst(np.maximum(img_floor, joint), img_totals),
     )
 
 
@@ -103,7 +135,10 @@ def _worst_deviation(items: Items, fold_of_image: np.ndarray, k: int, n_classes:
     return _worst(deviation, totals)
 
 
-def _floor(items: Items, image_group: np.ndarray, k: int, n_classes: int) -> float:
+def _class_floors(
+    items: Items, image_group: np.ndarray, k: int, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """[classes] x 2: each class's floor for these items, and its item count."""
     totals = np.bincount(items.cls, minlength=n_classes)
     from foldcheck.core.floor import deviation_floor  # procs put this checkout on sys.path
 
@@ -112,7 +147,7 @@ def _floor(items: Items, image_group: np.ndarray, k: int, n_classes: int) -> flo
     )
     largest_group = np.zeros(n_classes)
     np.maximum.at(largest_group, keys % n_classes, counts)
-    return _worst(deviation_floor(totals / k, largest_group), totals)
+    return deviation_floor(totals / k, largest_group), totals
 
 
 def _leaked_groups(image_group: np.ndarray, fold: np.ndarray, k: int) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,100 @@ def test_check_names_the_floor_and_json_carries_it(tmp_path: Path) -> None:
             assert row["at_floor"] == (row["worst_deviation"] <= row["floor"] + 1e-9)
         summary = table["floor_summary"]
         assert summary["at_floor"] == sum(row["at_floor"] for row in table["rows"])
+
+
+def per_group_presence(dataset: foldcheck.Dataset, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """[groups, classes]: images of each group that contain each class."""
+    image, cls = dataset.image_class_pairs
+    cells = group[image] * N_CLASSES + cls
+    return np.bincount(cells, minlength=n_groups * N_CLASSES).reshape(n_groups, N_CLASSES)
+
+
+@pytest.mark.parametrize(("k", "n_groups"), [(3, 8), (4, 7), (5, 7)])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_conflict_floor_never_beats_the_optimum(
+    tmp_path: Path, k: int, n_groups: int, seed: int
+) -> None:
+    """No split has both of a class's deviations (boxes, images) under its conflict floor."""
+    path = small_dataset(tmp_path / "data.json", n_groups, seed)
+    assignment = foldcheck.split(path, k=k, group_by="video_id", seed=0)
+    dataset, groups = assignment.dataset, assignment.groups
+    boxes = per_group_counts(dataset, groups.of_image, groups.count)
+    presence = per_group_presence(dataset, groups.of_image, groups.count)
+
+    every_split = np.array(list(itertools.product(range(k), repeat=groups.count)))
+    every_split = every_split[[len(set(row)) == k for row in every_split]]
+    both = np.maximum(
+        worst_deviations(boxes, every_split, k), worst_deviations(presence, every_split, k)
+    )
+    optimum_per_class = both.min(axis=0)
+
+    joint = foldcheck.report(assignment).conflict_floor
+    assert (joint <= optimum_per_class + 1e-9).all(), (joint, optimum_per_class)
+    assert joint.max() > 0, "the instance should crowd some class, or the test shows nothing"
+
+
+def crowded_dataset(path: Path) -> Path:
+    """coco-half seed 11's conflicting class, rebuilt: 'crowded' has 614 boxes in 176 images,
+    119 of them in one image; 'spread' has one box in each of 400 other images."""
+    images, annotations = [], []
+
+    def add_image(boxes: dict[int, int]) -> None:
+        image_id = len(images) + 1
+        images.append({"id": image_id, "file_name": f"{image_id}.jpg", "width": 64, "height": 64})
+        for category, count in boxes.items():
+            for _ in range(count):
+                annotations.append(
+                    {
+                        "id": len(annotations) + 1,
+                        "image_id": image_id,
+                        "category_id": category,
+                        "bbox": [0, 0, 8, 8],
+                        "area": 64,
+                        "iscrowd": 0,
+                    }
+                )
+
+    add_image({1: 119})
+    rest = np.random.default_rng(11).multinomial(614 - 119 - 175, np.full(175, 1 / 175)) + 1
+    for count in rest:
+        add_image({1: int(count)})
+    for _ in range(400):
+        add_image({2: 1})
+    categories = [{"id": 1, "name": "crowded"}, {"id": 2, "name": "spread"}]
+    return write_coco(path, images, annotations, categories)
+
+
+def test_split_says_which_kind_gave_way(tmp_path: Path) -> None:
+    """Where boxes and image presence conflict, split's table says so, naming the class, the
+    joint floor and the kind it let go; the JSON carries the same."""
+    path = crowded_dataset(tmp_path / "data.json")
+    cli = [sys.executable, "-m", "foldcheck"]
+    out = tmp_path / "folds"
+    split = subprocess.run(
+        [*cli, "split", str(path), "-k", "5", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    said = [line.strip() for line in split.stdout.splitlines()]
+    assert "boxes and image presence conflict in 1 class" in split.stdout, split.stdout
+    line = next(line for line in said if line.startswith("crowded: joint floor"))
+    assert "gave way" in line, line
+
+    reported = subprocess.run(
+        [*cli, "report", str(out), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (conflict,) = json.loads(reported.stdout)["conflicts"]
+    assert conflict["class"] == "crowded"
+    ann, img = conflict["annotations"], conflict["images"]
+    # The joint floor is above both kinds' own floors (that is the conflict) and no higher
+    # than what this split reached on the worse of the two.
+    assert conflict["joint_floor"] > max(ann["floor"], img["floor"])
+    assert max(ann["worst_deviation"], img["worst_deviation"]) >= conflict["joint_floor"]
+    gave = conflict["gave_way"]
+    assert f"{gave} gave way: {conflict[gave]['worst_deviation']:.1%}" in line

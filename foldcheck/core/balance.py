@@ -18,7 +18,7 @@ import numpy as np
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import SIZE_BUCKETS
 from foldcheck.core.distinct import distinct_counts
-from foldcheck.core.floor import AT_FLOOR_SLACK, deviation_floor
+from foldcheck.core.floor import AT_FLOOR_SLACK, conflict_floor, deviation_floor, most_crowded
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,11 +133,31 @@ class Balance:
     images: Table  # images containing each class
     box_sizes: Table  # annotations per COCO size bucket
     fold_sizes: Table  # images and annotations per fold
+    # [classes]: what no split can bring both of a class's deviations under (core.floor's
+    # conflict_floor, from its most crowded group); 0 where nothing is expected
+    conflict_floor: np.ndarray
 
     @property
     def tables(self) -> tuple[Table, ...]:
         """The four tables, in the order a report shows them."""
         return (self.annotations, self.images, self.box_sizes, self.fold_sizes)
+
+    def conflicts(self) -> list[Conflict]:
+        """Classes whose boxes and image presence cannot both reach their own floors, most
+        severe first: which kind gave way in this split, and by how much."""
+        ann, img = self.annotations, self.images
+        joint = self.conflict_floor
+        rows = np.flatnonzero(joint > np.maximum(ann.floor, img.floor) + AT_FLOOR_SLACK)
+        found = [
+            Conflict(
+                name=ann.rows[row],
+                joint_floor=float(joint[row]),
+                annotations=(float(ann.worst[row]), float(ann.floor[row])),
+                images=(float(img.worst[row]), float(img.floor[row])),
+            )
+            for row in rows.tolist()
+        ]
+        return sorted(found, key=lambda conflict: -conflict.joint_floor)
 
     def to_dict(self) -> dict[str, Any]:
         """The balance as ``foldcheck report --format json`` writes it."""
@@ -145,6 +165,39 @@ class Balance:
             "k": self.k,
             "tolerance": self.tolerance,
             "tables": [table.to_dict() for table in self.tables],
+            "conflicts": [conflict.to_dict() for conflict in self.conflicts()],
+        }
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A class where one group packs many boxes into few images, so that no split keeping the
+    groups whole has both its annotation and its image deviation under ``joint_floor``."""
+
+    name: str
+    joint_floor: float
+    annotations: tuple[float, float]  # this split's worst deviation, and the kind's own floor
+    images: tuple[float, float]
+
+    @property
+    def gave_way(self) -> str:
+        """The kind this split let go further above its own floor."""
+        ann_worst, ann_floor = self.annotations
+        img_worst, img_floor = self.images
+        return "annotations" if ann_worst - ann_floor >= img_worst - img_floor else "images"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "class": self.name,
+            "joint_floor": round(self.joint_floor, 4),
+            "gave_way": self.gave_way,
+            **{
+                kind: {"worst_deviation": round(worst, 4), "floor": round(floor, 4)}
+                for kind, (worst, floor) in (
+                    ("annotations", self.annotations),
+                    ("images", self.images),
+                )
+            },
         }
 
 
@@ -180,14 +233,32 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
         return Table(title, rows, counts.astype(np.float64), allowed, largest.astype(np.float64))
 
     most_boxes = most_images = None
+    inside = pair_fold >= 0
     if groups.count == dataset.n_images:  # one image per group: the pairs hold the answers
-        inside = pair_fold >= 0
         held, boxes = (
             (pair_class, per_pair) if inside.all() else (pair_class[inside], per_pair[inside])
         )
         most_boxes = np.zeros(dataset.n_classes, np.int64)
         np.maximum.at(most_boxes, held, boxes)
         most_images = np.minimum(np.bincount(held, minlength=dataset.n_classes), 1)
+    class_table = table(
+        "annotations per class", names, dataset.ann_class, ann_fold, ann_group, most_boxes
+    )
+    image_table = table(
+        "images per class",
+        names,
+        pair_class,
+        pair_fold,
+        groups.of_image[pair_image],
+        most_images,
+    )
+    crowded_boxes, crowded_images = most_crowded(
+        groups.of_image[pair_image[inside]],
+        pair_class[inside],
+        per_pair[inside],
+        len(names),
+        by_image=groups.count == dataset.n_images,
+    )
     sized = dataset.ann_size >= 0
     every = bool(sized.all())
     images = table("fold size", ("images",), None, fold_of_row, groups.of_image)
@@ -195,15 +266,8 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
     return Balance(
         k,
         tolerance,
-        table("annotations per class", names, dataset.ann_class, ann_fold, ann_group, most_boxes),
-        table(
-            "images per class",
-            names,
-            pair_class,
-            pair_fold,
-            groups.of_image[pair_image],
-            most_images,
-        ),
+        class_table,
+        image_table,
         table(
             "annotations per box size",
             tuple(name for name, _ in SIZE_BUCKETS),
@@ -218,6 +282,7 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
             np.concatenate([images.allowed, annotations.allowed]),
             np.concatenate([images.largest, annotations.largest]),
         ),
+        conflict_floor(class_table.expected, image_table.expected, crowded_boxes, crowded_images),
     )
 
 

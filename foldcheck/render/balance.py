@@ -86,6 +86,35 @@ def print_balance(console: Console, balance: Balance) -> None:
         for number, part in enumerate(parts):
             caption = _caption(table, shown) if number == len(parts) - 1 else ""
             console.print(_rich_table(table, balance, shown, part, caption))
+    for line in conflict_lines(balance):
+        console.print(line, markup=False)  # it names classes: never markup
+
+
+def conflict_lines(balance: Balance, most: int = 5) -> list[str]:
+    """The classes whose boxes and image presence cannot both be at their own floors (a
+    group packs many boxes into few images), with the kind this split let go and by how
+    much; the few most severe, then a count (JSON lists them all)."""
+    conflicts = balance.conflicts()
+    if not conflicts:
+        return []
+    count = len(conflicts)
+    lines = [
+        f"boxes and image presence conflict in {count} class{'es' * (count > 1)}: a group "
+        "packs many of its boxes into few images, so no split keeping the groups whole has "
+        "both deviations under the joint floor"
+    ]
+    for conflict in conflicts[:most]:
+        kept = "images" if conflict.gave_way == "annotations" else "annotations"
+        gave = dict(annotations=conflict.annotations, images=conflict.images)
+        lines.append(
+            f"  {shown_text(conflict.name)}: joint floor {conflict.joint_floor:.1%}; "
+            f"{conflict.gave_way} gave way: {gave[conflict.gave_way][0]:.1%} "
+            f"(its own floor {gave[conflict.gave_way][1]:.1%}), "
+            f"{kept} {gave[kept][0]:.1%} (floor {gave[kept][1]:.1%})"
+        )
+    if count > most:
+        lines.append(f"  ... and {count - most} more (--format json lists them all)")
+    return lines
 
 
 def _caption(table: Table, shown: list[int]) -> str:
@@ -211,6 +240,14 @@ def balance_markdown(balance: Balance) -> str:
                 + f" | {table.worst[index]:.1%} | {table.floor[index]:.1%}{at} |"
             )
         lines.append("")
+    conflicts = conflict_lines(balance)
+    if conflicts:
+        lines += [
+            _escape(conflicts[0]),
+            "",
+            *(f"- {_escape(line.strip())}" for line in conflicts[1:]),
+            "",
+        ]
     return "\n".join(lines)
 
 
