@@ -1,20 +1,16 @@
 """A user writes `foldcheck report FOLDS --html report.html` and opens it in a browser on a
 machine with no network: the page renders, asks for nothing outside itself, and a hostile
-class name stays text. The browser is real headless Chromium (Debian's `chromium`; .ci/run
-installs it and sets FOLDCHECK_REQUIRE_CHROMIUM so CI never skips this)."""
+class name stays text. The browser is real headless Chromium (tests/chromium.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
+from tests.chromium import chromium_open
 from tests.conftest import real_dataset, write_coco
 
 HOSTILE = "<script>alert(1)</script>"
@@ -60,43 +56,6 @@ def make_folds(tmp_path: Path, k: int = 3) -> Path:
     return tmp_path / "folds" / "folds.json"
 
 
-def chromium_open(page: Path, tmp_path: Path) -> tuple[str, list[str]]:
-    """The page's DOM after its script ran, and every console line Chromium logged, with
-    the network cut (a proxy that refuses, no name resolves)."""
-    browser = shutil.which("chromium")
-    if browser is None:
-        if os.environ.get("FOLDCHECK_REQUIRE_CHROMIUM"):
-            pytest.fail("chromium is not installed (apt-get install -y chromium)")
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    profile = tmp_path / f"profile-{page.stem}"
-    done = subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--proxy-server=127.0.0.1:9",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
-    return done.stdout, console
-
-
 def test_report_renders_offline_with_no_request_and_one_cell_per_fold_and_class(
     tmp_path: Path,
 ) -> None:
@@ -110,8 +69,9 @@ def test_report_renders_offline_with_no_request_and_one_cell_per_fold_and_class(
     assert "default-src 'none'" in html
     assert not re.search(r"\b(src|href)\s*=|url\(|@import|https?:", html)
 
-    dom, console = chromium_open(page, tmp_path)
+    dom, console, requests = chromium_open(page, tmp_path)
     assert console == []  # no error, no refused request, nothing logged at all
+    assert [url for url in requests if not url.startswith("file:")] == []
     assert 'data-ready="1"' in dom  # the page's own script ran under its policy
     heatmaps = re.findall(r'<table class="heat">(.*?)</table>', dom, re.S)
     assert len(heatmaps) == 2  # boxes and images per class
@@ -133,7 +93,7 @@ def test_the_browser_check_sees_a_request_the_page_would_make(tmp_path: Path) ->
     leaky.write_text(
         page.read_text().replace("</body>", '<img src="http://example.invalid/x.png"></body>')
     )
-    _, console = chromium_open(leaky, tmp_path)
+    _, console, _ = chromium_open(leaky, tmp_path)
     assert any("example.invalid" in line and "Content Security Policy" in line for line in console)
 
 

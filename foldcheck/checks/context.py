@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from foldcheck.core.assignment import FoldAssignment
+from foldcheck.core.assignment import FoldAssignment, Holdout
 from foldcheck.core.dataset import ConcatSource, Dataset, ImageSource, RecordsSource, RowsSource
 from foldcheck.core.findings import Finding, Rule
 from foldcheck.core.groups import GroupKey, Groups, group_images
@@ -79,11 +79,12 @@ class CheckContext:
     @cached_property
     def assignment(self) -> FoldAssignment:
         """The folds as an assignment of reference images: the first validation fold listing
-        each image (-1 for none)."""
+        each image (-1 for none), and the held-out test set."""
         fold = np.full(self.reference.n_images, -1, dtype=np.intp)
         for index in reversed(range(self.k)):
             fold[self.val[index].known] = index
-        return FoldAssignment(self.reference, self.groups, self.k, fold)
+        holdout = Holdout(self.held) if self.held is not None else None
+        return FoldAssignment(self.reference, self.groups, self.k, fold, holdout=holdout)
 
     def unknown_held(self, side: SideRows) -> np.ndarray:
         """Indices of ``side``'s listings that the dataset lacks but the fold files' own test
@@ -196,32 +197,52 @@ def _csv_groups(fold_set: FoldSet) -> bool:
 
 def _resolver(reference: Dataset, given: bool) -> Callable[[Side], np.ndarray]:
     """Reference rows of a side's images, by id or, for a CSV keyed so, by file name; YOLO
-    lists by path relative to the dataset's root, copies (the guide's layout) by file name."""
+    lists by path relative to the dataset's root, copies (the guide's layout) by file name.
+    The name tables are built on first use: a manifest's sides list ids only."""
     by_name: dict[str, int] = {}
-    for row, name in enumerate(reference.file_names):
-        by_name.setdefault(name, row)
-    by_id = reference.image_index
     by_base: dict[str, int] = {}
+    id_order: list[np.ndarray] = []  # the ids' sort order, once
     root = getattr(reference, "root", None) if given else None
 
     def names(side: Side) -> list[str]:
         listed = side.file_names or []
         if side.match == "path" and root is not None:
             return [Path(os.path.relpath(n, root)).as_posix() for n in listed]
+        return listed
+
+    def name_index(side: Side) -> dict[str, int]:
         if side.match == "basename" and given:
             if not by_base:
                 for row, name in enumerate(reference.file_names):
                     by_base.setdefault(name.replace("\\", "/").rpartition("/")[2], row)
-            return listed
-        return listed
+            return by_base
+        if not by_name:
+            for row, name in enumerate(reference.file_names):
+                by_name.setdefault(name, row)
+        return by_name
 
     def resolve(side: Side) -> np.ndarray:
         if side.image_ids is not None:
-            return np.asarray([by_id.get(i, -1) for i in side.image_ids.tolist()], dtype=np.intp)
-        index = by_base if side.match == "basename" and given else by_name
+            if not id_order:
+                id_order.append(np.argsort(reference.image_ids, kind="stable"))
+            return rows_of_ids(reference.image_ids, id_order[0], side.image_ids)
+        index = name_index(side)
         return np.asarray([index.get(n, -1) for n in names(side)], dtype=np.intp)
 
     return resolve
+
+
+def rows_of_ids(image_ids: np.ndarray, order: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The row of each wanted id (-1 when absent; the last of repeated ids, as
+    ``Dataset.image_index`` has it), by binary search in the ids sorted by ``order`` (a stable
+    argsort) rather than a lookup per id."""
+    ordered = image_ids[order]
+    wanted = np.asarray(wanted, dtype=np.int64)
+    at = np.searchsorted(ordered, wanted, side="right") - 1
+    found = at >= 0
+    found[found] = ordered[at[found]] == wanted[found]
+    rows: np.ndarray = np.where(found, order[np.maximum(at, 0)], -1).astype(np.intp)
+    return rows
 
 
 def _union_reference(fold_set: FoldSet) -> Dataset:

@@ -35,6 +35,9 @@ class FoldSetReport:
     fold_set: FoldSet
     findings: list[Finding]  # sorted by place
     balance: Balance | None  # None for fold files governed by a manifest (its balance is theirs)
+    # What the rules saw (None for an unfinished folder): a report builds on it, reading nothing
+    # again.
+    context: CheckContext | None = None
 
 
 @dataclass
@@ -58,7 +61,9 @@ def run_checks(
     ignore: list[str] | None = None,
     config: ProjectConfig | None = None,
     near_distance: int = DEFAULT_MAX_DISTANCE,
+    datasets: dict[Path, Dataset] | None = None,
 ) -> CheckResult:
+    """``datasets``: datasets the caller has read already, by resolved path (not read again)."""
     config = load_config() if config is None else config
     if not paths and not (train or val):
         if config.folds is None:
@@ -82,7 +87,7 @@ def run_checks(
         finding = incomplete_set(shown, found)
         chosen = [finding] if selected(finding.code, select or [], ignore or []) else []
         result.reports.append(FoldSetReport(FoldSet(shown, "incomplete", []), chosen, None))
-    datasets: dict[Path, Dataset] = {}
+    datasets = dict(datasets or {})
     # A manifest governs the fold files exported beside it: they are checked against its
     # dataset and settings, must match its folds, and its balance is theirs.
     governing = {fs.manifest.path.parent.resolve(): fs.manifest for fs in fold_sets if fs.manifest}
@@ -117,7 +122,7 @@ def run_checks(
         findings, balance = check_fold_set(ctx, manifest, near)
         chosen = [f for f in findings if selected(f.code, select or [], ignore or [])]
         result.reports.append(
-            FoldSetReport(fold_set, sorted(chosen, key=Finding.sort_key), balance)
+            FoldSetReport(fold_set, sorted(chosen, key=Finding.sort_key), balance, ctx)
         )
     _add_committed_machinery(result, select or [], ignore or [])
     return result

@@ -67,14 +67,20 @@ def add_balance_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print no table")
 
 
-def add_near_distance(parser: argparse.ArgumentParser) -> None:
+def add_near_distance(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    default: int | None = DEFAULT_MAX_DISTANCE,
+) -> None:
+    """``default`` None: the caller picks (report: the distance the split recorded, else 8)."""
     parser.add_argument(
         "--near-distance",
         type=_distance,
-        default=DEFAULT_MAX_DISTANCE,
+        default=default,
         metavar="BITS",
         help="most bits two images' 64-bit perceptual hashes may differ in to count as "
-        "near-duplicates (default 8, measured: docs/duplicates.md)",
+        "near-duplicates (default "
+        + ("8" if default is not None else "the split's, else 8")
+        + ", measured: docs/duplicates.md)",
     )
 
 

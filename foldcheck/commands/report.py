@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from foldcheck.commands.options import add_balance_output, progress_off
+from foldcheck.commands.options import add_balance_output, add_near_distance, progress_off
 
 if TYPE_CHECKING:
     from foldcheck.core.assignment import FoldAssignment
     from foldcheck.core.balance import Balance
-    from foldcheck.formats.manifest import Manifest
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,55 +27,70 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write the report as one self-contained HTML page instead of printing the table: "
         "heatmaps, fold sizes, held-out set, check's findings, settings (docs/report.md)",
     )
+    page = parser.add_argument_group("what else the --html page shows")
+    page.add_argument(
+        "--predictions",
+        nargs="+",
+        metavar="FILE",
+        help="each fold's results file, in fold order, or one pattern with {i} for the fold: "
+        "the page adds foldcheck score's results (per-fold mAP, spread, out-of-fold)",
+    )
+    page.add_argument(
+        "--iou-type",
+        choices=("bbox", "segm"),
+        default="bbox",
+        help="score boxes (default) or masks",
+    )
+    page.add_argument(
+        "--test-predictions",
+        nargs="+",
+        metavar="FILE",
+        help="results on the held-out test set: one file, or one per fold model",
+    )
+    page.add_argument(
+        "--images-dir",
+        metavar="DIR",
+        help="the folder the dataset's file_name values are under: the page adds the "
+        "near-duplicate clusters with thumbnails (needs Pillow), and check's image rules",
+    )
+    add_near_distance(page, default=None)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from foldcheck.config import resolve_settings
-    from foldcheck.formats.fold_files import manifest_at, open_manifest
-    from foldcheck.render.progress import status
+    from foldcheck.errors import InputError
+    from foldcheck.formats.fold_files import manifest_at
 
     path = manifest_at(Path(args.manifest))
+    if args.html:
+        from foldcheck.commands.report_html import write_html
+
+        write_html(args, path)
+        return 0
+    for option, given in _PAGE_ONLY.items():
+        if getattr(args, given) is not None:
+            raise InputError(f"{option} adds to the HTML page: give --html FILE too")
+    from foldcheck.config import resolve_settings
+    from foldcheck.formats.fold_files import open_manifest
+    from foldcheck.render.progress import status
+
     with status(f"reading {path} and its dataset", progress_off(args)):
         manifest, assignment = open_manifest(path)
-    tolerance = resolve_settings({"tolerance": args.tolerance}, manifest).tolerance
-    if args.html:
-        write_html(args, manifest, assignment, tolerance)
-    elif args.quiet and not args.svg:
+    if args.quiet and not args.svg:
         return 0  # read and verified: -q prints no table
-    else:
-        show_balance(args, assignment, tolerance)
+    show_balance(
+        args, assignment, resolve_settings({"tolerance": args.tolerance}, manifest).tolerance
+    )
     return 0
 
 
-def write_html(
-    args: argparse.Namespace, manifest: Manifest, assignment: FoldAssignment, tolerance: float
-) -> None:
-    """The page, with check's findings on the same manifest; written whole or not at all."""
-    import sys
-    from pathlib import Path
-
-    from foldcheck import __version__
-    from foldcheck.checks.runner import run_checks
-    from foldcheck.core.balance import compute_balance
-    from foldcheck.core.overview import fold_overview
-    from foldcheck.io.atomic import write_atomic
-    from foldcheck.render.html_report import html_report
-    from foldcheck.render.progress import status
-
-    with status("checking the fold set", progress_off(args)):
-        findings = run_checks([Path(args.manifest)], tolerance=args.tolerance).findings
-    page = html_report(
-        manifest,
-        compute_balance(assignment, tolerance),
-        fold_overview(assignment),
-        findings,
-        __version__,
-    )
-    write_atomic(Path(args.html), page.encode("utf-8"))
-    if not args.quiet:
-        print(f"wrote {args.html}", file=sys.stderr)
+_PAGE_ONLY = {
+    "--predictions": "predictions",
+    "--test-predictions": "test_predictions",
+    "--images-dir": "images_dir",
+    "--near-distance": "near_distance",
+}
 
 
 def show_balance(

@@ -43,10 +43,18 @@ def fold_overview(assignment: FoldAssignment) -> Overview:
     group_columns = np.unique(
         assignment.groups.of_image[placed].astype(np.int64) * columns + column[placed]
     )
+    # Boxes per size bucket and column in one count: bucket * columns + column (an unsized
+    # box, bucket -1, and a box in no column fall below 0 and are left out).
     sized = dataset.ann_size
-    buckets = [per_column(ann_column[sized == bucket]) for bucket in range(len(SIZE_BUCKETS))]
-    sizes = np.stack(
-        [per_column(column), per_column(ann_column), per_column(group_columns % columns), *buckets]
+    cell = np.where((sized >= 0) & (ann_column >= 0), sized * columns + ann_column, -1)
+    buckets = np.bincount(cell[cell >= 0], minlength=len(SIZE_BUCKETS) * columns)
+    sizes = np.concatenate(
+        [
+            np.stack(
+                [per_column(column), per_column(ann_column), per_column(group_columns % columns)]
+            ),
+            buckets.reshape(len(SIZE_BUCKETS), columns),
+        ]
     )
     held_ann = ann_column == k
     pair_image, pair_class = dataset.image_class_pairs

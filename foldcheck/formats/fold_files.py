@@ -71,10 +71,7 @@ def manifest_at(path: Path) -> Path:
 def open_manifest(path: Path, *, require_fresh: bool = False) -> tuple[Manifest, FoldAssignment]:
     """A manifest and the assignment it records over its dataset, grouped by its key; with
     ``require_fresh``, a dataset changed since the folds were made is refused."""
-    unfinished = pending(path.parent)  # never finished here: opening a manifest is reading
-    if unfinished is not None:
-        raise InputError(unfinished.describe(path.parent), path.parent)
-    manifest = read_manifest(path)
+    manifest = settled_manifest(path)
     dataset = read_dataset(manifest.dataset_file)
     if require_fresh and dataset.sha256 != manifest.dataset_sha256:
         raise InputError(
@@ -86,6 +83,15 @@ def open_manifest(path: Path, *, require_fresh: bool = False) -> tuple[Manifest,
     groups = group_images(dataset, GroupKey.parse(manifest.group_by), manifest.missing_group)
     holdout = manifest.holdout["images"] if manifest.holdout is not None else None
     return manifest, FoldAssignment.from_folds(dataset, groups, manifest.folds, holdout)
+
+
+def settled_manifest(path: Path) -> Manifest:
+    """The manifest at ``path``, refused while an interrupted write is pending in its folder
+    (never finished here: opening a manifest is reading)."""
+    unfinished = pending(path.parent)
+    if unfinished is not None:
+        raise InputError(unfinished.describe(path.parent), path.parent)
+    return read_manifest(path)
 
 
 def manifest_listings(

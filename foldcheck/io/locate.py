@@ -56,10 +56,13 @@ class JsonText:
         text, starts = self.text, list[int]()
         if not text.startswith("[", start):
             return starts
+        end = _flat_end(text, start)
+        if end is not None:  # numbers only: each element is a run of non-separators
+            return [m.start() for m in _ELEMENT.finditer(text, start + 1, end)]
         pos = _SPACE.match(text, start + 1).end()  # type: ignore[union-attr]
         while pos < len(text) and text[pos] != "]":
             starts.append(pos)
-            _, pos = _DECODER.raw_decode(text, pos)
+            pos = _skip_value(text, pos)
             pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
             if text.startswith(",", pos):
                 pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
@@ -76,8 +79,31 @@ class JsonText:
             pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
             if name == key:
                 return pos
-            _, pos = _DECODER.raw_decode(text, pos)
+            pos = _skip_value(text, pos)
             pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
             if text.startswith(",", pos):
                 pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
         return None
+
+
+_NESTED_OR_TEXT = re.compile(r'[\[{"]')
+
+
+_ELEMENT = re.compile(r"[^\s,\]]+")
+
+
+def _flat_end(text: str, start: int) -> int | None:
+    """Where the array at ``start`` closes, when it holds numbers only (a fold's image ids:
+    tens of thousands of them, found by its bracket in C rather than decoded one by one)."""
+    end = text.find("]", start)
+    if end >= 0 and _NESTED_OR_TEXT.search(text, start + 1, end) is None:
+        return end
+    return None
+
+
+def _skip_value(text: str, pos: int) -> int:
+    """Where the JSON value at ``pos`` ends."""
+    if text.startswith("[", pos) and (end := _flat_end(text, pos)) is not None:
+        return end + 1
+    _, stop = _DECODER.raw_decode(text, pos)
+    return int(stop)

@@ -37,7 +37,26 @@ def render_balance(
         if svg is not None:
             from foldcheck.io.atomic import write_atomic
 
-            write_atomic(svg, console.export_svg(title="foldcheck balance").encode("utf-8"))
+            picture = console.export_svg(title="foldcheck balance", code_format=offline_svg())
+            write_atomic(svg, picture.encode("utf-8"))
+
+
+# Fonts a machine has (no web font): rich sizes every run of text with textLength, so any
+# monospace font keeps the box lines aligned.
+MONOSPACE = "'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono','Courier New',monospace"
+
+
+def offline_svg() -> str:
+    """rich's SVG template without anything fetched from elsewhere: its ``@font-face`` rules
+    load Fira Code from a CDN (on a GPU server without a network the text fell back to a
+    font of other widths) and its comment names a web site; the font is a local one."""
+    import re
+
+    from rich._export_format import CONSOLE_SVG_FORMAT  # console.py imports it from here
+
+    template = re.sub(r"\s*@font-face \{\{.*?\}\}", "", CONSOLE_SVG_FORMAT, flags=re.S)
+    template = re.sub(r"\s*<!--.*?-->", "", template, flags=re.S)
+    return template.replace("font-family: Fira Code, monospace;", f"font-family: {MONOSPACE};")
 
 
 def make_console(stream: TextIO, color: str, record: bool = False) -> Console:

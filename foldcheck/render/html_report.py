@@ -12,13 +12,18 @@ from __future__ import annotations
 import base64
 import hashlib
 from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from foldcheck.core.balance import Balance, Table
-from foldcheck.core.findings import Finding
+from foldcheck.core.findings import MOST_PER_RULE, Finding
 from foldcheck.core.overview import OVERVIEW_ROWS, Overview
 from foldcheck.formats.manifest import Manifest
+
+if TYPE_CHECKING:
+    from foldcheck.images.thumbnails import Sheet
+    from foldcheck.scoring.result import ScoreResult
 
 SHADES = 4  # colour steps each way; a step is half an allowance of deviation
 
@@ -32,6 +37,13 @@ _STYLE = (
     "dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dd{margin:0}"
     "code,.finding{font-family:ui-monospace,monospace;overflow-wrap:anywhere}"
     ".legend td{width:3em;text-align:center}"
+    "table.score tr.mean td,table.score tr.out-of-fold td{font-weight:bold}"
+    "table.classap tr.varied th{font-weight:bold;color:#a00}"
+    "section.cluster{margin:.6em 0;padding:4px;border:1px solid #ddd}"
+    "section.cluster.across{border:2px solid #b00}section.cluster h3{font-size:1em;margin:0 0 4px}"
+    "figure{display:inline-block;margin:0 6px 0 0;vertical-align:top;width:100px;font-size:11px}"
+    "figure img{display:block;max-width:96px;max-height:96px}"
+    ".nothumb{width:96px;height:64px;background:#eee;color:#666;text-align:center}"
     + "".join(
         f"td.h{step if step >= 0 else 'm' + str(-step)}{{background:"
         f"hsl({0 if step > 0 else 215},75%,{97 - 11 * abs(step)}%)}}"
@@ -72,9 +84,18 @@ def html_report(
     overview: Overview,
     findings: list[Finding],
     version: str,
+    *,
+    score: ScoreResult | None = None,
+    clusters: Sheet | None = None,
 ) -> str:
-    """The page, deterministic: the same fold set and findings give the same bytes."""
-    policy = f"default-src 'none'; style-src '{_digest(_STYLE)}'; script-src '{_digest(_SCRIPT)}'"
+    """The page, deterministic: the same fold set, findings, predictions and images give
+    the same bytes."""
+    # Thumbnails are inline data: images; nothing else may load, from anywhere.
+    images = " img-src data:;" if clusters is not None else ""
+    policy = (
+        f"default-src 'none';{images} style-src '{_digest(_STYLE)}'; "
+        f"script-src '{_digest(_SCRIPT)}'"
+    )
     title = f"foldcheck report: {manifest.dataset_path}"
     parts = [
         "<!DOCTYPE html>",
@@ -86,11 +107,21 @@ def html_report(
         _settings(manifest, balance, version),
         _overview(overview, balance.k),
         _findings(findings),
+    ]
+    if score is not None:
+        from foldcheck.render.html_score import score_section
+
+        parts += [score_section(score), _findings(score.findings, "score")]
+    parts += [
         _legend(),
         _heatmap("boxes per class", balance.annotations, overview.held_boxes),
         _heatmap("images per class", balance.images, overview.held_images),
-        f"<script>{_SCRIPT}</script></body></html>",
     ]
+    if clusters is not None:
+        from foldcheck.render.html_clusters import clusters_section
+
+        parts.append(clusters_section(clusters))
+    parts.append(f"<script>{_SCRIPT}</script></body></html>")
     return "\n".join(parts) + "\n"
 
 
@@ -139,15 +170,30 @@ def _overview(overview: Overview, k: int) -> str:
     )
 
 
-def _findings(findings: list[Finding]) -> str:
+_PASSES = {"check": "the fold set passes every check", "score": "the predictions are as scored"}
+
+
+def _findings(findings: list[Finding], of: str = "check") -> str:
+    """Each finding, the first ``MOST_PER_RULE`` of each rule (FC106 alone can be one per
+    pair of near-duplicates: tens of thousands), the rest counted."""
     if not findings:
-        return "<h2>Findings of check</h2><p>none: the fold set passes every check.</p>"
-    items = "".join(
-        f'<li class="finding">{escape(f.location())}: <b>{escape(f.code)}</b> '
-        f"{escape(f.message)}</li>"
-        for f in findings
-    )
-    return f"<h2>Findings of check ({len(findings)})</h2><ul>{items}</ul>"
+        return f"<h2>Findings of {of}</h2><p>none: {_PASSES[of]}.</p>"
+    by_code: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_code.setdefault(finding.code, []).append(finding)
+    items = []
+    for code, same in by_code.items():
+        items += [
+            f'<li class="finding">{escape(f.location())}: <b>{escape(f.code)}</b> '
+            f"{escape(f.message)}</li>"
+            for f in same[:MOST_PER_RULE]
+        ]
+        if len(same) > MOST_PER_RULE:
+            items.append(
+                f"<li>... and {len(same) - MOST_PER_RULE} more {escape(code)} findings "
+                f"(foldcheck {of} --format json lists them all)</li>"
+            )
+    return f"<h2>Findings of {of} ({len(findings)})</h2><ul>{''.join(items)}</ul>"
 
 
 def _legend() -> str:
@@ -170,7 +216,8 @@ def _shade_class(step: int) -> str:
 
 def _heatmap(title: str, table: Table, held: np.ndarray) -> str:
     k = table.counts.shape[1]
-    expected, allowed = table.expected, table.allowed
+    # Each derived column computed once (they are properties), then read as Python values.
+    totals, expected, allowed = table.totals, table.expected, table.allowed
     offset = np.divide(
         table.counts - expected[:, None],
         allowed[:, None],
@@ -179,25 +226,38 @@ def _heatmap(title: str, table: Table, held: np.ndarray) -> str:
     )
     steps = np.clip(np.rint(offset * 2), -SHADES, SHADES).astype(int)
     beyond = table.out_of_tolerance
-    deviation = table.deviation
+    # Python values, not numpy scalars: formatting thousands of cells is the page's cost.
+    counts, total_of, held_of = (
+        table.counts.astype(np.int64).tolist(),
+        totals.tolist(),
+        held.tolist(),
+    )
+    cell_class = [
+        [
+            f"cell {_shade_class(step)}{' out' if out else ''}"
+            for step, out in zip(s, b, strict=True)
+        ]
+        for s, b in zip(steps.tolist(), beyond.tolist(), strict=True)
+    ]
+    offsets, deviations = offset.tolist(), table.deviation.tolist()
+    expected_of, allowed_of = expected.tolist(), allowed.tolist()
     # Most frequent first, ties by name, so the order is the same on every run.
-    order = sorted(range(len(table.rows)), key=lambda r: (-table.totals[r], table.rows[r]))
+    order = sorted(range(len(table.rows)), key=lambda r: (-total_of[r], table.rows[r]))
     head = "".join(f'<th data-key="{fold}">fold {fold}</th>' for fold in range(k))
     rows = []
     for r in order:
         name = escape(table.rows[r])
+        hint = f"(expected {expected_of[r]:.1f}, allowed ±{allowed_of[r]:.1f})"
         cells = "".join(
-            f'<td class="cell {_shade_class(int(steps[r, fold]))}'
-            f'{" out" if beyond[r, fold] else ""}" data-r="{offset[r, fold]:.3f}" '
-            f'title="{name}, fold {fold}: {int(table.counts[r, fold])} '
-            f'(expected {expected[r]:.1f}, allowed ±{allowed[r]:.1f})">'
-            f"{deviation[r, fold]:+.0%}</td>"
+            f'<td class="{cell_class[r][fold]}" data-r="{offsets[r][fold]:.3f}" '
+            f'title="{name}, fold {fold}: {counts[r][fold]} {hint}">'
+            f"{deviations[r][fold]:+.0%}</td>"
             for fold in range(k)
         )
         rows.append(
-            f'<tr data-name="{name}" data-total="{int(table.totals[r])}"><th>{name}</th>'
-            f"<td>{int(table.totals[r])}</td>{cells}"
-            f'<td class="held" title="{name}, held out: {int(held[r])}">{int(held[r])}</td></tr>'
+            f'<tr data-name="{name}" data-total="{int(total_of[r])}"><th>{name}</th>'
+            f"<td>{int(total_of[r])}</td>{cells}"
+            f'<td class="held" title="{name}, held out: {held_of[r]}">{held_of[r]}</td></tr>'
         )
     flagged = int(beyond.sum())
     return (

@@ -5,7 +5,7 @@ the findings below it as ``check`` prints them."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from foldcheck.core.findings import capped, tally
 from foldcheck.render.findings import relative_to_cwd, render_findings, use_color
@@ -35,10 +35,7 @@ def render_score(
     if fmt == "markdown":
         stream.write(_markdown(result))
     elif fmt == "github":  # the findings as annotations below, the score as a notice
-        oof_ap = _n(result.oof.stats["AP"])
-        stream.write(
-            f"::notice title=foldcheck score::{_fold_line(result)} out-of-fold AP {oof_ap}\n"
-        )
+        stream.write(f"::notice title=foldcheck score::{fold_line(result)}\n")
     elif not quiet:  # text; -q: the findings alone (the hook's output)
         _text(result, stream, color)
     render_findings(
@@ -52,39 +49,55 @@ def render_score(
     )
 
 
-def _n(value: float) -> str:
+def shown_value(value: float) -> str:
+    """A stat as people read it: three decimals, "-" where undefined (-1)."""
     return "-" if value == -1 else f"{value:.3f}"
 
 
-def _fold_line(result: ScoreResult) -> str:
-    return f"AP {_n(result.mean['AP'])} ± {_n(result.std['AP'])} over {len(result.folds)} folds;"
+def fold_line(result: ScoreResult) -> str:
+    """The mean AP, its spread over the folds, and the out-of-fold AP, in one line."""
+    mean, std = shown_value(result.mean["AP"]), shown_value(result.std["AP"])
+    oof = shown_value(result.oof.stats["AP"])
+    return f"AP {mean} ± {std} over {len(result.folds)} folds; out-of-fold AP {oof}"
 
 
-def _rows(result: ScoreResult, shown: tuple[str, ...]) -> list[tuple[str, str, str, list[str]]]:
+class ScoreRow(NamedTuple):
+    label: str  # "fold 0", "mean", "std", "out-of-fold", "test"
+    images: int | None  # None: a summary over folds
+    predictions: int | None
+    values: list[float]  # the stats asked for, -1 where undefined
+
+
+def score_rows(result: ScoreResult, shown: tuple[str, ...]) -> list[ScoreRow]:
+    """The score table's rows: each fold, the mean and std over folds, the pooled
+    out-of-fold score and the test set's."""
     rows = [
-        (f"fold {f.fold}", str(f.images), str(f.predictions), [_n(f.stats[s]) for s in shown])
+        ScoreRow(f"fold {f.fold}", f.images, f.predictions, [f.stats[s] for s in shown])
         for f in result.folds
     ]
-    rows.append(("mean", "", "", [_n(result.mean[s]) for s in shown]))
-    rows.append(("std", "", "", [_n(result.std[s]) for s in shown]))
+    rows.append(ScoreRow("mean", None, None, [result.mean[s] for s in shown]))
+    rows.append(ScoreRow("std", None, None, [result.std[s] for s in shown]))
     oof = result.oof
-    rows.append(
-        ("out-of-fold", str(oof.images), str(oof.predictions), [_n(oof.stats[s]) for s in shown])
-    )
+    rows.append(ScoreRow("out-of-fold", oof.images, oof.predictions, [oof.stats[s] for s in shown]))
     if result.test is not None:
         t = result.test
-        rows.append(
-            ("test", str(t["images"]), str(t["predictions"]), [_n(t["stats"][s]) for s in shown])
-        )
+        rows.append(ScoreRow("test", t["images"], t["predictions"], [t["stats"][s] for s in shown]))
     return rows
 
 
-def _varied(result: ScoreResult) -> set[str]:
+def _cells(row: ScoreRow) -> list[str]:
+    """A row as the text and Markdown tables show it."""
+    count = ["" if row.images is None else str(row.images)]
+    count.append("" if row.predictions is None else str(row.predictions))
+    return [row.label, *count, *map(shown_value, row.values)]
+
+
+def most_varied(result: ScoreResult) -> set[str]:
     spread = sorted((c.std, c.name) for c in result.per_class if c.std > 0)
     return {name for _, name in spread[-MOST_VARIED:]}
 
 
-def _notes(result: ScoreResult) -> list[str]:
+def score_notes(result: ScoreResult) -> list[str]:
     notes = [
         f"{result.iou_type} AP/AR as pycocotools COCOeval computes them; " + f"std is {STD_IS}"
     ]
@@ -103,8 +116,8 @@ def _text(result: ScoreResult, stream: TextIO, color: str) -> None:
     table.add_column("", min_width=11, no_wrap=True)
     for name in ("images", "preds", *IN_TEXT):
         table.add_column(name, justify="right")
-    for label, images, preds, values in _rows(result, IN_TEXT):
-        table.add_row(label, images, preds, *values)
+    for row in score_rows(result, IN_TEXT):
+        table.add_row(*_cells(row))
     console.print(table)
     classes = Table(show_edge=False, pad_edge=False)
     classes.add_column("class")
@@ -112,27 +125,33 @@ def _text(result: ScoreResult, stream: TextIO, color: str) -> None:
         classes.add_column(f"fold {fold.fold}", justify="right")
     classes.add_column("oof", justify="right")
     classes.add_column("std", justify="right")
-    varied = _varied(result)
+    varied = most_varied(result)
     for c in result.per_class:
         mark = "  << varies most" if c.name in varied else ""
-        classes.add_row(c.name, *map(_n, c.ap), _n(c.oof), _n(c.std) + mark)
+        classes.add_row(
+            c.name, *map(shown_value, c.ap), shown_value(c.oof), shown_value(c.std) + mark
+        )
     console.print("AP per class")
     console.print(classes)
-    stream.write("".join(note + "\n" for note in _notes(result)))
+    stream.write("".join(note + "\n" for note in score_notes(result)))
 
 
 def _markdown(result: ScoreResult) -> str:
     head = ["", "images", "predictions", *SHOWN]
     lines = ["### foldcheck score", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join([a, b, c, *v]) + " |" for a, b, c, v in _rows(result, SHOWN)]
+    lines += ["| " + " | ".join(_cells(row)) + " |" for row in score_rows(result, SHOWN)]
     lines += [
         "",
         "| class | " + " | ".join(f"fold {f.fold}" for f in result.folds) + " | oof | std |",
         "|" + "---|" * (len(result.folds) + 3),
     ]
-    varied = _varied(result)
+    varied = most_varied(result)
     for c in result.per_class:
         name = f"**{c.name}** (varies most)" if c.name in varied else c.name
-        lines.append("| " + " | ".join([name, *map(_n, c.ap), _n(c.oof), _n(c.std)]) + " |")
-    lines += ["", *(f"{note}" for note in _notes(result)), ""]
+        lines.append(
+            "| "
+            + " | ".join([name, *map(shown_value, c.ap), shown_value(c.oof), shown_value(c.std)])
+            + " |"
+        )
+    lines += ["", *(f"{note}" for note in score_notes(result)), ""]
     return "\n".join(lines) + "\n"

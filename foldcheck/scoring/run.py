@@ -33,9 +33,26 @@ def score_fold_set(
     test_predictions: list[Path] | None = None,
     dataset: Path | None = None,
 ) -> ScoreResult:
-    if iou_type not in IOU_TYPES:
-        raise InputError(f"--iou-type must be one of {', '.join(IOU_TYPES)}, not {iou_type!r}")
+    _check_iou_type(iou_type)
     fold_set = _one_set(folds)
+    manifest = fold_set.manifest
+    dataset = dataset or (manifest.dataset_file if manifest else None)
+    reference = read_dataset(dataset) if dataset is not None else None
+    held_keys = manifest.holdout["images"] if manifest and manifest.holdout else None
+    ctx = build_context(fold_set, reference, "image", "own", 0.1, None, held_keys)
+    return score_context(ctx, predictions, iou_type, test_predictions)
+
+
+def score_context(
+    ctx: CheckContext,
+    predictions: list[Path] | str,
+    iou_type: str = "bbox",
+    test_predictions: list[Path] | None = None,
+) -> ScoreResult:
+    """The score of a fold set already resolved against its dataset (what ``check`` saw:
+    ``report --html`` scores the set it checked without reading the dataset again)."""
+    _check_iou_type(iou_type)
+    fold_set = ctx.fold_set
     if isinstance(predictions, str):
         predictions = [Path(predictions.replace("{i}", str(i))) for i in range(fold_set.k)]
     if len(predictions) != fold_set.k:
@@ -44,18 +61,18 @@ def score_fold_set(
             "in fold order (or --predictions 'runs/fold{i}/predictions.json')",
             fold_set.origin,
         )
-    manifest = fold_set.manifest
-    dataset = dataset or (manifest.dataset_file if manifest else None)
-    reference = read_dataset(dataset) if dataset is not None else None
-    held_keys = manifest.holdout["images"] if manifest and manifest.holdout else None
-    ctx = build_context(fold_set, reference, "image", "own", 0.1, None, held_keys)
-    files = [dataset] if dataset is not None else [s.path for s in fold_set.val]
-    if ctx.holdout is not None and fold_set.holdout is not None and dataset is None:
+    files = [ctx.reference.path] if ctx.reference_given else [s.path for s in fold_set.val]
+    if ctx.holdout is not None and fold_set.holdout is not None and not ctx.reference_given:
         files.append(fold_set.holdout.path)
     truth = truth_of(
         ctx.reference, [f for f in files if f.suffix.lower() == ".json"], iou_type == "segm"
     )
     return _score(ctx, truth, predictions, iou_type, test_predictions or [])
+
+
+def _check_iou_type(iou_type: str) -> None:
+    if iou_type not in IOU_TYPES:
+        raise InputError(f"--iou-type must be one of {', '.join(IOU_TYPES)}, not {iou_type!r}")
 
 
 def prediction_files(files: list[str], pattern: str | None) -> list[Path] | str:

@@ -89,8 +89,11 @@ def _held_in_folds(ctx: CheckContext, held: np.ndarray) -> Iterator[Finding]:
 def _preset_copies(ctx: CheckContext) -> Iterator[Finding]:
     fold_of_row = ctx.assignment.fold_of_row
     names = ctx.reference.file_names
+    joined = "\n".join(names)
     for preset in NAME_PRESETS:
-        key = PRESETS[preset].key
+        key, clue = PRESETS[preset].key, PRESETS[preset].clue
+        if clue is not None and clue.search(joined) is None:
+            continue  # one scan in C instead of a match per name
         folds_of: dict[str, dict[int, int]] = {}
         for row in np.flatnonzero(fold_of_row >= 0).tolist():
             group = key(names[row])

@@ -10,7 +10,7 @@ whatever files they are given.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,14 +113,15 @@ def _file_names_on_both_sides(ctx: CheckContext) -> Iterator[Finding]:
     """FC104: one file_name under different ids, in two validation folds or on both sides of
     a train/val pair (a re-uploaded picture)."""
     names = ctx.reference.file_names
-    if not any(names):
+    if len(set(names)) == len(names):  # the usual case, decided in C: no name is repeated
         return
+    repeated = {name for name, count in Counter(names).items() if count > 1 and name}
     sides = [(fold, "val", side) for fold, side in enumerate(ctx.val)]
     sides += [(fold, "train", side) for fold, side in enumerate(ctx.train or [])]
     where: dict[str, list[tuple[int, str, int, SideRows]]] = defaultdict(list)
     for fold, kind, side in sides:
         for row in side.known.tolist():
-            if names[row]:
+            if names[row] in repeated:
                 where[names[row]].append((fold, kind, row, side))
     for name, entries in where.items():
         rows = {row for _, _, row, _ in entries}

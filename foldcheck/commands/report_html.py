@@ -1,0 +1,137 @@
+"""``report --html``: the page's parts from one read of the dataset.
+
+``check`` reads the manifest's dataset and resolves the folds against it; the page's tables,
+check's findings, the score (``--predictions``) and the near-duplicate clusters
+(``--images-dir``) are all made from what it read.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from foldcheck.commands.options import progress_off
+
+if TYPE_CHECKING:
+    from foldcheck.checks.context import CheckContext
+    from foldcheck.core.dataset import Dataset
+    from foldcheck.images.thumbnails import Sheet
+    from foldcheck.scoring.result import ScoreResult
+
+THUMBNAILS_NEED = "report --images-dir (the near-duplicate thumbnails)"
+
+
+def write_html(args: argparse.Namespace, path: Path) -> None:
+    """The page, written whole or not at all."""
+    import sys
+
+    from foldcheck.io.atomic import write_atomic
+
+    page = report_page(args, path)
+    write_atomic(Path(args.html), page.encode("utf-8"))
+    if not args.quiet:
+        print(f"wrote {args.html}", file=sys.stderr)
+
+
+def report_page(
+    args: argparse.Namespace, path: Path, datasets: dict[Path, Dataset] | None = None
+) -> str:
+    """The page of the manifest at ``path`` (``datasets``: ones read already, by resolved
+    path: the benchmark times the report beyond the read)."""
+    from foldcheck import __version__
+    from foldcheck.checks.runner import run_checks
+    from foldcheck.core.overview import fold_overview
+    from foldcheck.formats.fold_files import settled_manifest
+    from foldcheck.render.html_report import html_report
+    from foldcheck.render.progress import status
+
+    manifest = settled_manifest(path)  # bad input is one line before anything is read
+    images_dir = Path(args.images_dir) if args.images_dir else None
+    quiet = progress_off(args)
+    with status(f"reading {path} and its dataset, checking the fold set", quiet):
+        checked = run_checks(
+            [path],
+            tolerance=args.tolerance,
+            images_dir=images_dir,
+            near_distance=_near_distance(args, manifest.near_duplicates),
+            datasets=datasets,
+        )
+    report = next(r for r in checked.reports if r.fold_set.kind == "manifest")
+    ctx, balance = report.context, report.balance
+    assert ctx is not None and balance is not None  # a manifest's own report has both
+    score = _score(args, ctx, quiet) if args.predictions else None
+    sheet = _clusters(args, ctx, images_dir, manifest.near_duplicates) if images_dir else None
+    return html_report(
+        manifest,
+        balance,
+        fold_overview(ctx.assignment),
+        checked.findings,
+        __version__,
+        score=score,
+        clusters=sheet,
+    )
+
+
+def _near_distance(args: argparse.Namespace, recorded: dict[str, object] | None) -> int:
+    """--near-distance, else the distance the split joined near-duplicates with, else 8."""
+    from foldcheck.images import DEFAULT_MAX_DISTANCE
+
+    if args.near_distance is not None:
+        return int(args.near_distance)
+    distance = (recorded or {}).get("max_distance")
+    return distance if isinstance(distance, int) else DEFAULT_MAX_DISTANCE
+
+
+def _score(args: argparse.Namespace, ctx: CheckContext, quiet: bool) -> ScoreResult:
+    from foldcheck.render.progress import status
+    from foldcheck.scoring.run import prediction_files, score_context
+
+    files = args.predictions
+    pattern = files[0] if len(files) == 1 and "{i}" in files[0] else None
+    with status("scoring the predictions", quiet):
+        return score_context(
+            ctx,
+            prediction_files([] if pattern else files, pattern),
+            args.iou_type,
+            [Path(p) for p in args.test_predictions or []],
+        )
+
+
+def _clusters(
+    args: argparse.Namespace,
+    ctx: CheckContext,
+    images_dir: Path,
+    recorded: dict[str, object] | None,
+) -> Sheet:
+    """The near-duplicate clusters among the fold set's images (the held-out set included),
+    by the same hashes check's FC106 used (cached), with their thumbnails."""
+    import numpy as np
+
+    from foldcheck.images.clusters import find_clusters
+    from foldcheck.images.hashes import folder_hashes
+    from foldcheck.images.thumbnails import cluster_sheet
+    from foldcheck.render.progress import status
+
+    fold = ctx.assignment.fold_of_row
+    placed = fold >= 0
+    if ctx.held is not None:
+        placed |= ctx.held
+    rows = np.flatnonzero(placed)
+    names = [ctx.reference.file_names[r] for r in rows.tolist()]
+    with status("hashing images for near-duplicate clusters", progress_off(args)):
+        hashed = folder_hashes(images_dir, names, what=THUMBNAILS_NEED)
+    kept = rows[hashed.ok]
+    parts = fold[kept].tolist()  # -1: the held-out test set
+    clusters, _ = find_clusters(hashed.values[hashed.ok], _near_distance(args, recorded))
+    # Clusters across parts first (a leak), then the largest, as find_clusters orders them.
+    clusters.sort(key=lambda c: len({parts[m] for m in c.members}) < 2)
+    with status("drawing thumbnails", progress_off(args)):
+        return cluster_sheet(
+            images_dir,
+            [ctx.reference.file_names[r] for r in kept.tolist()],
+            kept.tolist(),
+            parts,
+            clusters,
+            THUMBNAILS_NEED,
+        )
