@@ -33,6 +33,7 @@ _STYLE = (
     "table{border-collapse:collapse}th,td{padding:2px 6px;border:1px solid #ddd}"
     "td{text-align:right;font-variant-numeric:tabular-nums}th{text-align:left;background:#f5f5f5}"
     "table.heat th[data-key]{cursor:pointer}table.heat th[data-key]:hover{background:#e0e8f0}"
+    "tr.at>th{background:#e3f4e3}td.floor{color:#555}"
     "td.held{color:#666;background:#fafafa}td.out{font-weight:bold;outline:2px solid #222}"
     "dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dd{margin:0}"
     "code,.finding{font-family:ui-monospace,monospace;overflow-wrap:anywhere}"
@@ -56,6 +57,7 @@ _SCRIPT = """
 function sortKey(row, key) {
   if (key === "name") return row.dataset.name;
   if (key === "total") return -Number(row.dataset.total);
+  if (key === "gap") return -Number(row.dataset.gap);
   return -Math.abs(Number(row.cells[Number(key) + 2].dataset.r));
 }
 document.querySelectorAll("table.heat").forEach(function (table) {
@@ -116,6 +118,7 @@ def html_report(
         _legend(),
         _heatmap("boxes per class", balance.annotations, overview.held_boxes),
         _heatmap("images per class", balance.images, overview.held_images),
+        _conflicts(balance),
     ]
     if clusters is not None:
         from foldcheck.render.html_clusters import clusters_section
@@ -204,8 +207,11 @@ def _legend() -> str:
     return (
         "<p>Each cell: a class's deviation in one validation fold from an equal share, "
         "in allowances (the deviation tolerated: the tolerance, or one group's worth when "
-        "a group holds more); outlined cells are beyond it. Hover for the counts; click a "
-        "header to sort (by name, frequency, or a fold's deviation).</p>"
+        "a group holds more); outlined cells are beyond it. Worst: the class's largest "
+        "deviation over the folds; floor: the least worst deviation any split keeping the "
+        "groups whole can reach (rounding, or its largest group); a class at its floor "
+        "(marked =, its row in green) is as even as it can be. Hover for the counts; click a "
+        "header to sort (by name, frequency, a fold's deviation, or worst above floor).</p>"
         f'<table class="legend"><tr>{cells}</tr></table>'
     )
 
@@ -241,6 +247,7 @@ def _heatmap(title: str, table: Table, held: np.ndarray) -> str:
     ]
     offsets, deviations = offset.tolist(), table.deviation.tolist()
     expected_of, allowed_of = expected.tolist(), allowed.tolist()
+    worst_of, floor_of, at_of = table.worst.tolist(), table.floor.tolist(), table.at_floor.tolist()
     # Most frequent first, ties by name, so the order is the same on every run.
     order = sorted(range(len(table.rows)), key=lambda r: (-total_of[r], table.rows[r]))
     head = "".join(f'<th data-key="{fold}">fold {fold}</th>' for fold in range(k))
@@ -254,16 +261,41 @@ def _heatmap(title: str, table: Table, held: np.ndarray) -> str:
             f"{deviations[r][fold]:+.0%}</td>"
             for fold in range(k)
         )
+        at = at_of[r]
         rows.append(
-            f'<tr data-name="{name}" data-total="{int(total_of[r])}"><th>{name}</th>'
+            f'<tr data-name="{name}" data-total="{int(total_of[r])}" '
+            f'data-gap="{worst_of[r] - floor_of[r]:.4f}"{" class=at" if at else ""}><th>{name}</th>'
             f"<td>{int(total_of[r])}</td>{cells}"
+            f'<td class="worst" data-v="{round(worst_of[r], 4)!r}">{worst_of[r]:.0%}</td>'
+            f'<td class="floor" data-v="{round(floor_of[r], 4)!r}" title="{name}: no split '
+            f'keeping the groups whole does better than {floor_of[r]:.1%}">'
+            f"{floor_of[r]:.0%}{' =' if at else ''}</td>"
             f'<td class="held" title="{name}, held out: {held_of[r]}">{held_of[r]}</td></tr>'
         )
-    flagged = int(beyond.sum())
+    flagged, at_floor = int(beyond.sum()), sum(at_of)
     return (
-        f"<h2>{escape(title)}: {flagged} cell{'s' if flagged != 1 else ''} beyond the allowance"
-        "</h2>"
+        f"<h2>{escape(title)}: {flagged} cell{'s' if flagged != 1 else ''} beyond the allowance;"
+        f" {at_floor} of {len(order)} classes at their floor</h2>"
         f'<table class="heat"><thead><tr><th data-key="name">class</th>'
-        f'<th data-key="total">total</th>{head}<th>held out</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<th data-key="total">total</th>{head}<th data-key="gap">worst</th><th>floor</th>'
+        f"<th>held out</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _conflicts(balance: Balance) -> str:
+    """The classes whose boxes and images no split can balance both (core.floor)."""
+    conflicts = balance.conflicts()
+    if not conflicts:
+        return ""
+    items = "".join(
+        f"<li><b>{escape(c.name)}</b>: neither kind under {c.joint_floor:.1%} at once; this "
+        f"split gave way on {c.gave_way} (boxes {c.annotations[0]:.1%}, floor "
+        f"{c.annotations[1]:.1%}; images {c.images[0]:.1%}, floor {c.images[1]:.1%})</li>"
+        for c in conflicts
+    )
+    return (
+        f"<h2>Boxes against images: {len(conflicts)} class{'es' if len(conflicts) != 1 else ''}"
+        "</h2><p>One group packs many of these classes' boxes into few images, so no split "
+        "keeping the groups whole brings both their box and their image deviation to their "
+        f"own floors.</p><ul>{items}</ul>"
     )
