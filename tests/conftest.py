@@ -109,6 +109,14 @@ def commit(repo: Path, env: dict[str, str], message: str) -> subprocess.Complete
     return run(["git", "commit", "-q", "-m", message], repo, env)
 
 
+def copy_of(template: Path, tmp_path: Path) -> Path:
+    """A test's own copy of a repository a wider-scoped fixture built once (its links kept
+    as links, as git checks them out)."""
+    copy = tmp_path / template.name
+    shutil.copytree(template, copy, symlinks=True)
+    return copy
+
+
 def hook_folds(repo: Path, env: dict[str, str]) -> str:
     """What the README has a user do in a repository with folds: `foldcheck init`, then the
     `pre-commit install` it prints, then a first commit, which must pass. init's output."""

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import foldcheck
-from tests.conftest import BIN, commit, hook_folds, real_dataset, run
+from tests.conftest import BIN, commit, copy_of, hook_folds, real_dataset, run
 
 
 def foldcheck_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -210,9 +210,7 @@ def hooked_repo(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -
 
 @pytest.fixture
 def user_repo(hooked_repo: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "repo"
-    shutil.copytree(hooked_repo, copy, symlinks=True)
-    return copy
+    return copy_of(hooked_repo, tmp_path)
 
 
 def _leak_into_train(folds: Path) -> None:

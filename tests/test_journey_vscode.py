@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from foldcheck.io.jsonc import load_jsonc
-from tests.conftest import commit, isolated_env, ok, real_dataset, run
+from tests.conftest import commit, copy_of, isolated_env, ok, real_dataset, run
 from tests.test_precommit_e2e import SAMPLE, edit_manifest, plant_leak
 from tests.vscode_layouts import make_venv
 from tests.yolo_tree import make_tree
@@ -271,9 +271,7 @@ def image_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def images(image_repo: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "training"
-    shutil.copytree(image_repo, copy, symlinks=True)
-    return copy
+    return copy_of(image_repo, tmp_path)
 
 
 def test_doctor_fails_on_20000_images_until_init_editor(images: Path, env: dict[str, str]) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, SAMPLE, commit, hook_folds, ok, run
+from tests.conftest import REPO, SAMPLE, commit, copy_of, hook_folds, ok, run
 
 HOOK_IDS = [hook["id"] for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())]
 
@@ -61,9 +61,7 @@ def initialised(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -
 
 @pytest.fixture
 def repo(initialised: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "repo"
-    shutil.copytree(initialised, copy, symlinks=True)
-    return copy
+    return copy_of(initialised, tmp_path)
 
 
 def head(repo: Path, env: dict[str, str]) -> str:
