@@ -60,7 +60,9 @@ def expected_cells(manifest: Path) -> list[str]:
     for table in json.loads(report.stdout)["tables"]:
         for row in table["rows"]:
             cells.append(row["name"])
-            cells += [f"{c} {d:+.0%}" for c, d in zip(row["counts"], row["deviation"], strict=True)]
+            # whole percent, rounded before signed: -0.2% is +0%
+            deviations = [f"{round(d * 100):+d}%" for d in row["deviation"]]
+            cells += [f"{c} {d}" for c, d in zip(row["counts"], deviations, strict=True)]
     return cells
 
 

@@ -178,7 +178,9 @@ def _rich_table(
     for index in shown:
         cells = []
         for fold in folds:
-            text = f"{int(table.counts[index, fold])} {_signed(table.deviation[index, fold])}"
+            text = (
+                f"{int(table.counts[index, fold])} {signed_percent(table.deviation[index, fold])}"
+            )
             style = (
                 "bold red"
                 if table.out_of_tolerance[index, fold]
@@ -247,7 +249,7 @@ def balance_markdown(balance: Balance) -> str:
         lines.append("|" + "---|" + "---:|" * (len(header) - 1))
         for index, name in enumerate(table.rows):
             cells = [
-                f"{int(table.counts[index, f])} ({_signed(table.deviation[index, f])})"
+                f"{int(table.counts[index, f])} ({signed_percent(table.deviation[index, f])})"
                 + (" ⚠" if table.out_of_tolerance[index, f] else "")
                 for f in range(balance.k)
             ]
@@ -275,8 +277,9 @@ def _allowance(allowed: float) -> str:
     return f"±{allowed:.1f}".replace(".0", "")
 
 
-def _signed(deviation: float) -> str:
-    return f"{deviation:+.0%}"
+def signed_percent(deviation: float) -> str:
+    """A deviation in whole percent with its sign: rounded first, so -0.1% is +0%, not -0%."""
+    return f"{round(float(deviation) * 100):+d}%"
 
 
 def _escape(text: str) -> str:

@@ -20,6 +20,7 @@ from foldcheck.core.balance import Balance, Table
 from foldcheck.core.findings import MOST_PER_RULE, Finding
 from foldcheck.core.overview import OVERVIEW_ROWS, Overview
 from foldcheck.formats.manifest import Manifest
+from foldcheck.render.balance import signed_percent
 
 if TYPE_CHECKING:
     from foldcheck.images.thumbnails import Sheet
@@ -258,7 +259,7 @@ def _heatmap(title: str, table: Table, held: np.ndarray) -> str:
         cells = "".join(
             f'<td class="{cell_class[r][fold]}" data-r="{offsets[r][fold]:.3f}" '
             f'title="{name}, fold {fold}: {counts[r][fold]} {hint}">'
-            f"{deviations[r][fold]:+.0%}</td>"
+            f"{signed_percent(deviations[r][fold])}</td>"
             for fold in range(k)
         )
         at = at_of[r]
