@@ -77,7 +77,7 @@ def test_yolo_folds_work_in_a_git_clone_elsewhere_and_keep_the_datasets_test(tmp
     _run(["git", "clone", "-q", str(project), str(clone)], tmp_path, env)
 
     for written in (clone / "folds").iterdir():
-        assert str(tmp_path) not in written.read_text(), written  # nothing names the old place
+        assert str(tmp_path).encode() not in written.read_bytes(), written  # names no old place
     # Loaded by Ultralytics' rules (foldcheck's reader mirrors check_det_dataset and
     # get_img_files; tests/test_ultralytics_e2e.py runs Ultralytics itself on a moved copy).
     own_test = sorted((clone / "data" / "images" / "test").glob("*.jpg"))

@@ -45,6 +45,7 @@ def test_fold_yamls_resolve_from_any_folder_and_validate_each_image_once(
         [
             ".gitignore",
             "folds.json",
+            "folds.fingerprints",
             *(f"fold{i}{s}" for i in range(4) for s in (".yaml", "_train.txt", "_val.txt")),
         ]
     )

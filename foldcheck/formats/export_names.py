@@ -11,6 +11,7 @@ HOLDOUT_COCO = "test.json"
 FOLD_CSV = "folds.csv"
 HOLDOUT_CSV = "holdout.csv"  # not test.csv: Kaggle's test.csv is a competition's unlabelled set
 HOLDOUT_NAMES = (HOLDOUT_COCO, HOLDOUT_CSV, "test.txt")  # and yolo.folds.TEST_LIST
+FINGERPRINTS_NAME = "folds.fingerprints"  # a YOLO set's label fingerprints (yolo/fingerprints)
 
 # A fold's files carry its index.
 EXPORT_NAME = re.compile(

@@ -22,6 +22,7 @@ from foldcheck.core.dataset import Dataset
 from foldcheck.formats.coco.writer import coco_subset_pieces
 from foldcheck.formats.export_names import (
     EXPORT_NAME,
+    FINGERPRINTS_NAME,
     FOLD_CSV,
     HOLDOUT_COCO,
     HOLDOUT_CSV,
@@ -93,6 +94,10 @@ def previous_set_files(
     stale = []
     for name in names:
         if name in keep:
+            continue
+        if name == FINGERPRINTS_NAME:  # a record of the manifest's images: a new one replaces it
+            if whole_set:
+                stale.append(out / name)
             continue
         if name in HOLDOUT_NAMES:
             if whole_set and had_holdout:

@@ -14,7 +14,7 @@ from foldcheck.core.groups import GroupKey, group_images
 from foldcheck.core.near_groups import base_key
 from foldcheck.errors import InputError
 from foldcheck.formats.datasets import read_dataset
-from foldcheck.formats.export_names import MANIFEST_NAME
+from foldcheck.formats.export_names import FINGERPRINTS_NAME, MANIFEST_NAME
 from foldcheck.formats.exports import (
     export_paths,
     native_formats,
@@ -22,6 +22,7 @@ from foldcheck.formats.exports import (
     write_exports,
 )
 from foldcheck.formats.manifest import Manifest, read_manifest
+from foldcheck.formats.yolo.fingerprints import fingerprints_bytes
 from foldcheck.io.atomic import committing
 from foldcheck.io.journal import pending
 from foldcheck.io.paths import relative_path
@@ -100,9 +101,8 @@ def manifest_listings(
     """Where the manifest put the images ``dataset`` still has: (rows, folds or HELD); and
     the keys it lists that the dataset no longer has."""
     index_of = dataset.key_index
-    held = manifest.holdout["images"] if manifest.holdout is not None else []
     rows, sides, removed = [], [], []
-    for side, keys in [*enumerate(manifest.folds), (HELD, held)]:
+    for side, keys in [*enumerate(manifest.folds), (HELD, manifest.held_out)]:
         for key in keys:
             row = index_of.get(key)
             if row is None:
@@ -133,7 +133,11 @@ def write_fold_files(
     The dataset and ``inputs`` are never overwritten or deleted."""
     formats = native_formats(assignment.dataset, formats)
     k, held = assignment.k, assignment.holdout is not None
-    paths = ([manifest.path] if manifest else []) + export_paths(out, formats, k, held)
+    yolo = getattr(assignment.dataset, "yolo", None)
+    paths = [manifest.path] if manifest else []
+    if manifest is not None and yolo is not None:  # names the label files a change touches
+        paths.append(out / FINGERPRINTS_NAME)
+    paths += export_paths(out, formats, k, held)
     with committing(out, inputs=(assignment.dataset.path, *inputs)) as commit:
         # Under the folder's lock: what exists now still exists when the set is committed.
         stale = previous_set_files(
@@ -144,6 +148,8 @@ def write_fold_files(
             commit.remove(path)
         write_exports(commit, assignment, out, formats)
         commit.keep_out_of_git()
+        if manifest is not None and yolo is not None:
+            commit.write(out / FINGERPRINTS_NAME, fingerprints_bytes(manifest, yolo))
         if manifest is not None:  # last: the record the exports are checked against
             commit.write(manifest.path, manifest.to_bytes())
     return paths

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,19 @@ class Manifest:
     holdout: dict[str, Any] | None = None  # {"images": [...], "fraction": f, "from": file}
     # split --group-near-duplicates: {"images_dir", "hash", "max_distance", "pairs"}
     near_duplicates: dict[str, Any] | None = None
+
+    @property
+    def held_out(self) -> list[Any]:
+        """The held-out test set's image keys (none without one)."""
+        return self.holdout["images"] if self.holdout is not None else []
+
+    def listed_keys(self) -> Iterator[Any]:
+        """Every image key listed, in the manifest's order: the folds, then the held-out set."""
+        return chain(*self.folds, self.held_out)
+
+    @property
+    def listed_count(self) -> int:
+        return sum(map(len, self.folds)) + len(self.held_out)
 
     @property
     def dataset_file(self) -> Path:

@@ -17,3 +17,9 @@ def shown_relative(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
+
+
+def as_typed(path: str | Path) -> str:
+    """``path`` as a user would type it from the working folder: relative when inside it (a
+    message in a README or a CI log names no machine's folders)."""
+    return shown_relative(Path(path).absolute(), Path.cwd())

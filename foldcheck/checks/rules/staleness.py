@@ -20,7 +20,7 @@ from foldcheck.core.findings import Finding, register
 from foldcheck.formats.manifest import Manifest
 from foldcheck.io.folderlock import LOCK_NAME
 from foldcheck.io.journal import STAGING_NAME, Pending
-from foldcheck.io.paths import shown_relative
+from foldcheck.io.paths import as_typed
 
 DATASET_CHANGED = register(
     "FC301",
@@ -97,14 +97,23 @@ def check_staleness(
         and dataset_sha256 is not None
         and manifest.dataset_sha256 != dataset_sha256
     ):
-        yield Finding.at_file(
-            manifest.path,
-            DATASET_CHANGED,
-            f"{manifest.dataset_file} changed since these folds were made; update them "
-            f"(every image still there keeps its fold): {update_command(manifest)}",
-        )
+        yield Finding.at_file(manifest.path, DATASET_CHANGED, _dataset_changed(ctx, manifest))
     if ctx.reference_given and ctx.train is not None:
         yield from _exports_out_of_date(ctx, governing or manifest)
+
+
+def _dataset_changed(ctx: CheckContext, manifest: Manifest) -> str:
+    """FC301's message: what changed (the files, a few by name), and the command that
+    updates the folds."""
+    from foldcheck.checks.stale_dataset import what_changed
+
+    said = what_changed(manifest, ctx.reference)
+    dataset = as_typed(manifest.dataset_file)
+    if said and getattr(ctx.reference, "yolo", None) is not None:
+        dataset = f"the dataset {dataset} names"  # its digest covers the label files
+    changed = f"{dataset} changed since these folds were made"
+    fix = f"update them (every image still there keeps its fold): {update_command(manifest)}"
+    return f"{changed}: {'; '.join(said)}; {fix}" if said else f"{changed}; {fix}"
 
 
 def update_command(manifest: Manifest) -> str:
@@ -115,9 +124,8 @@ def update_command(manifest: Manifest) -> str:
 
 
 def _typed(path: Path) -> str:
-    """A path as a user would type it from here: relative to the working folder when inside
-    it (a suggestion in a README or a CI log names no machine's folders), shell-quoted."""
-    return shlex.quote(shown_relative(Path(path).absolute(), Path.cwd()))
+    """A path as a user would type it from here (``as_typed``), shell-quoted."""
+    return shlex.quote(as_typed(path))
 
 
 # The export format that rewrites each kind of fold set a manifest governs.

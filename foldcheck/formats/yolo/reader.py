@@ -32,7 +32,11 @@ POOL = ("train", "val")
 @dataclass(frozen=True, eq=False)
 class YoloColumns:
     data: DataYaml
-    sha256: str  # of the YAML, every list file and every label file, in key order
+    sha256: str  # of the YAML, every image key and every label file's boxes, in key order
+    yaml_sha256: str  # of the YAML alone ("" for fold files read without one)
+    # uint32 [images]: each label file's fingerprint (``label_fingerprint``), so a manifest's
+    # record of them names the files behind a changed ``sha256``
+    fingerprints: np.ndarray
     keys: list[str]  # [images] path relative to the root, '/'-separated, sorted
     paths: list[str]  # [images] the path Ultralytics opens
     width: np.ndarray  # float64 [images], NaN where the header gave none
@@ -50,6 +54,16 @@ class YoloColumns:
         return area
 
 
+FINGERPRINT_DTYPE = np.dtype("<u4")
+
+
+def label_fingerprint(boxes: bytes) -> bytes:
+    """4 bytes of BLAKE2b over a label file's boxes as the dataset's sha256 takes them (the
+    values, not the text: a reformatted file is unchanged, a missing one is an empty one).
+    Only for naming the files behind a changed sha256: a 1 in 4 billion miss names none."""
+    return hashlib.blake2b(boxes, digest_size=FINGERPRINT_DTYPE.itemsize).digest()
+
+
 def image_key(path: str, root: Path) -> str:
     return Path(os.path.relpath(os.path.abspath(path), root)).as_posix()
 
@@ -64,6 +78,7 @@ def pool_images(data: DataYaml, splits: tuple[str, ...] = POOL) -> list[Listed]:
 def read_yolo(path: str | Path, *, sizes: bool = True) -> YoloColumns:
     data = read_data_yaml(path)
     digest = hashlib.sha256(data.path.read_bytes())
+    yaml_sha256 = digest.copy().hexdigest()
     first = _one_key_per_file(pool_images(data), data.root)
     test_keys = sorted(
         {image_key(item.path, data.root) for item in pool_images(data, ("test",))} - set(first)
@@ -78,7 +93,7 @@ def read_yolo(path: str | Path, *, sizes: bool = True) -> YoloColumns:
                 f"no such image {quoted(item.path)}", item.origin, line=item.line, col=1
             )
     paths = [item.path for item in listed]
-    return columns_of(data, keys, paths, test_keys, digest, sizes=sizes)
+    return columns_of(data, keys, paths, test_keys, digest, yaml_sha256=yaml_sha256, sizes=sizes)
 
 
 def _one_key_per_file(listed: list[Listed], root: Path) -> dict[str, Listed]:
@@ -115,20 +130,25 @@ def columns_of(
     test_keys: list[str],
     digest: Any,
     *,
+    yaml_sha256: str = "",
     sizes: bool = True,
 ) -> YoloColumns:
     """The columns of images ``keys`` (Ultralytics opens ``paths``): their labels and sizes."""
     nc = len(data.names)
     boxes_image, boxes_class, boxes_xywh = [], [], []
     rejected = 0
+    fingerprints = bytearray()
     for row, path in enumerate(paths):
         labels_at = label_path(path)
         labels = read_label_file(labels_at, data.root)
         digest.update(keys[row].encode() + b"\0")
         if labels is None:
+            fingerprints += label_fingerprint(b"")
             continue
         _refuse_unreadable(labels, labels_at)
-        digest.update(labels.cls.tobytes() + labels.xywh.tobytes())
+        boxes = labels.cls.tobytes() + labels.xywh.tobytes()
+        digest.update(boxes)
+        fingerprints += label_fingerprint(boxes)
         kept = labels.unique_rows()
         classes = labels.cls[kept]
         _refuse_bad_classes(labels, kept, classes, nc, labels_at)
@@ -149,6 +169,8 @@ def columns_of(
     return YoloColumns(
         data,
         digest.hexdigest(),
+        yaml_sha256,
+        np.frombuffer(bytes(fingerprints), dtype=FINGERPRINT_DTYPE),
         keys,
         paths,
         width,
