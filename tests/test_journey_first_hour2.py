@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import real_dataset
+from tests.conftest import commit, hook_folds, real_dataset, run
+from tests.conftest import ok as git_ok
 from tests.test_journey_first_hour import foldcheck_cli, ok
-from tests.test_precommit_e2e import commit, env, run  # noqa: F401 (env: a fixture)
-from tests.test_precommit_e2e import ok as git_ok
 from tests.yolo_tree import make_tree
 
 RECORD = "folds.fingerprints"
@@ -47,17 +46,14 @@ def _relabel(label: Path) -> None:
 
 
 @pytest.fixture
-def yolo_repo(tmp_path: Path, env: dict[str, str]) -> Path:  # noqa: F811 (the imported fixture)
-    """A git repository with a YOLO set, its folds, foldcheck init and pre-commit installed,
-    all committed."""
+def yolo_repo(tmp_path: Path, env: dict[str, str]) -> Path:
+    """A git repository with a YOLO set and its folds, set up as the README has a user do it
+    (foldcheck init, pre-commit install, a first commit that passes)."""
     repo = tmp_path / "repo"
     repo.mkdir()
     git_ok(["git", "init", "-q"], repo, env)
     _yolo_folds(repo)
-    git_ok(["foldcheck", "init"], repo, env)
-    git_ok(["pre-commit", "install"], repo, env)
-    first = commit(repo, env, "folds")
-    assert first.returncode == 0, first.stdout + first.stderr
+    hook_folds(repo, env)
     return repo
 
 
@@ -65,7 +61,7 @@ def _the_set(folds: Path) -> set[str]:
     return {path.name for path in folds.iterdir() if not path.name.startswith(".")}
 
 
-def _repair_and_commit(repo: Path, env: dict[str, str], line: str) -> None:  # noqa: F811
+def _repair_and_commit(repo: Path, env: dict[str, str], line: str) -> None:
     """Run FC301's command as printed; the set keeps its files, and the commit passes."""
     before = _the_set(repo / "folds")
     done = run(_printed_command(line), repo, env)
@@ -75,7 +71,7 @@ def _repair_and_commit(repo: Path, env: dict[str, str], line: str) -> None:  # n
     assert passed.returncode == 0, passed.stdout + passed.stderr
 
 
-def test_the_hook_names_the_edited_label_file(yolo_repo: Path, env: dict[str, str]) -> None:  # noqa: F811
+def test_the_hook_names_the_edited_label_file(yolo_repo: Path, env: dict[str, str]) -> None:
     label = sorted((yolo_repo / "data" / "labels" / "train").glob("*.txt"))[2]
     _relabel(label)
     refused = commit(yolo_repo, env, "relabel one image")
@@ -87,7 +83,7 @@ def test_the_hook_names_the_edited_label_file(yolo_repo: Path, env: dict[str, st
     _repair_and_commit(yolo_repo, env, line)
 
 
-def test_the_hook_names_added_and_removed_images(yolo_repo: Path, env: dict[str, str]) -> None:  # noqa: F811
+def test_the_hook_names_added_and_removed_images(yolo_repo: Path, env: dict[str, str]) -> None:
     data = yolo_repo / "data"
     source = sorted((data / "images" / "train").glob("*.jpg"))[0]
     shutil.copy(source, data / "images" / "train" / "new_photo.jpg")
