@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,9 +150,10 @@ def test_folds_without_a_record_keep_working_and_update_records_one(tmp_path: Pa
     ],
     ids=["truncated", "other-header", "garbage", "empty"],
 )
-def test_a_record_that_does_not_fit_its_manifest_is_ignored(tmp_path: Path, damage: object) -> None:
+def test_a_record_that_does_not_fit_its_manifest_is_ignored(
+    tmp_path: Path, damage: Callable[[bytes], bytes]
+) -> None:
     folds = _yolo_folds(tmp_path)
-    assert callable(damage)
     (folds / RECORD).write_bytes(damage((folds / RECORD).read_bytes()))
     _relabel(sorted((tmp_path / "data" / "labels" / "train").glob("*.txt"))[0])
     done = foldcheck_cli("check", folds, cwd=tmp_path)
@@ -203,9 +206,8 @@ def chess_folds(tmp_path: Path) -> Path:
     return tmp_path / "folds"
 
 
-def _edit_coco(path: Path, change: object) -> None:
+def _edit_coco(path: Path, change: Callable[[Any], None]) -> None:
     document = json.loads(path.read_text())
-    assert callable(change)
     change(document)
     path.write_text(json.dumps(document))
 
