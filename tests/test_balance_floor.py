@@ -146,6 +146,14 @@ def test_check_names_the_floor_and_json_carries_it(tmp_path: Path) -> None:
             assert row["at_floor"] == (row["worst_deviation"] <= row["floor"] + 1e-9)
         summary = table["floor_summary"]
         assert summary["at_floor"] == sum(row["at_floor"] for row in table["rows"])
+        if summary["at_floor"] == summary["rows"]:  # then no row is furthest above it
+            assert summary["furthest_row"] is None, summary
+        else:
+            furthest = next(r for r in table["rows"] if r["name"] == summary["furthest_row"])
+            assert not furthest["at_floor"]
+            assert furthest["worst_deviation"] - furthest["floor"] == max(
+                r["worst_deviation"] - r["floor"] for r in table["rows"]
+            )
 
 
 def per_group_presence(dataset: foldcheck.Dataset, group: np.ndarray, n_groups: int) -> np.ndarray:

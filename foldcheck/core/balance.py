@@ -72,7 +72,8 @@ class Table:
         """How many rows are at the floor, and the row furthest above it (by worst / floor)."""
         worst, floor = self.worst, self.floor
         gap = worst - floor
-        row = int(gap.argmax()) if len(gap) else -1
+        # no row is furthest above the floor when every row is at it
+        row = int(gap.argmax()) if not self.at_floor.all() else -1
         return {
             "rows": len(self.rows),
             "at_floor": int(self.at_floor.sum()),
