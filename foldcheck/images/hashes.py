@@ -17,18 +17,20 @@ from foldcheck.errors import InputError
 from foldcheck.images import cache
 from foldcheck.images.phash import hash_file
 from foldcheck.images.pil import require_pil
+from foldcheck.io.links import walk_inside
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 
 
 def list_images(root: Path) -> list[str]:
-    """Image files under root (by suffix), relative and '/'-separated, sorted; hidden
-    folders (.git, .foldcheck-staging, ...) skipped."""
+    """Image files under root (by suffix), relative and '/'-separated, sorted; hidden files
+    and folders (.git, .foldcheck-staging, ...) skipped. Walked as every dataset folder is
+    (``io.links``): each real folder once, and a link out of root refused, so a cloned
+    folder cannot have a user's files elsewhere read."""
     if not root.is_dir():
         raise InputError("not a folder", root)
     found: list[str] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    for folder, files in walk_inside(root, (root.resolve(),)):
         rel = Path(folder).relative_to(root)
         found += [(rel / f).as_posix() for f in files if Path(f).suffix.lower() in IMAGE_SUFFIXES]
     return sorted(found)
