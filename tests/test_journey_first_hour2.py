@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from tests.conftest import commit, hook_folds, real_dataset, run
 from tests.conftest import ok as git_ok
 from tests.test_journey_first_hour import foldcheck_cli, ok
+from tests.test_journey_report_terminal import in_tmux
 from tests.yolo_tree import make_tree
 
 RECORD = "folds.fingerprints"
@@ -250,3 +252,93 @@ def test_coco_fc301_says_when_only_annotations_were_edited(chess_folds: Path) ->
     assert "the same images and annotation count: an annotation or other field was edited" in line
     ok(*_printed_command(line)[1:], cwd=root)
     assert foldcheck_cli("check", chess_folds, cwd=root).returncode == 0
+
+
+# -- the held-out test set as its own column of the balance tables --------------------------
+
+
+def _balance_json(manifest: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(ok("report", manifest, "--format", "json"))
+    return document
+
+
+def _percent(deviation: float) -> str:
+    """As the tables print a deviation: whole percent, signed, rounded first (never -0%)."""
+    return f"{round(deviation * 100):+d}%"
+
+
+def _shown_cells(document: dict[str, Any]) -> list[str]:
+    """Each row's name, fold cells and test cell as the terminal shows them ("count
+    +deviation"), from the JSON's counts (its rounded deviations could round once more to
+    another percent)."""
+    images = next(row for row in document["tables"][3]["rows"] if row["name"] == "images")
+    share = images["held_out"]["count"] / (images["total"] + images["held_out"]["count"])
+    cells = []
+    for table in document["tables"]:
+        for row in table["rows"]:
+            held = row["held_out"]["count"]
+            folds = [(count, row["total"] / len(row["counts"])) for count in row["counts"]]
+            cells.append(row["name"])
+            for count, expected in [*folds, (held, (row["total"] + held) * share)]:
+                cells.append(f"{count} {_percent(count / expected - 1 if expected else 0)}")
+    return cells
+
+
+@pytest.mark.parametrize("k", [3, 5, 10])
+def test_the_test_column_fits_80_and_120_columns(tmp_path: Path, k: int) -> None:
+    """split, check --show-table and report with a held-out set: every fold cell and every
+    test cell whole on a real terminal (tmux) 80 and 120 columns wide, none cut."""
+    out = tmp_path / "folds"
+    split = [sys.executable, "-m", "foldcheck", "split", str(real_dataset("chess")), "-k", str(k)]
+    split += ["--holdout", "0.2", "--group-by", r"re:(?i)^(.+)_jpg\.rf\.", "--out", str(out)]
+    check = [sys.executable, "-m", "foldcheck", "check", str(out), "--show-table"]
+    report = [sys.executable, "-m", "foldcheck", "report", str(out / "folds.json")]
+    for width in (80, 120):
+        screens = {"split": in_tmux([*split, "--force", "--color", "never"], width, tmp_path)}
+        for name, command in (("check --show-table", check), ("report", report)):
+            screens[name] = in_tmux([*command, "--color", "never"], width, tmp_path)
+        cells = _shown_cells(_balance_json(out / "folds.json"))
+        for command, screen in screens.items():
+            where = f"{command} at {width} columns, K={k}"
+            assert "…" not in screen, f"{where}:\n{screen}"
+            assert max(len(line) for line in screen.splitlines()) <= width, where
+            assert screen.count(" test ") >= 4, f"{where}: no test column:\n{screen}"
+            missing = [cell for cell in cells if cell not in screen]
+            assert not missing, f"{where} lacks {missing}:\n{screen}"
+
+
+def test_the_test_column_counts_what_test_json_holds(chess_folds: Path) -> None:
+    """The test column's counts are those of the held-out file a user evaluates on, and its
+    deviation is from the test set's share of the images; Markdown shows the same."""
+    test = json.loads((chess_folds / "test.json").read_text())
+    dataset = json.loads((chess_folds.parent / "data" / "train.json").read_text())
+    document = _balance_json(chess_folds)
+    share = len(test["images"]) / len(dataset["images"])
+    assert document["held_out_share"] == round(share, 4)
+    names = {c["id"]: c["name"] for c in test["categories"]}
+    boxes = {name: 0 for name in names.values()}
+    for annotation in test["annotations"]:
+        boxes[names[annotation["category_id"]]] += 1
+    rows = {row["name"]: row for row in document["tables"][0]["rows"]}
+    assert {name: row["held_out"]["count"] for name, row in rows.items()} == boxes
+    for name, row in rows.items():
+        expected = (row["total"] + boxes[name]) * share
+        assert row["held_out"]["expected"] == round(expected, 3)
+        if expected:
+            assert row["held_out"]["deviation"] == round(boxes[name] / expected - 1, 4)
+    sizes = {row["name"]: row["held_out"]["count"] for row in document["tables"][3]["rows"]}
+    assert sizes == {"images": len(test["images"]), "annotations": len(test["annotations"])}
+    markdown = ok("report", chess_folds, "--format", "markdown")
+    assert "| fold 4 | test | worst |" in markdown
+    black_pawn = rows["black-pawn"]["held_out"]
+    assert f"| {black_pawn['count']} ({_percent(black_pawn['deviation'])}) |" in markdown
+
+
+def test_without_a_held_out_set_there_is_no_test_column(tmp_path: Path) -> None:
+    data = shutil.copy(real_dataset("chess"), tmp_path / "chess.json")
+    ok("split", data, "--out", tmp_path / "folds", "-q")
+    document = _balance_json(tmp_path / "folds")
+    assert "held_out_share" not in document
+    assert all("held_out" not in row for table in document["tables"] for row in table["rows"])
+    assert " test " not in ok("report", tmp_path / "folds")
+    assert "| test |" not in ok("report", tmp_path / "folds", "--format", "markdown")

@@ -79,11 +79,13 @@ class CheckContext:
     @cached_property
     def assignment(self) -> FoldAssignment:
         """The folds as an assignment of reference images: the first validation fold listing
-        each image (-1 for none), and the held-out test set."""
+        each image (-1 for none), and the held-out test set of those in none (a test image in
+        a fold is FC107's, and counted in its fold)."""
         fold = np.full(self.reference.n_images, -1, dtype=np.intp)
         for index in reversed(range(self.k)):
             fold[self.val[index].known] = index
-        holdout = Holdout(self.held) if self.held is not None else None
+        held = self.held & (fold < 0) if self.held is not None else None
+        holdout = Holdout(held) if held is not None and held.any() else None
         return FoldAssignment(self.reference, self.groups, self.k, fold, holdout=holdout)
 
     def unknown_held(self, side: SideRows) -> np.ndarray:

@@ -41,7 +41,6 @@ def report_page(
     path: the benchmark times the report beyond the read)."""
     from foldcheck import __version__
     from foldcheck.checks.runner import run_checks
-    from foldcheck.core.overview import fold_overview
     from foldcheck.formats.fold_files import settled_manifest
     from foldcheck.render.html_report import html_report
     from foldcheck.render.progress import status
@@ -65,7 +64,6 @@ def report_page(
     return html_report(
         manifest,
         balance,
-        fold_overview(ctx.assignment),
         checked.findings,
         __version__,
         score=score,

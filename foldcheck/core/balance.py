@@ -6,6 +6,10 @@ be spread over 5 folds; a video of 40 boxes moves all 40 at once), so the allowe
 never tighter than one group's worth: max(T * e_c, the largest count of c in a single group).
 The same rule applies to annotation counts, image counts per class, box-size buckets and fold
 sizes.
+
+A held-out test set is in no fold, so it is judged by no tolerance; each table shows it beside
+the folds (``Table.held``): its count of the row and the deviation from its share, the share of
+the images it holds (a test set of 20 % of the images should hold about 20 % of each class).
 """
 
 from __future__ import annotations
@@ -19,17 +23,41 @@ from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import SIZE_BUCKETS
 from foldcheck.core.distinct import distinct_counts
 from foldcheck.core.floor import AT_FLOOR_SLACK, conflict_floor, deviation_floor, most_crowded
+from foldcheck.core.overview import OVERVIEW_ROWS, Overview, fold_overview
+
+
+@dataclass(frozen=True, eq=False)
+class HeldColumn:
+    """The held-out test set's column of a table: in no fold, judged by no tolerance."""
+
+    counts: np.ndarray  # float64 [rows]
+    share: float  # the test set's share of the images: what it should hold of each row
+
+    def expected(self, fold_totals: np.ndarray) -> np.ndarray:
+        """[rows]: the test set's share of each row's count over the folds and the test set."""
+        expected: np.ndarray = (fold_totals + self.counts) * self.share
+        return expected
+
+    def deviation(self, fold_totals: np.ndarray) -> np.ndarray:
+        """[rows]: the relative deviation from ``expected`` (0 where nothing is expected)."""
+        expected = self.expected(fold_totals)
+        deviation: np.ndarray = np.divide(
+            self.counts - expected, expected, out=np.zeros_like(expected), where=expected > 0
+        )
+        return deviation
 
 
 @dataclass(frozen=True, eq=False)
 class Table:
-    """One quantity counted per row (class, bucket or fold size) and fold."""
+    """One quantity counted per row (class, bucket or fold size) and fold, and in the
+    held-out test set (``held``, None without one)."""
 
     title: str
     rows: tuple[str, ...]
     counts: np.ndarray  # float64 [rows, k]
     allowed: np.ndarray  # float64 [rows]: the absolute deviation tolerated
     largest: np.ndarray  # float64 [rows]: the most of a row in one group
+    held: HeldColumn | None = None
 
     @property
     def totals(self) -> np.ndarray:
@@ -88,37 +116,47 @@ class Table:
         return beyond
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "rows": [
-                {
-                    "name": name,
-                    "total": int(total),
-                    "expected": round(float(expected), 3),
-                    "allowed_deviation": round(float(allowed), 3),
-                    "counts": [int(c) for c in counts],
-                    "deviation": [round(float(d), 4) for d in deviation],
-                    "out_of_tolerance": [bool(o) for o in out],
-                    "worst_deviation": round(float(worst), 4),
-                    "floor": round(float(floor), 4),
-                    "at_floor": bool(at),
+        rows = self._rows_dict()
+        if self.held is not None:
+            expected, deviation = self.held.expected(self.totals), self.held.deviation(self.totals)
+            for row, count, share, off in zip(
+                rows, self.held.counts, expected, deviation, strict=True
+            ):
+                row["held_out"] = {
+                    "count": int(count),
+                    "expected": round(float(share), 3),
+                    "deviation": round(float(off), 4),
                 }
-                for name, total, expected, allowed, counts, deviation, out, worst, floor, at in zip(
-                    self.rows,
-                    self.totals,
-                    self.expected,
-                    self.allowed,
-                    self.counts,
-                    self.deviation,
-                    self.out_of_tolerance,
-                    self.worst,
-                    self.floor,
-                    self.at_floor,
-                    strict=True,
-                )
-            ],
-            "floor_summary": self.floor_summary(),
-        }
+        return {"title": self.title, "rows": rows, "floor_summary": self.floor_summary()}
+
+    def _rows_dict(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": name,
+                "total": int(total),
+                "expected": round(float(expected), 3),
+                "allowed_deviation": round(float(allowed), 3),
+                "counts": [int(c) for c in counts],
+                "deviation": [round(float(d), 4) for d in deviation],
+                "out_of_tolerance": [bool(o) for o in out],
+                "worst_deviation": round(float(worst), 4),
+                "floor": round(float(floor), 4),
+                "at_floor": bool(at),
+            }
+            for name, total, expected, allowed, counts, deviation, out, worst, floor, at in zip(
+                self.rows,
+                self.totals,
+                self.expected,
+                self.allowed,
+                self.counts,
+                self.deviation,
+                self.out_of_tolerance,
+                self.worst,
+                self.floor,
+                self.at_floor,
+                strict=True,
+            )
+        ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,7 +164,9 @@ class Balance:
     """The per-fold balance of a fold set (``foldcheck.report``): four :class:`Table` s, each
     with ``rows`` (names), ``counts`` (a rows x k array), ``expected`` and ``deviation``:
     ``annotations`` per class, ``images`` containing each class, ``box_sizes`` (COCO's size
-    buckets) and ``fold_sizes``; ``k`` and the ``tolerance`` they are judged with."""
+    buckets) and ``fold_sizes``; ``k`` and the ``tolerance`` they are judged with. With a
+    held-out test set each table's ``held`` is its column; ``overview`` holds the counts per
+    fold and test set that column comes from (the HTML report's)."""
 
     k: int
     tolerance: float
@@ -137,6 +177,7 @@ class Balance:
     # [classes]: what no split can bring both of a class's deviations under (core.floor's
     # conflict_floor, from its most crowded group); 0 where nothing is expected
     conflict_floor: np.ndarray
+    overview: Overview
 
     @property
     def tables(self) -> tuple[Table, ...]:
@@ -162,9 +203,11 @@ class Balance:
 
     def to_dict(self) -> dict[str, Any]:
         """The balance as ``foldcheck report --format json`` writes it."""
+        held = self.annotations.held
         return {
             "k": self.k,
             "tolerance": self.tolerance,
+            **({"held_out_share": round(held.share, 4)} if held is not None else {}),
             "tables": [table.to_dict() for table in self.tables],
             "conflicts": [conflict.to_dict() for conflict in self.conflicts()],
         }
@@ -264,7 +307,8 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
     every = bool(sized.all())
     images = table("fold size", ("images",), None, fold_of_row, groups.of_image)
     annotations = table("fold size", ("annotations",), None, ann_fold, ann_group)
-    return Balance(
+    overview = fold_overview(assignment)
+    balance = Balance(
         k,
         tolerance,
         class_table,
@@ -284,6 +328,32 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
             np.concatenate([images.largest, annotations.largest]),
         ),
         conflict_floor(class_table.expected, image_table.expected, crowded_boxes, crowded_images),
+        overview,
+    )
+    return balance if assignment.holdout is None else _with_held_column(balance)
+
+
+def _with_held_column(balance: Balance) -> Balance:
+    """Each table with the held-out test set's column, from the overview's last column."""
+    import dataclasses
+
+    overview = balance.overview
+    held = overview.sizes[:, overview.k].astype(np.float64)
+    row = {name: index for index, name in enumerate(OVERVIEW_ROWS)}
+    images = overview.sizes[row["images"]]
+    share = float(images[-1] / images.sum()) if images.sum() else 0.0
+    columns = {
+        "annotations": overview.held_boxes.astype(np.float64),
+        "images": overview.held_images.astype(np.float64),
+        "box_sizes": held[[row[f"{name} boxes"] for name in balance.box_sizes.rows]],
+        "fold_sizes": held[[row["images"], row["boxes"]]],
+    }
+    return dataclasses.replace(
+        balance,
+        **{
+            name: dataclasses.replace(getattr(balance, name), held=HeldColumn(counts, share))
+            for name, counts in columns.items()
+        },
     )
 
 

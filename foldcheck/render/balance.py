@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 MAX_TABLE_ROWS = 40  # per table in the terminal; the machine formats list every row
+TEST = -1  # the held-out test set's column, after the folds' (which are 0..k-1)
 
 
 def render_balance(
@@ -87,7 +88,7 @@ def print_balance(console: Console, balance: Balance) -> None:
         if not table.rows:
             continue
         shown = _rows_to_show(table)
-        folds = list(range(balance.k))
+        folds = [*range(balance.k), *([TEST] if table.held is not None else [])]
         unbounded = console.options.update(max_width=1 << 20)  # measure, never clamp
         per_part = next(
             (
@@ -159,11 +160,11 @@ def _rich_table(
 ) -> RichTable:
     from rich.table import Table as RichTable
 
-    part = "" if len(folds) == balance.k else f" (folds {folds[0]}-{folds[-1]} of {balance.k})"
     rich_table = RichTable(
-        title=f"{table.title}: count and deviation from an equal share (1/{balance.k}){part}; "
-        "a cell is out when it is further from the share than its row's allowance: "
-        f"±{balance.tolerance:.0%} of the share, or one group's worth if that is more",
+        title=f"{table.title}: count and deviation from an equal share (1/{balance.k})"
+        f"{_part(folds, balance.k)}; a cell is out when it is further from the share than its "
+        f"row's allowance: ±{balance.tolerance:.0%} of the share, or one group's worth if that "
+        f"is more{_test_title(table)}",
         caption=caption or None,
         title_justify="left",
         caption_justify="left",
@@ -173,11 +174,16 @@ def _rich_table(
     rich_table.add_column("total", justify="right", no_wrap=True)
     rich_table.add_column("allowed", justify="right", no_wrap=True)
     for fold in folds:
-        rich_table.add_column(f"fold {fold}", justify="right", no_wrap=True)
+        header = "test" if fold == TEST else f"fold {fold}"
+        rich_table.add_column(header, justify="right", no_wrap=True)
     rich_table.add_column("worst\n(floor)", justify="right", no_wrap=True)
+    held = _held_cells(table, balance.tolerance) if TEST in folds else []
     for index in shown:
         cells = []
         for fold in folds:
+            if fold == TEST:
+                cells.append(held[index])
+                continue
             text = (
                 f"{int(table.counts[index, fold])} {signed_percent(table.deviation[index, fold])}"
             )
@@ -195,6 +201,45 @@ def _rich_table(
             _worst_cell(table, index),
         )
     return rich_table
+
+
+def _part(columns: list[int], k: int) -> str:
+    """Which folds a part of a table split to fit the terminal shows (none: all of them)."""
+    folds = [fold for fold in columns if fold != TEST]
+    if len(folds) == k:
+        return ""
+    test = " and the test set" if TEST in columns else ""
+    if not folds:
+        return " (the test set)"
+    shown = f"folds {folds[0]}-{folds[-1]}" if len(folds) > 1 else f"fold {folds[0]}"
+    return f" ({shown} of {k}{test})"
+
+
+def _test_title(table: Table) -> str:
+    if table.held is None:
+        return ""
+    return (
+        "; test: the held-out test set, in no fold, against its share of each row "
+        f"({table.held.share:.1%}, its share of the images)"
+    )
+
+
+def _held_cells(table: Table, tolerance: float) -> list[str]:
+    """Each row's test-set cell, dim where close to its share; never red: no tolerance
+    judges the test set (check's FC4xx judge the folds)."""
+    return [
+        f"[dim]{count} {signed_percent(off)}[/]"
+        if abs(off) < tolerance / 2
+        else f"{count} {signed_percent(off)}"
+        for count, off in _held_values(table)
+    ]
+
+
+def _held_values(table: Table) -> list[tuple[int, float]]:
+    """Each row's test-set count and relative deviation from its share."""
+    assert table.held is not None
+    deviation = table.held.deviation(table.totals).tolist()
+    return list(zip(map(int, table.held.counts.tolist()), deviation, strict=True))
 
 
 def floor_caption(table: Table) -> str:
@@ -235,13 +280,17 @@ def balance_markdown(balance: Balance) -> str:
         lines.append(
             f"**{table.title}** (tolerance ±{balance.tolerance:.0%} of the equal share, or one "
             "group's worth if more: the row's allowance; ⚠ = further off than it; "
-            f"= at the floor, what no group-respecting split can beat; {floor_caption(table)})\n"
+            f"= at the floor, what no group-respecting split can beat; {floor_caption(table)}"
+            f"{_test_title(table)})\n"
         )
+        test = ["test"] if table.held is not None else []
+        held = [f"{n} ({signed_percent(off)})" for n, off in _held_values(table)] if test else []
         header = [
             "",
             "total",
             "allowed",
             *(f"fold {f}" for f in range(balance.k)),
+            *test,
             "worst",
             "floor",
         ]
@@ -252,7 +301,7 @@ def balance_markdown(balance: Balance) -> str:
                 f"{int(table.counts[index, f])} ({signed_percent(table.deviation[index, f])})"
                 + (" ⚠" if table.out_of_tolerance[index, f] else "")
                 for f in range(balance.k)
-            ]
+            ] + held[index : index + 1]
             at = " =" if table.at_floor[index] else ""
             lines.append(
                 f"| {_escape(name)} | {int(table.totals[index])} | "

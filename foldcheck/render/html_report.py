@@ -84,7 +84,6 @@ def _digest(text: str) -> str:
 def html_report(
     manifest: Manifest,
     balance: Balance,
-    overview: Overview,
     findings: list[Finding],
     version: str,
     *,
@@ -108,7 +107,7 @@ def html_report(
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         _settings(manifest, balance, version),
-        _overview(overview, balance.k),
+        _overview(balance.overview, balance.k),
         _findings(findings),
     ]
     if score is not None:
@@ -117,8 +116,8 @@ def html_report(
         parts += [score_section(score), _findings(score.findings, "score")]
     parts += [
         _legend(),
-        _heatmap("boxes per class", balance.annotations, overview.held_boxes),
-        _heatmap("images per class", balance.images, overview.held_images),
+        _heatmap("boxes per class", balance.annotations, balance.overview.held_boxes),
+        _heatmap("images per class", balance.images, balance.overview.held_images),
         _conflicts(balance),
     ]
     if clusters is not None:
