@@ -40,9 +40,14 @@ def fold_overview(assignment: FoldAssignment) -> Overview:
         return counted
 
     ann_column = column[dataset.ann_image]
-    group_columns = np.unique(
-        assignment.groups.of_image[placed].astype(np.int64) * columns + column[placed]
-    )
+    images = per_column(column)
+    if assignment.groups.count == dataset.n_images:  # one image per group: no search needed
+        groups = images
+    else:  # the distinct (group, column) cells, counted per column
+        cells = np.unique(
+            assignment.groups.of_image[placed].astype(np.int64) * columns + column[placed]
+        )
+        groups = per_column(cells % columns)
     # Boxes per size bucket and column in one count: bucket * columns + column (an unsized
     # box, bucket -1, and a box in no column fall below 0 and are left out).
     sized = dataset.ann_size
@@ -50,9 +55,7 @@ def fold_overview(assignment: FoldAssignment) -> Overview:
     buckets = np.bincount(cell[cell >= 0], minlength=len(SIZE_BUCKETS) * columns)
     sizes = np.concatenate(
         [
-            np.stack(
-                [per_column(column), per_column(ann_column), per_column(group_columns % columns)]
-            ),
+            np.stack([images, per_column(ann_column), groups]),
             buckets.reshape(len(SIZE_BUCKETS), columns),
         ]
     )
