@@ -33,6 +33,26 @@ def write_coco(
     return path
 
 
+def write_photo_coco(path: Path, names: list[str]) -> Path:
+    """A COCO file of 320 x 240 photos by file name, one small box each (cat, dog, cat, ...):
+    what the near-duplicate tests split and check."""
+    return write_coco(
+        path,
+        [{"id": k + 1, "file_name": n, "width": 320, "height": 240} for k, n in enumerate(names)],
+        [
+            {
+                "id": k + 1,
+                "image_id": k + 1,
+                "category_id": 1 + k % 2,
+                "bbox": [1, 1, 9, 9],
+                "area": 81,
+                "iscrowd": 0,
+            }
+            for k in range(len(names))
+        ],
+    )
+
+
 def real_dataset(name: str, part: str = "train") -> Path:
     path = REAL_DATA / name / f"{part}.json"
     if not path.is_file():

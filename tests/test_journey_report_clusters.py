@@ -21,7 +21,7 @@ from PIL import Image, ImageEnhance
 
 from foldcheck.images.synth import scene
 from tests.chromium import chromium_open
-from tests.conftest import write_coco
+from tests.conftest import write_photo_coco
 
 CLUSTER = re.compile(
     r'<section class="cluster( across)?"><h3>#\d+: (\d+) images in ([^<]*)</h3>(.*?)</section>'
@@ -62,21 +62,7 @@ def photos(tmp_path: Path, originals: int, copies: int, side: int = 320) -> list
 
 
 def dataset(tmp_path: Path, names: list[str]) -> None:
-    write_coco(
-        tmp_path / "dataset.json",
-        [{"id": k + 1, "file_name": n, "width": 320, "height": 240} for k, n in enumerate(names)],
-        [
-            {
-                "id": k + 1,
-                "image_id": k + 1,
-                "category_id": 1 + k % 2,
-                "bbox": [1, 1, 9, 9],
-                "area": 81,
-                "iscrowd": 0,
-            }
-            for k in range(len(names))
-        ],
-    )
+    write_photo_coco(tmp_path / "dataset.json", names)
 
 
 def fold_of_names(tmp_path: Path, folds: str) -> dict[str, int]:

@@ -13,7 +13,7 @@ from PIL import Image, ImageEnhance
 
 from foldcheck.cli import main
 from foldcheck.images.synth import scene
-from tests.conftest import write_coco
+from tests.conftest import write_coco, write_photo_coco
 
 
 def _crop(im: Image.Image, frac: float) -> Image.Image:
@@ -46,21 +46,7 @@ def photos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for s, (name, edit) in enumerate(COPIES.items()):
         edit(originals[s]).save(images / name, **({"quality": 60} if name.endswith("jpg") else {}))
     names = [f"photo{s}.jpg" for s in range(N_ORIGINALS)] + list(COPIES)
-    write_coco(
-        tmp_path / "dataset.json",
-        [{"id": k + 1, "file_name": n, "width": 320, "height": 240} for k, n in enumerate(names)],
-        [
-            {
-                "id": k + 1,
-                "image_id": k + 1,
-                "category_id": 1 + k % 2,
-                "bbox": [1, 1, 9, 9],
-                "area": 81,
-                "iscrowd": 0,
-            }
-            for k in range(len(names))
-        ],
-    )
+    write_photo_coco(tmp_path / "dataset.json", names)
     return tmp_path
 
 
