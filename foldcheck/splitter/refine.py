@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from foldcheck.splitter.profiles import Profiles
+from foldcheck.splitter.state import exchange_deltas
 
 _TOLERANCE = 1e-12
 _MOVE_PASSES = 3
@@ -188,14 +189,10 @@ def _best_exchange(
     """The best (giver, taker) swap or (giver, -1) move that lowers J; (-1, -1) if none.
     ``gap`` is load(emptier fold) - load(fuller fold)."""
     used, give, take = profiles.dense_pair(givers, takers)
-    w, wgap = profiles.weights[used], profiles.weights[used] * gap[used]
-    give_linear, give_square = give @ wgap, (give**2) @ w
     # Column -1 holds the plain moves: giver alone, nothing back.
-    delta = np.empty((len(givers), len(takers) + 1))
-    delta[:, :-1] = 2 * (give_linear[:, None] - (take @ wgap)[None, :]) + 2 * (
-        give_square[:, None] + ((take**2) @ w)[None, :] - 2 * (give * w) @ take.T
-    )
-    delta[:, -1] = 2 * (give_linear + give_square) if allow_move else np.inf
+    delta = exchange_deltas(give, take, profiles.weights[used], gap[used])
+    if not allow_move:
+        delta[:, -1] = np.inf
     i, j = divmod(int(delta.argmin()), delta.shape[1])
     if delta[i, j] >= -_TOLERANCE:
         return -1, -1

@@ -18,6 +18,7 @@ import numpy as np
 
 from foldcheck.splitter.profiles import Profiles
 from foldcheck.splitter.refine import excess
+from foldcheck.splitter.state import FoldState, exchange_deltas
 
 _TOLERANCE = 1e-12
 _ROUNDS = 40
@@ -45,45 +46,19 @@ def refine_bulk(
             return
 
 
-class _Search:
-    def __init__(
-        self, profiles: Profiles, fold_of_group: np.ndarray, k: int, rng: np.random.Generator
-    ) -> None:
-        self.profiles, self.fold_of_group, self.k, self.rng = profiles, fold_of_group, k, rng
-        self.load = profiles.loads(fold_of_group, k)
-        self.size = np.bincount(fold_of_group, minlength=k)
-        # Holders of each column, grouped by column (a radix sort when columns fit 16 bits).
-        n_columns = len(profiles.targets)
-        keys = profiles.columns.astype(np.int16) if n_columns < 2**15 else profiles.columns
-        self.holders = profiles.row_of_entries()[np.argsort(keys, kind="stable")]
-        self.holder_bounds = np.zeros(n_columns + 1, dtype=np.intp)
-        np.cumsum(np.bincount(profiles.columns, minlength=n_columns), out=self.holder_bounds[1:])
-
+class _Search(FoldState):
     def round(self, priority: np.ndarray) -> None:
         """An exchange between the fullest and the emptiest fold of each of the _COLUMNS
         columns of highest ``priority`` (see ``refine.excess``) that can still improve."""
         worst = np.argsort(-priority, kind="stable")[:_COLUMNS]
         for column in worst[priority[worst] > _TOLERANCE].tolist():
             full, empty = int(self.load[:, column].argmax()), int(self.load[:, column].argmin())
-            holders = self.holders[self.holder_bounds[column] : self.holder_bounds[column + 1]]
-            givers = self._sample(holders, full)
-            takers = np.union1d(self._sample(holders, empty), self._sample(None, empty))
+            holders = self.holders(column)
+            givers = self.sample(holders, full, _CANDIDATES)
+            takers = np.union1d(
+                self.sample(holders, empty, _CANDIDATES), self.sample(None, empty, _CANDIDATES)
+            )
             self._exchange(full, empty, givers, takers)
-
-    def _sample(self, pool: np.ndarray | None, fold: int) -> np.ndarray:
-        """Up to _CANDIDATES distinct groups of ``pool`` (None: all groups) in ``fold``."""
-        size = self.profiles.n_groups if pool is None else len(pool)
-        members: np.ndarray
-        if size <= 4 * _CANDIDATES * self.k:
-            members = np.arange(size) if pool is None else pool
-            members = members[self.fold_of_group[members] == fold]
-            if len(members) > _CANDIDATES:
-                members = np.unique(members[self.rng.integers(0, len(members), _CANDIDATES)])
-            return members
-        members = self.rng.integers(0, size, 2 * _CANDIDATES * self.k)
-        if pool is not None:
-            members = pool[members]
-        return np.unique(members[self.fold_of_group[members] == fold][:_CANDIDATES])
 
     def _exchange(self, full: int, empty: int, givers: np.ndarray, takers: np.ndarray) -> None:
         """Apply the best move (giver to ``empty``) or swap (giver for taker) while one lowers
@@ -93,15 +68,9 @@ class _Search:
         profiles, load = self.profiles, self.load
         used, give, take = profiles.dense_pair(givers, takers)
         w = profiles.weights[used]
-        wgap = w * (load[empty, used] - load[full, used])
-        give_linear, give_square = give @ wgap, (give * give) @ w
         # delta[g, h]: J's change if giver g and taker h trade folds; column -1: g moves alone.
+        delta = exchange_deltas(give, take, w, load[empty, used] - load[full, used])
         n_takers = len(takers)
-        delta = np.empty((len(givers), n_takers + 1))
-        delta[:, :-1] = 2 * (give_linear[:, None] - (take @ wgap)[None, :]) + 2 * (
-            give_square[:, None] + ((take * take) @ w)[None, :] - 2 * (give * w) @ take.T
-        )
-        delta[:, -1] = 2 * (give_linear + give_square)
         movable = int(self.size[full]) - 1  # never empty a fold
         if movable <= 0:
             delta[:, -1] = np.inf
@@ -117,18 +86,12 @@ class _Search:
             update *= 4
             delta[:, :-1] += update
             delta[:, -1] += 4 * giver_term
-            self._move(int(givers[i]), full, empty)
+            self.move(int(givers[i]), full, empty)
             delta[i, :] = np.inf
             if j < n_takers:
-                self._move(int(takers[j]), empty, full)
+                self.move(int(takers[j]), empty, full)
                 delta[:, j] = np.inf
             else:
                 movable -= 1
                 if movable <= 0:
                     delta[:, -1] = np.inf
-
-    def _move(self, group: int, source: int, target: int) -> None:
-        self.profiles.shift(self.load, group, source, target)
-        self.fold_of_group[group] = target
-        self.size[source] -= 1
-        self.size[target] += 1

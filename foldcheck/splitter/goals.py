@@ -1,0 +1,67 @@
+"""Each column's goal: how far from an equal share its fold counts may stray.
+
+What a user sees is each column's worst fold, judged two ways: ``check``'s tolerance (a cell
+off by more than max(T x e, the largest group) is an FC4xx error, and a class held by at least
+K groups missing from a fold is FC403) and the floor (``core.floor``: the least deviation any
+group-respecting split must pay). A column's goal is the tighter of check's allowance and
+1.25 x the floor of its kind (the worst floor among the kind's columns of at least 50 items,
+and at least its own), never tighter than what no split can avoid. Above and below an equal
+share differ: FC403 asks only that no fold be empty, and the floor of one heavy group is
+paid above.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from foldcheck.core.floor import deviation_floor
+from foldcheck.splitter.profiles import Profiles
+
+FLOOR_RATIO = 1.25  # a column within this multiple of its kind's floor is close enough
+_MIN_ITEMS = 50  # columns with fewer items set no floor for their kind (as the bench scores)
+
+
+def goals(
+    profiles: Profiles, k: int, tolerance: float | None, floor_ratio: float = FLOOR_RATIO
+) -> np.ndarray:
+    """[2, columns]: how far above (row 0) and below (row 1) its equal share each column's
+    fold counts should stay (``floor_ratio`` infinite: check's allowance alone)."""
+    targets, largest = profiles.targets, profiles.largest
+    floor = deviation_floor(targets, largest)
+    kinds = profiles.column_kinds()
+    kind_floor = np.zeros(kinds.max() + 1)
+    counted = targets * k >= _MIN_ITEMS
+    np.maximum.at(kind_floor, kinds[counted], floor[counted])
+    goal = np.full(len(targets), np.inf)
+    if np.isfinite(floor_ratio):
+        # The classes' two kinds; the narrow columns (fold sizes, box sizes) are held to
+        # check's allowance alone: nothing judges them against a floor, and an equal share to
+        # the image is not worth a class's balance.
+        classes = kinds < 2
+        goal[classes] = (floor_ratio * np.maximum(floor, kind_floor[kinds]) * targets)[classes]
+    if tolerance is not None:
+        goal = np.minimum(goal, np.maximum(tolerance * targets, largest))
+    below = goal.copy()
+    # A column held by at least K groups can be in every fold, and check's FC403 wants it there.
+    holders = np.bincount(profiles.columns, minlength=len(targets))
+    spreadable = holders >= k
+    below[spreadable] = np.minimum(below[spreadable], targets[spreadable] - 0.5)
+    # Never past what no split can avoid: that is unreachable, and chasing it costs other
+    # columns. Above: the floor. Below: rounding down, and the share left to the other folds
+    # when one group holds more than an equal share.
+    rest_share = (targets * k - largest) / (k - 1)
+    below_floor = np.maximum(targets - np.floor(targets), targets - rest_share)
+    return np.stack([np.maximum(goal, floor * targets), np.maximum(below, below_floor)])
+
+
+def past_goal(profiles: Profiles, load: np.ndarray, goal: np.ndarray) -> np.ndarray:
+    """[k, columns]: how far each fold's count is past its column's goal (0 within it)."""
+    deviation = load - profiles.targets
+    past: np.ndarray = np.maximum(np.maximum(deviation - goal[0], -deviation - goal[1]), 0.0)
+    return past
+
+
+def missed(profiles: Profiles, load: np.ndarray, goal: np.ndarray) -> np.ndarray:
+    """[columns]: True where some fold is past the goal."""
+    beyond: np.ndarray = past_goal(profiles, load, goal).max(axis=0) > 1e-9
+    return beyond

@@ -1,0 +1,74 @@
+"""What the local searches over many groups share: the fold loads and sizes kept current as
+groups change folds, the groups holding each column, seeded samples of them, and J's change
+for every candidate exchange between two folds.
+
+Moving group g (profile x_g) from fold a to fold b, or swapping it with h in b (d = x_g - x_h;
+a move is d = x_g), changes J by
+    2 sum_j w_j d_j (load_bj - load_aj) + 2 sum_j w_j d_j^2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from foldcheck.splitter.profiles import Profiles
+
+
+def exchange_deltas(
+    give: np.ndarray, take: np.ndarray, w: np.ndarray, gap: np.ndarray
+) -> np.ndarray:
+    """[givers, takers + 1]: J's change when giver g (a row of ``give``) and taker h (a row of
+    ``take``) trade folds; the last column is g moving alone. ``gap`` is load(the takers'
+    fold) - load(the givers' fold) over the same columns, ``w`` their weights."""
+    wgap = w * gap
+    give_linear, give_square = give @ wgap, (give * give) @ w
+    delta = np.empty((len(give), len(take) + 1))
+    delta[:, :-1] = 2 * (give_linear[:, None] - (take @ wgap)[None, :]) + 2 * (
+        give_square[:, None] + ((take * take) @ w)[None, :] - 2 * (give * w) @ take.T
+    )
+    delta[:, -1] = 2 * (give_linear + give_square)
+    return delta
+
+
+class FoldState:
+    """A fold assignment (updated in place) with its loads, fold sizes and column holders."""
+
+    def __init__(
+        self, profiles: Profiles, fold_of_group: np.ndarray, k: int, rng: np.random.Generator
+    ) -> None:
+        self.profiles, self.fold_of_group, self.k, self.rng = profiles, fold_of_group, k, rng
+        self.load = profiles.loads(fold_of_group, k)
+        self.size = np.bincount(fold_of_group, minlength=k)
+        # Holders of each column, grouped by column (a radix sort when columns fit 16 bits).
+        n_columns = len(profiles.targets)
+        keys = profiles.columns.astype(np.int16) if n_columns < 2**15 else profiles.columns
+        self._holders = profiles.row_of_entries()[np.argsort(keys, kind="stable")]
+        self._bounds = np.zeros(n_columns + 1, dtype=np.intp)
+        np.cumsum(np.bincount(profiles.columns, minlength=n_columns), out=self._bounds[1:])
+
+    def holders(self, column: int) -> np.ndarray:
+        """The groups with an entry in ``column``."""
+        found: np.ndarray = self._holders[self._bounds[column] : self._bounds[column + 1]]
+        return found
+
+    def sample(self, pool: np.ndarray | None, fold: int, count: int) -> np.ndarray:
+        """Up to ``count`` distinct groups of ``pool`` (None: all groups) in ``fold``, drawn in
+        O(count) where the pool is large."""
+        size = self.profiles.n_groups if pool is None else len(pool)
+        members: np.ndarray
+        if size <= 4 * count * self.k:
+            members = np.arange(size) if pool is None else pool
+            members = members[self.fold_of_group[members] == fold]
+            if len(members) > count:
+                members = np.unique(members[self.rng.integers(0, len(members), count)])
+            return members
+        members = self.rng.integers(0, size, 2 * count * self.k)
+        if pool is not None:
+            members = pool[members]
+        return np.unique(members[self.fold_of_group[members] == fold][:count])
+
+    def move(self, group: int, source: int, target: int) -> None:
+        self.profiles.shift(self.load, group, source, target)
+        self.fold_of_group[group] = target
+        self.size[source] -= 1
+        self.size[target] += 1
