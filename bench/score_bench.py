@@ -6,8 +6,9 @@ agree.
 
 Per seed, a child makes a COCO-size dataset (``--images`` images of 640x480, 80 categories,
 about 7 boxes an image, a few crowds) split into ``--k`` folds by ``foldcheck split``, and
-each fold's predictions: ``--detections`` per validation image (the ground truth jittered,
-misses, wrong classes, false positives; scores to 3 decimals, so many tie). Then, in fresh
+each fold's predictions: ``--detections`` per validation image (``tests/predictions.py``, as
+the score tests make them: the ground truth jittered, misses, wrong classes, false positives;
+scores to 1 decimal, so many tie). Then, in fresh
 interpreters taking turns: the whole ``foldcheck score FOLDS --predictions ... --format json``
 command, and a script doing with pycocotools what a user's script does for the same result
 (per fold: ``COCO(dataset)``, ``loadRes``, ``COCOeval`` on the fold's images; then the pooled
@@ -36,6 +37,8 @@ def make(out: Path, seed: int, images: int, detections: int, k: int) -> None:
 
     import numpy as np
     import orjson
+
+    from tests.predictions import noisy_predictions  # procs put this checkout on sys.path
 
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -85,49 +88,14 @@ def make(out: Path, seed: int, images: int, detections: int, k: int) -> None:
     )
     folds = json.loads((out / "folds" / "folds.json").read_text())["folds"]
 
-    # Per image: jittered copies of most of its boxes, the rest false positives.
-    first = np.concatenate([[0], np.cumsum(per_image)])
     for index, fold in enumerate(folds):
-        rows = np.asarray(fold, dtype=np.int64) - 1
-        count = np.full(len(rows), detections)
-        det_image = np.repeat(rows, count)
-        has = per_image[det_image] > 0
-        pick = first[det_image] + (
-            rng.random(len(det_image)) * np.maximum(per_image[det_image], 1)
-        ).astype(np.int64)
-        pick = np.where(has, np.minimum(pick, n - 1), 0)
-        near = has & (rng.random(len(det_image)) < 0.3)
-        base = np.where(
-            near[:, None],
-            boxes[pick],
-            np.column_stack(
-                [
-                    rng.uniform(0, 600, len(det_image)),
-                    rng.uniform(0, 440, len(det_image)),
-                    rng.uniform(2, 200, len(det_image)),
-                    rng.uniform(2, 200, len(det_image)),
-                ]
-            ),
-        )
-        jitter = rng.normal(0, 0.08, (len(det_image), 4)) * base[:, [2, 3, 2, 3]]
-        det_boxes = np.abs(base + jitter).round(2)
-        det_cat = np.where(
-            near & (rng.random(len(det_image)) < 0.9),
-            cats[pick],
-            rng.integers(1, 81, len(det_image)),
-        )
-        scores = np.where(
-            near, rng.uniform(0.3, 1, len(det_image)), rng.uniform(0, 0.6, len(det_image))
-        ).round(3)
-        predictions = [
-            {
-                "image_id": int(det_image[d]) + 1,
-                "category_id": int(det_cat[d]),
-                "bbox": det_boxes[d].tolist(),
-                "score": float(scores[d]),
-            }
-            for d in range(len(det_image))
-        ]
+        mine = set(fold)
+        validation = {
+            "images": [record for record in records if record["id"] in mine],
+            "annotations": [a for a in annotations if a["image_id"] in mine],
+            "categories": dataset["categories"],
+        }
+        predictions = noisy_predictions(validation, rng, per_image=detections)
         (out / f"fold{index}.json").write_bytes(orjson.dumps(predictions))
 
 

@@ -9,7 +9,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 # pycocotools' _mask.pyx predates numpy 2's __array__(copy=...): its warning, not ours.
@@ -47,48 +46,6 @@ def reference_eval(
         evaluation.accumulate()
         evaluation.summarize()
     return evaluation
-
-
-def noisy_predictions(
-    gt: dict[str, Any], rng: np.random.Generator, segm: bool = False, ties: bool = True
-) -> list[dict[str, Any]]:
-    """Predictions made from the ground truth: jittered boxes (and masks), misses, wrong
-    classes, false positives, scores rounded so that some tie."""
-    import pycocotools.mask
-
-    mask_utils: Any = pycocotools.mask  # its stubs take no polygons
-
-    sizes = {im["id"]: (im["height"], im["width"]) for im in gt["images"]}
-    cats = [c["id"] for c in gt["categories"]]
-    out: list[dict[str, Any]] = []
-
-    def add(image_id: int, cat: int, box: np.ndarray) -> None:
-        h, w = sizes[image_id]
-        score = float(np.round(rng.uniform(), 1 if ties else 6))
-        record: dict[str, Any] = {
-            "image_id": image_id,
-            "category_id": cat,
-            "bbox": [float(v) for v in box],
-            "score": score,
-        }
-        if segm:
-            x, y, bw, bh = box
-            poly = [x, y, x + bw * rng.uniform(0.6, 1), y, x + bw, y + bh, x, y + bh * 0.8]
-            rle = mask_utils.merge(mask_utils.frPyObjects([[float(v) for v in poly]], h, w))
-            record["segmentation"] = {"size": [h, w], "counts": rle["counts"].decode()}
-        out.append(record)
-
-    for ann in gt["annotations"]:
-        if rng.random() < 0.2:
-            continue  # a miss
-        for _ in range(int(rng.integers(1, 3))):
-            cat = ann["category_id"] if rng.random() < 0.9 else cats[int(rng.integers(len(cats)))]
-            add(ann["image_id"], cat, np.asarray(ann["bbox"]) + rng.normal(0, 2, 4))
-    for image in gt["images"][: max(len(gt["images"]) - 3, 0)]:  # the last ones: no predictions
-        for _ in range(int(rng.integers(0, 4))):
-            box = np.array([*rng.uniform(0, 60, 2), *rng.uniform(2, 40, 2)])
-            add(image["id"], cats[int(rng.integers(len(cats)))], box)
-    return out
 
 
 def yolo_as_coco(data: Path) -> tuple[dict[str, Any], list[str]]:

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 from tests.chromium import chromium_open
-from tests.cocoeval_reference import PYCOCOTOOLS_WARNING, noisy_predictions
+from tests.cocoeval_reference import PYCOCOTOOLS_WARNING
 from tests.conftest import SAMPLE
+from tests.predictions import noisy_predictions
 
 pytest.importorskip("pycocotools")
 pytestmark = PYCOCOTOOLS_WARNING

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from foldcheck.cli import main
-from tests.cocoeval_reference import PYCOCOTOOLS_WARNING, noisy_predictions
+from tests.cocoeval_reference import PYCOCOTOOLS_WARNING
 from tests.conftest import SAMPLE, real_dataset
+from tests.predictions import noisy_predictions
 
 pytest.importorskip("pycocotools")
 pytestmark = PYCOCOTOOLS_WARNING

@@ -15,11 +15,11 @@ import foldcheck
 from foldcheck.cli import main
 from tests.cocoeval_reference import (
     PYCOCOTOOLS_WARNING,
-    noisy_predictions,
     reference_eval,
     yolo_as_coco,
 )
 from tests.conftest import SAMPLE, real_dataset
+from tests.predictions import noisy_predictions
 
 pytest.importorskip("pycocotools")
 pytestmark = PYCOCOTOOLS_WARNING

@@ -11,7 +11,8 @@ import pytest
 
 from foldcheck.metrics.cocoeval import Objects, evaluate
 from foldcheck.metrics.masks import runs_from_polygons, runs_from_rle
-from tests.cocoeval_reference import PYCOCOTOOLS_WARNING, noisy_predictions, reference_eval
+from tests.cocoeval_reference import PYCOCOTOOLS_WARNING, reference_eval
+from tests.predictions import noisy_predictions
 
 pytest.importorskip("pycocotools")
 pytestmark = PYCOCOTOOLS_WARNING
