@@ -77,8 +77,6 @@ def run(args: argparse.Namespace) -> int:
 
     with status(f"reading {path} and its dataset", progress_off(args)):
         manifest, assignment = open_manifest(path)
-    if args.quiet and not args.svg:
-        return 0  # read and verified: -q prints no table
     show_balance(
         args, assignment, resolve_settings({"tolerance": args.tolerance}, manifest).tolerance
     )
@@ -99,11 +97,21 @@ def show_balance(
     tolerance: float,
     balance: Balance | None = None,  # computed already (split's)
 ) -> None:
+    """The balance table as --format asks; with -q none, only the --svg picture if asked."""
+    import io
     from pathlib import Path
 
     from foldcheck.core.balance import compute_balance
     from foldcheck.render.balance import render_balance
 
+    if args.quiet and not args.svg:
+        return
     if balance is None:
         balance = compute_balance(assignment, tolerance)
-    render_balance(balance, args.format, color=args.color, svg=Path(args.svg) if args.svg else None)
+    render_balance(
+        balance,
+        args.format,
+        io.StringIO() if args.quiet else None,  # -q: drawn for the picture, never shown
+        color=args.color,
+        svg=Path(args.svg) if args.svg else None,
+    )

@@ -146,8 +146,7 @@ def run(args: argparse.Namespace) -> int:
     balance = compute_balance(assignment, settings.tolerance)
     for note in tolerance_notes(balance):
         print(note, file=sys.stderr)
-    if not args.quiet:
-        show_balance(args, assignment, settings.tolerance, balance)
+    show_balance(args, assignment, settings.tolerance, balance)
     shown = ", ".join(str(path) for path in written[:3])
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     print(f"wrote {shown}{more}", file=sys.stderr)

@@ -289,7 +289,7 @@ def _report(
         balance = compute_balance(assignment, settings.tolerance).to_dict()
         document = {"counts": counts, "moved": moves, "balance": balance}
         print(json.dumps(document, indent=2))
-    elif not args.quiet:
+    else:
         from foldcheck.commands.report import show_balance
 
         show_balance(args, assignment, settings.tolerance)
