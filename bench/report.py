@@ -80,11 +80,11 @@ def preset_section(name: str, preset: dict[str, Any]) -> str:
         + [DASH] * 3
     )
     rows = [_cells(row) for row in preset["rows"]] + [floor_row]
-    if (floor["ann_target"], floor["img_target"]) != (floor["ann"], floor["img"]):
+    if floor["conflict"]:
         rows.append(  # a class whose boxes and images cannot both reach their own floors
-            ["target (floor, or conflict floor where higher)"]
+            ["conflict floor (worst class)"]
             + [DASH] * 5
-            + [percent(floor["ann_target"]), percent(floor["img_target"])]
+            + [percent(floor["conflict"])] * 2
             + [DASH] * 3
         )
     heading = (
@@ -133,10 +133,10 @@ def render(results: dict[str, Any]) -> str:
 
 
 def render_worst_seed(results: dict[str, Any]) -> str:
-    """The worst seed of each preset: foldcheck's balance over the floor (each kind's target:
-    its floor, raised to the conflict floor for classes whose boxes and images cannot both
-    reach their own) and over SGKF's (lower is better; 1.00 over the floor is optimal), and
-    the smallest split speedup."""
+    """The worst seed of each preset: foldcheck's balance over the floor (each class against
+    the kind's floor, or its own conflict floor where that is higher: scoring.py) and over
+    SGKF's (lower is better; 1.00 over the floor is optimal), and the smallest split
+    speedup."""
     lines = [
         "",
         "### Worst seed per preset",

@@ -297,9 +297,9 @@ def worst_seed(
         entry = worst.setdefault(name.partition("@")[0], {"seeds": []})
         entry["seeds"].append(name)
         candidates = {
-            # against each kind's target: its floor, raised where boxes and images conflict
-            "ann_over_floor": scores["ann"] / preset["floor"]["ann_target"],
-            "img_over_floor": scores["img"] / preset["floor"]["img_target"],
+            # each class against the kind's floor, or its own conflict floor where higher
+            "ann_over_floor": scores["ann_over_target"],
+            "img_over_floor": scores["img_over_target"],
             "ann_ratio_sgkf": ratios.get(name, {}).get("ann_ratio"),
             "img_ratio_sgkf": ratios.get(name, {}).get("img_ratio"),
         }

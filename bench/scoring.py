@@ -22,9 +22,10 @@ eligible classes, so a method's score can be compared against it directly.
 
 Each kind's floor holds alone, but where a group packs many of a class's boxes into few images
 the two kinds cannot both reach theirs: ``conflict_floor`` bounds the larger of the two
-deviations. A kind's *target* is the worst over eligible classes of the larger of its own
-floor and the class's conflict floor: a split is judged against what it could have reached on
-both kinds at once, and the table says when the conflict raised it.
+deviations. A split's *over target* ratio for a kind is the worst over eligible classes of
+dev_c / max(F, t_c): F is the kind's floor as above (worst over classes), t_c the class's own
+floor raised to its conflict floor. A class is judged against its own conflict only, so one
+crowded rare class cannot lift every other class's bar.
 """
 
 from __future__ import annotations
@@ -53,13 +54,14 @@ class Scores(NamedTuple):
     dropped_images: int  # images placed in no fold
     image_spread: float  # max |images in fold - n_images / K| / (n_images / K)
     ann_spread: float  # the same for annotations
+    ann_over_target: float  # worst dev_c / max(floor, the class's conflict-raised floor)
+    img_over_target: float
 
 
 class Floor(NamedTuple):
     ann: float  # each kind's own floor, worst over eligible classes
     img: float
-    ann_target: float  # ... raised, class by class, to the conflict floor where it is higher
-    img_target: float
+    conflict: float  # the highest conflict floor above both of its class's own floors (or 0)
 
 
 def items_by_kind(columns: Columns) -> dict[str, Items]:
@@ -77,45 +79,71 @@ def score(columns: Columns, fold_of_image: np.ndarray, k: int) -> Scores:
         raise ValueError(f"fold values outside -1..{k - 1}")
     kinds = items_by_kind(columns)
     placed = fold_of_image >= 0
+    targets = class_targets(columns, k)
+    deviations = {
+        kind: _class_deviations(kinds[kind], fold_of_image, k, columns.n_classes)
+        for kind in ("ann", "img")
+    }
+
+    def over_target(kind: str) -> float:
+        floor, target, totals = targets[kind]
+        bar = np.maximum(_worst(floor, totals), target)
+        return _worst(deviations[kind] / np.maximum(bar, 1e-300), totals)
+
     return Scores(
-        ann=_worst_deviation(kinds["ann"], fold_of_image, k, columns.n_classes),
-        img=_worst_deviation(kinds["img"], fold_of_image, k, columns.n_classes),
+        ann=_worst(deviations["ann"], targets["ann"][2]),
+        img=_worst(deviations["img"], targets["img"][2]),
         leaked_groups=_leaked_groups(columns.image_group[placed], fold_of_image[placed], k),
         dropped_images=int(np.count_nonzero(~placed)),
         image_spread=_spread(fold_of_image, k),
         ann_spread=_spread(fold_of_image[columns.ann_image], k),
+        ann_over_target=over_target("ann"),
+        img_over_target=over_target("img"),
     )
 
 
 def floor(columns: Columns, k: int) -> Floor:
+    targets = class_targets(columns, k)
+    (ann_floor, ann_target, ann_totals), (img_floor, img_target, img_totals) = (
+        targets["ann"],
+        targets["img"],
+    )
+    conflicted = (ann_target > ann_floor) & (img_target > img_floor)
+    return Floor(
+        ann=_worst(ann_floor, ann_totals),
+        img=_worst(img_floor, img_totals),
+        conflict=_worst(np.where(conflicted, ann_target, 0.0), ann_totals),
+    )
+
+
+def class_targets(columns: Columns, k: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per kind, [classes] x 3: each class's floor, that floor raised to the class's conflict
+    floor (``foldcheck.core.floor``), and the class's count of the kind (eligibility)."""
     from foldcheck.core.floor import conflict_floor, most_crowded
 
     kinds = items_by_kind(columns)
-    per_class = {
+    floors = {
         kind: _class_floors(kinds[kind], columns.image_group, k, columns.n_classes)
         for kind in ("ann", "img")
     }
-    (ann_floor, ann_totals), (img_floor, img_totals) = per_class["ann"], per_class["img"]
+    (ann_floor, ann_totals), (img_floor, img_totals) = floors["ann"], floors["img"]
     presence = kinds["img"]
     boxes = np.unique(  # boxes of each (image, class) pair, in the pairs' order
         columns.ann_image.astype(np.int64) * columns.n_classes + columns.ann_class,
         return_counts=True,
     )[1]
-    group = columns.image_group[presence.image]
     crowded_boxes, crowded_images = most_crowded(
-        group,
+        columns.image_group[presence.image],
         presence.cls,
         boxes,
         columns.n_classes,
         by_image=len(np.unique(columns.image_group)) == columns.n_images,
     )
     joint = conflict_floor(ann_totals / k, img_totals / k, crowded_boxes, crowded_images)
-    return Floor(
-        ann=_worst(ann_floor, ann_totals),
-        img=_worst(img_floor, img_totals),
-        ann_target=_worst(np.maximum(ann_floor, joint), ann_totals),
-        img_target=_worst(np.maximum(img_floor, joint), img_totals),
-    )
+    return {
+        "ann": (ann_floor, np.maximum(ann_floor, joint), ann_totals),
+        "img": (img_floor, np.maximum(img_floor, joint), img_totals),
+    }
 
 
 def _worst(per_class: np.ndarray, totals: np.ndarray) -> float:
@@ -123,7 +151,10 @@ def _worst(per_class: np.ndarray, totals: np.ndarray) -> float:
     return float(per_class[eligible].max()) if eligible.any() else float("nan")
 
 
-def _worst_deviation(items: Items, fold_of_image: np.ndarray, k: int, n_classes: int) -> float:
+def _class_deviations(
+    items: Items, fold_of_image: np.ndarray, k: int, n_classes: int
+) -> np.ndarray:
+    """[classes]: dev_c, the largest relative deviation of a class's per-fold count."""
     totals = np.bincount(items.cls, minlength=n_classes)
     fold = fold_of_image[items.image]
     placed = fold >= 0
@@ -131,8 +162,8 @@ def _worst_deviation(items: Items, fold_of_image: np.ndarray, k: int, n_classes:
         fold[placed] * n_classes + items.cls[placed], minlength=k * n_classes
     ).reshape(k, n_classes)
     expected = totals / k
-    deviation = np.abs(per_fold - expected).max(axis=0) / np.maximum(expected, 1e-300)
-    return _worst(deviation, totals)
+    deviation: np.ndarray = np.abs(per_fold - expected).max(axis=0) / np.maximum(expected, 1e-300)
+    return deviation
 
 
 def _class_floors(
