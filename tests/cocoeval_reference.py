@@ -55,7 +55,11 @@ def yolo_as_coco(data: Path) -> tuple[dict[str, Any], list[str]]:
     from PIL import Image
 
     root = data.parent
-    keys = sorted(p.relative_to(root).as_posix() for p in root.rglob("images/**/*.png"))
+    keys = sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("images/**/*")
+        if p.suffix in (".png", ".jpg")
+    )
     images, anns = [], []
     for rank, key in enumerate(keys):
         with Image.open(root / key) as im:
