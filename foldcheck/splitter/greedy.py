@@ -22,6 +22,9 @@ same in a rare class as in a common one.
    Kaggle kernel) this refines.
 2. Refinement (``refine``): single-group moves and pair swaps while J falls.
 
+With few groups (``exact``: while the splits to score are few) every split is scored instead
+and the best taken.
+
 With many groups (over BULK_GROUPS) the exact greedy's loop per group would dominate, so only
 the heaviest EXACT_HEAD groups are placed that way; the light rest is dealt in blocks
 (``deal``) and refined by chains of exchanges whose work is bounded by sample sizes
@@ -34,6 +37,7 @@ import numpy as np
 
 from foldcheck.splitter.blas import one_blas_thread
 from foldcheck.splitter.deal import deal
+from foldcheck.splitter.exact import exact_split
 from foldcheck.splitter.meet import meet_goals
 from foldcheck.splitter.profiles import Profiles
 from foldcheck.splitter.refine import refine
@@ -60,6 +64,9 @@ def assign_folds(
     is ``check``'s, which the search then aims to meet in every cell (``meet``)."""
     with one_blas_thread():
         rng = np.random.default_rng(seed)
+        best = None if bulk else exact_split(profiles, k, tolerance, rng)
+        if best is not None:
+            return best
         fold_of_group = _assign(profiles, k, rng, bulk)
         meet_goals(profiles, fold_of_group, k, rng, tolerance)
         return fold_of_group

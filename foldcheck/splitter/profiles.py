@@ -40,10 +40,19 @@ class Profiles:
     def n_groups(self) -> int:
         return len(self.indptr) - 1
 
+    @property
+    def n_classes(self) -> int:
+        return (len(self.targets) - 3 - len(SIZE_BUCKETS)) // 2
+
+    @property
+    def unannotated_column(self) -> int:
+        """The images without annotations: the narrow column no ``check`` rule judges."""
+        return 2 * self.n_classes + 2
+
     def column_kinds(self) -> np.ndarray:
         """[columns]: 0 for the class annotation counts, 1 for the class image presences, 2
         for the narrow columns (sizes, box-size buckets), whose balance is judged apart."""
-        n_classes = (len(self.targets) - 3 - len(SIZE_BUCKETS)) // 2
+        n_classes = self.n_classes
         return np.repeat([0, 1, 2], [n_classes, n_classes, len(self.targets) - 2 * n_classes])
 
     def row_of_entries(self) -> np.ndarray:
