@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from foldcheck.core.dataset import SIZE_BUCKETS, Dataset
+from foldcheck.core.distinct import distinct_counts
 from foldcheck.core.groups import Groups
 
 # Weight of annotation-count and image-presence columns for each mode; "favours" means the
@@ -130,20 +131,27 @@ def _block(group: np.ndarray, column: np.ndarray, value: np.ndarray, n_groups: i
 
 def _cells(group: np.ndarray, column: np.ndarray, width: int, n_groups: int) -> _Block:
     """The distinct (group, column) cells of the items and how many items each holds."""
-    cells, counts = np.unique(group.astype(np.int64) * width + column, return_counts=True)
+    keys = np.multiply(group, width, dtype=np.int64)
+    keys += column
+    cells, counts = distinct_counts(keys)
     cell_group, cell_column = np.divmod(cells, width)
     return _block(cell_group, cell_column, counts.astype(np.float64), n_groups)
 
 
 def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> Profiles:
     n_classes, n_groups = dataset.n_classes, groups.count
-    ann_group = groups.of_image[dataset.ann_image]
     ann_weight, image_weight = _MODE_WEIGHTS[stratify]
-    per_class = _cells(ann_group, dataset.ann_class, n_classes, n_groups)
     if groups.key.is_image:
-        # One image per group: it holds a class exactly when it has an annotation of it.
+        # One image per group, numbered as the images: the cells are the dataset's image-class
+        # pairs, whose sort the balance table and the notes reuse, and an image holds a class
+        # exactly when it has an annotation of it.
+        ann_group = dataset.ann_image
+        pair_image, pair_class, per_pair = dataset.image_class_counts
+        per_class = _block(pair_image, pair_class, per_pair.astype(np.float64), n_groups)
         presence = per_class._replace(value=np.ones(len(per_class.value)))
     else:
+        ann_group = groups.of_image[dataset.ann_image]
+        per_class = _cells(ann_group, dataset.ann_class, n_classes, n_groups)
         pair_image, pair_class = dataset.image_class_pairs
         presence = _cells(groups.of_image[pair_image], pair_class, n_classes, n_groups)
     # The narrow columns as a dense [groups, 3 + buckets] table: images, annotations, images
@@ -155,9 +163,14 @@ def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> P
     dense[:, 0] = np.bincount(groups.of_image, minlength=n_groups)
     dense[:, 1] = np.bincount(ann_group, minlength=n_groups)
     dense[:, 2] = np.bincount(groups.of_image[unannotated], minlength=n_groups)
-    dense[:, 3:] = np.bincount(
-        ann_group[sized] * n_buckets + dataset.ann_size[sized], minlength=n_groups * n_buckets
-    ).reshape(n_groups, n_buckets)
+    # One (group, bucket) key per sized annotation, made in place: at Open Images size each
+    # temporary column is 126 MB of fresh pages.
+    cell = np.multiply(ann_group, n_buckets, dtype=np.int64)
+    cell += dataset.ann_size
+    if not sized.all():
+        cell = cell[sized]
+    dense[:, 3:] = np.bincount(cell, minlength=n_groups * n_buckets).reshape(n_groups, n_buckets)
+    del cell
     dense_group, dense_column = np.nonzero(dense)
     narrow = _block(
         dense_group, dense_column + 2 * n_classes, dense[dense_group, dense_column], n_groups

@@ -32,6 +32,7 @@ from operator import attrgetter, is_
 from typing import Any
 
 import msgspec
+import numpy as np
 
 from foldcheck.io.jsontext import release
 from foldcheck.io.structure import scan_records
@@ -221,11 +222,17 @@ def _may_repeat_keys(piece: bytearray, records: list[Any], keys: tuple[str, ...]
     n_keys = len(keys)
     nested = [key for key in NESTED if key in keys]
     expected = len(records) * n_keys + _nested_keys(records, nested)
-    if not n_keys or piece.count(b":") == expected:
+    if not n_keys or _count_colons(piece) == expected:
         return not n_keys
     if b"\\" in piece or piece.count(b'":') != expected:
         return True
     return _SPACED_KEY_END.search(piece) is not None
+
+
+def _count_colons(piece: bytearray) -> int:
+    """``piece.count(b":")`` at numpy's speed (bytes.count goes a byte at a time: seconds
+    over a 2 GB file)."""
+    return int(np.count_nonzero(np.frombuffer(piece, np.uint8) == ord(":")))
 
 
 def _nested_keys(records: list[Any], nested: Sequence[str]) -> int:
