@@ -147,8 +147,9 @@ class Dataset:
     @cached_property
     def image_class_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``image_class_pairs`` and the number of annotations of each pair (int64)."""
-        keys = self.ann_image.astype(np.int64) * self.n_classes + self.ann_class
-        pairs, counts = distinct_counts(keys)
+        keys = np.multiply(self.ann_image, self.n_classes, dtype=np.int64)
+        keys += self.ann_class
+        pairs, counts = distinct_counts(keys, reuse=True)
         return pairs // self.n_classes, pairs % self.n_classes, counts
 
     def class_counts(self) -> np.ndarray:

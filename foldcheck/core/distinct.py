@@ -15,10 +15,15 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return distinct_counts(values)[0]
 
 
-def distinct_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def distinct_counts(values: np.ndarray, reuse: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_counts=True)``: the sorted distinct values, and the count of
-    each (int64)."""
-    ordered = np.sort(values, axis=None)
+    each (int64). ``reuse``: ``values`` (one-dimensional) is the caller's scratch, sorted in
+    place rather than copied."""
+    if reuse:
+        values.sort()
+        ordered = values
+    else:
+        ordered = np.sort(values, axis=None)
     first = np.empty(len(ordered), bool)
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])

@@ -90,7 +90,7 @@ def group_images(dataset: Dataset, key: GroupKey, missing: str = "error") -> Gro
         return Groups(
             key,
             np.arange(dataset.n_images, dtype=np.intp),
-            [str(i) for i in dataset.image_ids.tolist()],
+            list(map(str, dataset.image_ids.tolist())),
             missing,
         )
     values = _key_values(dataset, key)

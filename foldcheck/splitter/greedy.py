@@ -124,9 +124,19 @@ def _order(bucket: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """``np.lexsort((rng.random(n), -bucket))`` as two stable sorts, the second a radix sort
     of 16-bit classes (the classes lie within -3988..4*log2(columns)): the same order, half
     the time on millions of groups."""
-    tie_break = np.argsort(rng.random(len(bucket)), kind="stable")
+    tie_break = _sort_order(rng.random(len(bucket)))
     heaviest_first = (-bucket[tie_break]).astype(np.int16)
     order: np.ndarray = tie_break[np.argsort(heaviest_first, kind="stable")]
+    return order
+
+
+def _sort_order(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` of random doubles: an unstable sort (vectorised,
+    several times faster) gives the same order unless two values are equal, which is checked."""
+    order = np.argsort(values)
+    ordered = values[order]
+    if (ordered[1:] == ordered[:-1]).any():
+        order = np.argsort(values, kind="stable")
     return order
 
 

@@ -99,7 +99,9 @@ class Profiles:
     def loads(self, fold_of_group: np.ndarray, k: int) -> np.ndarray:
         """[k, columns]: the sum of each fold's profiles."""
         n_columns = len(self.targets)
-        cell = fold_of_group[self.row_of_entries()] * n_columns + self.columns
+        # Each entry's cell, fold * columns + column, in one repeat and one in-place add.
+        cell = np.repeat(fold_of_group * n_columns, np.diff(self.indptr))
+        cell += self.columns
         return np.bincount(cell, weights=self.values, minlength=k * n_columns).reshape(k, -1)
 
     def shift(self, load: np.ndarray, group: int, source: int, target: int) -> None:
@@ -133,7 +135,7 @@ def _cells(group: np.ndarray, column: np.ndarray, width: int, n_groups: int) -> 
     """The distinct (group, column) cells of the items and how many items each holds."""
     keys = np.multiply(group, width, dtype=np.int64)
     keys += column
-    cells, counts = distinct_counts(keys)
+    cells, counts = distinct_counts(keys, reuse=True)
     cell_group, cell_column = np.divmod(cells, width)
     return _block(cell_group, cell_column, counts.astype(np.float64), n_groups)
 
