@@ -43,7 +43,7 @@ def test_split_checks_clean_then_a_leak_is_found(
     code = main(["check", "out"])
     out, err = capsys.readouterr()
     assert (code, err) == (0, ""), out
-    assert out == "All checks passed (3 fold sets).\n"  # the manifest, the COCO pairs, the CSV
+    assert out == "All checks passed (1 fold set).\n"  # the manifest with its COCO pairs and CSV
 
     manifest = json.loads(Path("out/folds.json").read_text("utf-8"))
     assert manifest["group_by"] == group_by and manifest["k"] == 5

@@ -169,7 +169,7 @@ def test_updated_folds_pass_check_wherever_a_fresh_split_does(
     assert run.returncode == 0, run.stderr
     checked = foldcheck("check", str(root / "folds"))
     assert checked.returncode == 0, checked.stdout
-    assert "All checks passed (3 fold sets)" in checked.stdout  # manifest, pairs and CSV
+    assert "All checks passed (1 fold set)" in checked.stdout  # manifest, pairs and CSV
     # The exports were kept and rewritten: the grown data's images are in them.
     val = json.loads((root / "folds" / "val_fold0.json").read_text())
     assert {i["id"] for i in val["images"]} == set(

@@ -24,6 +24,23 @@ def test_fresh_split_passes_check(tmp_path, capsys):
     assert main(["check", str(out)]) == 0, capsys.readouterr().out
 
 
+def test_a_manifest_and_its_exports_count_as_one_fold_set(tmp_path, capsys):
+    """The summary counts the splits a user made: folds.json with its fold YAMLs is one (it
+    said 2), and a second split elsewhere makes two."""
+    data, out = _split(tmp_path)
+    capsys.readouterr()
+    assert main(["check", str(out)]) == 0
+    assert capsys.readouterr().out == "All checks passed (1 fold set).\n"
+    other = tmp_path / "other"
+    assert (
+        main(["split", str(data), "-k", "3", "--group-by", "roboflow", "--out", str(other), "-q"])
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["check", str(out), str(other / "fold0.yaml")]) == 0
+    assert capsys.readouterr().out == "All checks passed (2 fold sets).\n"
+
+
 def test_planted_leak_in_a_val_list_is_caught_at_its_line(tmp_path, capsys):
     _, out = _split(tmp_path)
     val1 = (out / "fold1_val.txt").read_text().splitlines()

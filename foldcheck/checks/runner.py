@@ -38,6 +38,8 @@ class FoldSetReport:
     # What the rules saw (None for an unfinished folder): a report builds on it, reading nothing
     # again.
     context: CheckContext | None = None
+    # The manifest this report's files belong to (its exports are the same fold set as it).
+    manifest_path: Path | None = None
 
 
 @dataclass
@@ -47,6 +49,13 @@ class CheckResult:
     @property
     def findings(self) -> list[Finding]:
         return [finding for report in self.reports for finding in report.findings]
+
+    @property
+    def fold_set_count(self) -> int:
+        """Fold sets as a user made them: a manifest and the exports beside it are one."""
+        return len(
+            {report.manifest_path or report.fold_set.origin.resolve() for report in self.reports}
+        )
 
 
 def run_checks(
@@ -122,7 +131,13 @@ def run_checks(
         findings, balance = check_fold_set(ctx, manifest, near)
         chosen = [f for f in findings if selected(f.code, select or [], ignore or [])]
         result.reports.append(
-            FoldSetReport(fold_set, sorted(chosen, key=Finding.sort_key), balance, ctx)
+            FoldSetReport(
+                fold_set,
+                sorted(chosen, key=Finding.sort_key),
+                balance,
+                ctx,
+                manifest.path.resolve() if manifest else None,
+            )
         )
     _add_committed_machinery(result, select or [], ignore or [])
     return result

@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout,
         color=use_color(args.color, sys.stdout),
         quiet=args.quiet,
-        fold_sets=len(result.reports),
+        fold_sets=result.fold_set_count,
         found=tally(findings),
     )
     return 1 if any(f.severity == "error" for f in findings) else 0
