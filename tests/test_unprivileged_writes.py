@@ -138,3 +138,30 @@ def test_init_with_a_vscode_folder_nobody_may_write(nobody: list[str], scratch: 
     refused(done, str(scratch / ".vscode" / "settings.json"), "its folder is not writable")
     assert "nothing changed" in done.stderr
     assert snapshot(scratch) == before
+
+
+def test_init_in_a_checkout_another_user_owns_names_git_s_fix(
+    nobody: list[str], scratch: Path
+) -> None:
+    """A colleague's clone on a shared server: git refuses it ('dubious ownership'), so init
+    must not say "not inside a git repository: run git init". It prints git's own fix, which
+    run as printed lets init through."""
+    ok(["git", "init", "-q"], scratch, isolated_env(scratch / "root-home"))
+    os.chmod(scratch, 0o777)  # root's checkout, which nobody may write: only ownership stops git
+    home = scratch / "home"
+    home.mkdir()
+    os.chown(home, NOBODY, NOBODY)
+    before = snapshot(scratch)
+    done = run_as_nobody(nobody, scratch, "init")
+    refused(done, str(scratch), "another user owns it ('dubious ownership')")
+    assert snapshot(scratch) == before
+    fix = done.stderr.split("if you trust it, run: ")[1].strip()
+    assert fix.startswith("git config --global --add safe.directory ")
+    applied = subprocess.run(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "sh", "-c", fix],
+        cwd=scratch, env=_unprivileged_env(home), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert applied.returncode == 0, applied.stderr
+    again = run_as_nobody(nobody, scratch, "init")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (scratch / ".pre-commit-config.yaml").is_file()

@@ -4,10 +4,14 @@ environment cannot aim it at another repository."""
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 from pathlib import Path
 
 from foldcheck.errors import InputError
+
+_DUBIOUS = re.compile(r"dubious ownership in repository at '(.+)'")
 
 
 def git_env() -> dict[str, str]:
@@ -18,8 +22,13 @@ def git_env() -> dict[str, str]:
 
 def run_git(repo: Path, *args: str) -> str | None:
     """git's stdout, stripped; None when git is missing, fails or hangs."""
+    done = _git(repo, *args)
+    return done.stdout.strip() if done is not None and done.returncode == 0 else None
+
+
+def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
     try:
-        done = subprocess.run(
+        return subprocess.run(
             ["git", *args],
             cwd=repo,
             env=git_env(),
@@ -30,7 +39,6 @@ def run_git(repo: Path, *args: str) -> str | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def find_repo(start: Path) -> Path:
@@ -41,10 +49,20 @@ def find_repo(start: Path) -> Path:
 
 def git_root(cwd: Path) -> Path:
     """The git top level containing ``cwd``; outside a checkout, an InputError."""
-    top = run_git(cwd, "rev-parse", "--show-toplevel")
-    if top is None:
-        raise InputError("not inside a git repository (pre-commit needs one: run git init)", cwd)
-    return Path(top).resolve()
+    done = _git(cwd, "rev-parse", "--show-toplevel")
+    if done is not None and done.returncode == 0:
+        return Path(done.stdout.strip()).resolve()
+    owned = _DUBIOUS.search(done.stderr) if done is not None else None
+    if owned:
+        # A checkout another user owns (a colleague's clone on a shared server): git refuses
+        # it since 2.35.2, and "run git init" would be wrong advice. git's own fix, quoted.
+        raise InputError(
+            "git refuses this repository because another user owns it ('dubious ownership'); "
+            "if you trust it, run: git config --global --add safe.directory "
+            f"{shlex.quote(owned.group(1))}",
+            cwd,
+        )
+    raise InputError("not inside a git repository (pre-commit needs one: run git init)", cwd)
 
 
 def tracked(folder: Path, names: list[str]) -> list[str]:
