@@ -27,6 +27,8 @@ from foldcheck.commands.options import (
 from foldcheck.io.excerpt import quoted
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from foldcheck.core.assignment import FoldAssignment
     from foldcheck.core.balance import Balance
 
@@ -144,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     for note in dataset_notes(assignment):
         print(note, file=sys.stderr)
     balance = compute_balance(assignment, settings.tolerance)
-    for note in tolerance_notes(balance):
+    for note in tolerance_notes(balance, assignment.groups_per_class):
         print(note, file=sys.stderr)
     show_balance(args, assignment, settings.tolerance, balance)
     shown = ", ".join(str(path) for path in written[:3])
@@ -216,13 +218,14 @@ def untested_class_notes(assignment: FoldAssignment, most: int = 5) -> list[str]
     ]
 
 
-def tolerance_notes(balance: Balance, most: int = 5) -> list[str]:
+def tolerance_notes(balance: Balance, groups_per_class: np.ndarray, most: int = 5) -> list[str]:
     """A warning when ``check`` with the same tolerance will refuse cells of the folds just
-    written: the search met no better split, and the floor in each line says what no
-    group-respecting split can beat."""
-    from foldcheck.checks.rules.balance import cells_out_of_tolerance
+    written (``groups_per_class``: the groups of the folds holding each class, for FC403):
+    the search met no better split, and the floor in each line says what no group-respecting
+    split can beat."""
+    from foldcheck.checks.rules.balance import balance_refusals
 
-    refused = list(cells_out_of_tolerance(balance))
+    refused = list(balance_refusals(balance, groups_per_class))
     if not refused:
         return []
     lines = [

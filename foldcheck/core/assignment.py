@@ -188,8 +188,15 @@ class FoldAssignment:
         return fold
 
     @cached_property
+    def groups_per_class(self) -> np.ndarray:
+        """[classes]: the groups of the folds (not of a held-out test set) holding each."""
+        held_out = None if self.holdout is None else self.holdout.mask
+        return self.groups.classes_held(self.dataset, held_out)
+
+    @cached_property
     def sparse_classes(self) -> dict[str, int]:
-        """Classes held by fewer groups than folds, with that number (0: no annotations)."""
-        held = self.groups.classes_held(self.dataset)
+        """Classes held by fewer groups of the folds than folds, with that number (0: no
+        annotations in the folds)."""
+        held = self.groups_per_class
         names = self.dataset.category_names
         return {names[c]: int(held[c]) for c in np.flatnonzero(held < self.k)}

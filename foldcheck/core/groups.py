@@ -68,17 +68,20 @@ class Groups:
     def count(self) -> int:
         return len(self.labels)
 
-    def classes_held(self, dataset: Dataset) -> np.ndarray:
-        """[classes]: how many groups hold each class (fewer than K: some folds must lack it)."""
+    def classes_held(self, dataset: Dataset, held_out: np.ndarray | None = None) -> np.ndarray:
+        """[classes]: how many groups of the folds hold each class (fewer than K: some folds
+        must lack it); ``held_out`` (bool per image): a test set's images, in no fold."""
         if self.count == dataset.n_images:  # one image per group: the image-class pairs
-            single: np.ndarray = np.bincount(
-                dataset.image_class_pairs[1], minlength=dataset.n_classes
-            )
+            pair_image, pair_class = dataset.image_class_pairs
+            if held_out is not None:
+                pair_class = pair_class[~held_out[pair_image]]
+            single: np.ndarray = np.bincount(pair_class, minlength=dataset.n_classes)
             return single
-        pairs = distinct(
-            self.of_image[dataset.ann_image].astype(np.int64) * dataset.n_classes
-            + dataset.ann_class
-        )
+        ann_image, ann_class = dataset.ann_image, dataset.ann_class
+        if held_out is not None:
+            in_folds = ~held_out[ann_image]
+            ann_image, ann_class = ann_image[in_folds], ann_class[in_folds]
+        pairs = distinct(self.of_image[ann_image].astype(np.int64) * dataset.n_classes + ann_class)
         held: np.ndarray = np.bincount(pairs % dataset.n_classes, minlength=dataset.n_classes)
         return held
 

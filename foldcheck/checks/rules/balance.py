@@ -62,14 +62,22 @@ def fold_balance(ctx: CheckContext) -> Balance:
 
 
 def check_balance(ctx: CheckContext, balance: Balance) -> Iterator[Finding]:
-    for fold, rule, message in cells_out_of_tolerance(balance):
+    groups_per_class = ctx.groups.classes_held(ctx.reference, ctx.held)
+    for fold, rule, message in balance_refusals(balance, groups_per_class):
         yield _fold_finding(ctx, fold, rule, message)
-    yield from _absent_classes(ctx, balance)
 
 
-def cells_out_of_tolerance(balance: Balance) -> Iterator[tuple[int, Rule, str]]:
-    """(fold, rule, message) of every cell beyond the tolerance: what ``check`` refuses, and
-    what ``split`` warns of when its search could not meet the tolerance."""
+def balance_refusals(
+    balance: Balance, groups_per_class: np.ndarray
+) -> Iterator[tuple[int, Rule, str]]:
+    """(fold, rule, message) of every cell ``check`` refuses for balance: beyond the
+    tolerance, or a class missing from a fold (``groups_per_class``: the groups of the folds
+    holding each class); what ``split`` warns of when its search could not avoid them."""
+    yield from _cells_out_of_tolerance(balance)
+    yield from _absent_classes(balance, groups_per_class)
+
+
+def _cells_out_of_tolerance(balance: Balance) -> Iterator[tuple[int, Rule, str]]:
     for attribute, rule, unit in _TABLE_RULES:
         table: Table = getattr(balance, attribute)
         for row, fold in zip(*np.nonzero(table.out_of_tolerance), strict=True):
@@ -93,20 +101,19 @@ def _describe(table: Table, row: int, fold: int, unit: str, tolerance: float) ->
     )
 
 
-def _absent_classes(ctx: CheckContext, balance: Balance) -> Iterator[Finding]:
-    """FC403: a class spread over at least K groups could have been in every fold."""
-    reference = ctx.reference
-    groups_per_class = ctx.groups.classes_held(reference)
-    counts = balance.annotations.counts
-    for row, fold in zip(*np.nonzero(counts == 0), strict=True):
-        if groups_per_class[row] >= ctx.k:
-            yield _fold_finding(
-                ctx,
+def _absent_classes(
+    balance: Balance, groups_per_class: np.ndarray
+) -> Iterator[tuple[int, Rule, str]]:
+    """FC403: a class spread over at least K groups of the folds (a held-out test set's are
+    in none) could have been in every fold."""
+    table = balance.annotations
+    for row, fold in zip(*np.nonzero(table.counts == 0), strict=True):
+        if groups_per_class[row] >= balance.k:
+            yield (
                 int(fold),
                 CLASS_MISSING_FROM_FOLD,
-                f"class {quoted(reference.category_names[row])} is in "
-                f"{int(groups_per_class[row])} groups but none in validation "
-                f"fold {int(fold)}",
+                f"class {quoted(table.rows[row])} is in {int(groups_per_class[row])} groups "
+                f"but none in validation fold {int(fold)}",
             )
 
 
