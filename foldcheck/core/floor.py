@@ -91,6 +91,14 @@ def most_crowded(
         boxes = np.bincount(where, weights=boxes, minlength=len(keys)).astype(np.int64)
         images = np.bincount(where, minlength=len(keys))
         cls = keys % n_classes
+    return most_crowded_cells(cls, boxes, images, n_classes)
+
+
+def most_crowded_cells(
+    cls: np.ndarray, boxes: np.ndarray, images: np.ndarray, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``most_crowded`` from (group, class) cells: each cell's class, its boxes and its
+    images containing the class."""
     extra = boxes - images
     most = np.full(n_classes, -1, np.int64)
     np.maximum.at(most, cls, extra)

@@ -4,8 +4,10 @@ What a user sees is each column's worst fold, judged two ways: ``check``'s toler
 off by more than max(T x e, the largest group) is an FC4xx error, and a class held by at least
 K groups missing from a fold is FC403) and the floor (``core.floor``: the least deviation any
 group-respecting split must pay). A column's goal is the tighter of check's allowance and
-1.25 x the floor of its kind (the worst floor among the kind's columns of at least 50 items,
-and at least its own), never tighter than what no split can avoid. Above and below an equal
+1.25 x its bar: the floor of its kind (the worst floor among the kind's columns of at least
+50 items), its own floor, or its class's conflict floor (``core.floor.conflict_floor``: what
+no split can bring both of the class's deviations under), whichever is highest, as
+``bench/scoring.py`` judges it; never tighter than what no split can avoid. Above and below an equal
 share differ: FC403 asks only that no fold be empty, and the floor of one heavy group is
 paid above.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from foldcheck.core.floor import deviation_floor
+from foldcheck.core.floor import conflict_floor, deviation_floor, most_crowded_cells
 from foldcheck.splitter.profiles import Profiles
 
 FLOOR_RATIO = 1.25  # a column within this multiple of its kind's floor is close enough
@@ -38,7 +40,9 @@ def goals(
         # check's allowance alone: nothing judges them against a floor, and an equal share to
         # the image is not worth a class's balance.
         classes = kinds < 2
-        goal[classes] = (floor_ratio * np.maximum(floor, kind_floor[kinds]) * targets)[classes]
+        bar = np.maximum(floor, kind_floor[kinds])
+        bar[classes] = np.maximum(bar[classes], np.tile(_conflict_floors(profiles), 2))
+        goal[classes] = (floor_ratio * bar * targets)[classes]
     if tolerance is not None:
         goal = np.minimum(goal, np.maximum(tolerance * targets, largest))
     below = goal.copy()
@@ -52,6 +56,28 @@ def goals(
     rest_share = (targets * k - largest) / (k - 1)
     below_floor = np.maximum(targets - np.floor(targets), targets - rest_share)
     return np.stack([np.maximum(goal, floor * targets), np.maximum(below, below_floor)])
+
+
+def _conflict_floors(profiles: Profiles) -> np.ndarray:
+    """[classes]: each class's conflict floor (``core.floor.conflict_floor``), the least of
+    the larger of its two deviations, from its most crowded group."""
+    kinds = profiles.column_kinds()
+    n_classes = int(np.count_nonzero(kinds == 0))
+    of_entry = kinds[profiles.columns]
+    boxes, images = of_entry == 0, of_entry == 1
+    # A group holds a class's boxes exactly where it has images containing it, and both
+    # blocks list the group's classes in the same order (``build_profiles``).
+    cls = profiles.columns[boxes]
+    crowded_boxes, crowded_images = most_crowded_cells(
+        cls,
+        profiles.values[boxes].astype(np.int64),
+        profiles.values[images].astype(np.int64),
+        n_classes,
+    )
+    targets = profiles.targets
+    return conflict_floor(
+        targets[:n_classes], targets[n_classes : 2 * n_classes], crowded_boxes, crowded_images
+    )
 
 
 def past_goal(profiles: Profiles, load: np.ndarray, goal: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ import numpy as np
 
 from foldcheck.splitter.blas import one_blas_thread
 from foldcheck.splitter.deal import deal
+from foldcheck.splitter.descent import DESCENT_GROUPS, descend
 from foldcheck.splitter.exact import exact_split
 from foldcheck.splitter.meet import meet_goals
 from foldcheck.splitter.profiles import Profiles
@@ -82,7 +83,10 @@ def _assign(profiles: Profiles, k: int, rng: np.random.Generator, bulk: bool | N
         place_exactly(
             profiles, placement_order(profiles, rng), _zero_load(profiles, k), fold_of_group
         )
-        refine(profiles, fold_of_group, k, rng)
+        if profiles.n_groups <= DESCENT_GROUPS:
+            descend(profiles, fold_of_group, k)
+        else:
+            refine(profiles, fold_of_group, k, rng)
         objective = profiles.objective(fold_of_group, k)
         if objective < best_objective:
             best, best_objective = fold_of_group, objective

@@ -2,14 +2,14 @@
 
 The search minimises J, a weighted sum of squares: it can leave one column well off when that
 buys many small gains elsewhere. Two stages follow it. First, every column past its goal has
-its weight raised and the search runs again from where it stands, a few times: with coarse
-groups (videos) this escapes the local optima single moves and swaps stop in, lowering J
-itself several-fold (video: 0.045 to 0.010). A round that leaves more columns past their
-goals is undone; one that leaves no fewer ends the stage. Then ``repair`` takes the columns
-still past their goal one by one, by exchanges scored on the excess past the goals alone.
-A goal that is still missed afterwards is the caller's to report: ``split`` names the cells
-``check`` would refuse.
-"""
+its weight raised and the search runs again from where it stands, a few times: this escapes
+the local optima single moves and swaps stop in. With few groups (at most ``DESCENT_GROUPS``:
+videos, scenes) that is ``guided``'s exhaustive search, which then settles the classes still
+past their goal one by one; with more, ``refine`` reruns, and a round that leaves more
+columns past their goals is undone, one that leaves no fewer ends the stage. Then ``repair``
+takes the columns still past their goal one by one, by exchanges scored on the excess past
+the goals alone. A goal that is still missed afterwards is the caller's to report: ``split``
+names the cells ``check`` would refuse."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from foldcheck.splitter.descent import DESCENT_GROUPS
 from foldcheck.splitter.goals import goals, missed
+from foldcheck.splitter.guided import guided_search
 from foldcheck.splitter.profiles import Profiles
 from foldcheck.splitter.refine import refine
 from foldcheck.splitter.repair import repair
@@ -39,6 +41,24 @@ def meet_goals(
     goal = goals(profiles, k, tolerance)
     # check's own allowance (with FC403's presence) comes first: never trade its cells away.
     allowed = goals(profiles, k, tolerance, floor_ratio=np.inf)
+    if not missed(profiles, profiles.loads(fold_of_group, k), goal).any():
+        return
+    if profiles.n_groups <= DESCENT_GROUPS:
+        guided_search(profiles, fold_of_group, k, goal, allowed)
+    else:
+        _reweighted(profiles, fold_of_group, k, rng, goal, allowed)
+    repair(FoldState(profiles, fold_of_group, k, rng), goal, allowed)
+
+
+def _reweighted(
+    profiles: Profiles,
+    fold_of_group: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    goal: np.ndarray,
+    allowed: np.ndarray,
+) -> None:
+    """``refine`` again, a few rounds, with the columns past their goal weighing more."""
     weights = profiles.weights.copy()
 
     def standing() -> tuple[np.ndarray, tuple[int, int]]:
@@ -57,6 +77,5 @@ def meet_goals(
         if now_score > score:  # the new weights cost more than they saved
             fold_of_group[:] = before
         if now_score >= score:  # stuck: a goal no reweighting reaches (two kinds pulling apart)
-            break
+            return
         off, score = now_off, now_score
-    repair(FoldState(profiles, fold_of_group, k, rng), goal, allowed)
