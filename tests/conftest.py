@@ -33,6 +33,31 @@ def write_coco(
     return path
 
 
+def video_frame(image_id: int, video: int, width: int = 640, height: int = 480) -> dict[str, Any]:
+    """A COCO image record of a video's frame (``video_id``), named by its id."""
+    return {
+        "id": image_id,
+        "file_name": f"video{video}/{image_id}.jpg",
+        "width": width,
+        "height": height,
+        "video_id": video,
+    }
+
+
+def box(
+    annotation_id: int, image_id: int, category_id: int, width: int, height: int
+) -> dict[str, Any]:
+    """A COCO box annotation at the image's corner, of the given size."""
+    return {
+        "id": annotation_id,
+        "image_id": image_id,
+        "category_id": category_id,
+        "bbox": [0, 0, width, height],
+        "area": width * height,
+        "iscrowd": 0,
+    }
+
+
 def write_photo_coco(path: Path, names: list[str]) -> Path:
     """A COCO file of 320 x 240 photos by file name, one small box each (cat, dog, cat, ...):
     what the near-duplicate tests split and check."""

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import foldcheck
-from tests.conftest import write_coco
+from tests.conftest import box, video_frame, write_coco
 
 N_CLASSES = 3
 
@@ -28,27 +28,10 @@ def small_dataset(path: Path, n_groups: int, seed: int) -> Path:
     for video in range(n_groups):
         for _ in range(int(rng.integers(1, 4))):
             image_id = len(images) + 1
-            images.append(
-                {
-                    "id": image_id,
-                    "file_name": f"{image_id}.jpg",
-                    "width": 640,
-                    "height": 480,
-                    "video_id": video,
-                }
-            )
+            images.append(video_frame(image_id, video))
             for _ in range(int(rng.integers(1, 6))):
                 cls = int(rng.choice(N_CLASSES, p=[0.45, 0.3, 0.25]))
-                annotations.append(
-                    {
-                        "id": len(annotations) + 1,
-                        "image_id": image_id,
-                        "category_id": cls + 1,
-                        "bbox": [0, 0, 40, 40],
-                        "area": 1600,
-                        "iscrowd": 0,
-                    }
-                )
+                annotations.append(box(len(annotations) + 1, image_id, cls + 1, 40, 40))
     categories = [{"id": c + 1, "name": f"class{c}"} for c in range(N_CLASSES)]
     return write_coco(path, images, annotations, categories)
 

@@ -21,7 +21,7 @@ import pytest
 
 import foldcheck
 from foldcheck.formats.fold_files import manifest_of, write_fold_files
-from tests.conftest import write_coco
+from tests.conftest import box, video_frame, write_coco
 from tests.test_balance_floor import small_dataset
 
 N_CLASSES = 4
@@ -37,27 +37,10 @@ def videos_dataset(path: Path, n_videos: int, seed: int) -> Path:
         weights = np.where(palette == N_CLASSES - 1, 0.2, 1.0)
         for _ in range(int(rng.integers(2, 8))):
             image_id = len(images) + 1
-            images.append(
-                {
-                    "id": image_id,
-                    "file_name": f"video{video}/{image_id}.jpg",
-                    "width": 1280,
-                    "height": 720,
-                    "video_id": video,
-                }
-            )
+            images.append(video_frame(image_id, video, 1280, 720))
             for _ in range(int(rng.integers(0, 6))):
                 cls = int(rng.choice(palette, p=weights / weights.sum()))
-                annotations.append(
-                    {
-                        "id": len(annotations) + 1,
-                        "image_id": image_id,
-                        "category_id": cls + 1,
-                        "bbox": [10, 10, 60, 40],
-                        "area": 2400,
-                        "iscrowd": 0,
-                    }
-                )
+                annotations.append(box(len(annotations) + 1, image_id, cls + 1, 60, 40))
     categories = [{"id": c + 1, "name": f"class{c}"} for c in range(N_CLASSES)]
     return write_coco(path, images, annotations, categories)
 
