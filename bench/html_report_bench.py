@@ -1,7 +1,7 @@
 """The HTML report of an Open Images-shaped set (600 long-tailed classes) against the split
 that made it: time beyond reading the dataset, and the page's size.
 
-    python bench/html_report_bench.py [SCALE] [--seeds 0,1,2] [--profile]
+    python bench/html_report_bench.py [SCALE] [--seeds 0,1,2] [--profile] [--data DIR]
 
 For each seed: the synthetic set (``openimages:SCALE``, that seed), split by the CLI into a
 folder as a user would, then, in this process, each side timed beyond its read of the
@@ -13,13 +13,17 @@ dataset, back to back:
 Both run with the garbage collector paused, as the CLI runs them, after a warm-up on the
 bundled sample (imports are not timed on either side). The ratio of the seed is
 report / split; the worst seed is the one to quote. The whole commands' wall times (their
-read included) are printed too. ``--profile`` prints the report's top functions.
+read included) are printed too, with the report's peak RSS (its own process). ``--profile``
+prints the report's top functions. ``--data DIR`` keeps each seed's set in DIR
+(``openimages-SCALE-SEED.json``, 1.84 GB at full size) and uses it again when there, in place
+of one made in a scratch folder and deleted.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import subprocess
 import sys
@@ -42,27 +46,32 @@ def main() -> int:
     parser.add_argument("scale", nargs="?", default="0.01")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--data", type=Path, help="keep the generated sets here, and reuse them")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:  # imports and first-call costs, both sides
         warm_up(Path(scratch))
     ratios = []
     for seed in [int(s) for s in options.seeds.split(",")]:
         with tempfile.TemporaryDirectory() as scratch:
-            ratios.append(one_seed(options.scale, seed, Path(scratch), options.profile))
+            ratios.append(
+                one_seed(options.scale, seed, Path(scratch), options.profile, options.data)
+            )
     worst = max(ratios)
     print(f"worst of seeds: report {worst:.1%} of split")
     return 0
 
 
-def one_seed(scale: str, seed: int, scratch: Path, profile: bool) -> float:
-    data = scratch / "openimages.json"
-    images, boxes, classes = synth_text.write(f"openimages:{scale}", data, seed=seed)
+def one_seed(scale: str, seed: int, scratch: Path, profile: bool, kept: Path | None) -> float:
+    data = (kept or scratch) / f"openimages-{scale}-{seed}.json"
+    if not data.is_file():
+        synth_text.write(f"openimages:{scale}", data, seed=seed)
     folds = scratch / "folds"
-    split_wall = _wall("split", str(data), "--out", str(folds), "--seed", str(seed), "-q")
+    split_wall, _ = _wall("split", str(data), "--out", str(folds), "--seed", str(seed), "-q")
     page_file = scratch / "report.html"
-    report_wall = _wall("report", str(folds), "--html", str(page_file), "-q")
+    report_wall, report_rss = _wall("report", str(folds), "--html", str(page_file), "-q")
 
     dataset = api.load_dataset(data)
+    images, boxes, classes = dataset.n_images, dataset.n_annotations, dataset.n_classes
     with gc_paused():
         start = time.perf_counter()
         api.split(dataset, k=5, seed=seed)
@@ -84,7 +93,7 @@ def one_seed(scale: str, seed: int, scratch: Path, profile: bool) -> float:
         f"openimages:{scale} seed {seed}: {images} images, {boxes} boxes, {classes} classes, "
         f"K = 5; split {split_s:.3f} s, report {report_s:.3f} s ({report_s / split_s:.1%} of "
         f"split); page {size / 1e6:.2f} MB; whole commands: split {split_wall:.2f} s, "
-        f"report {report_wall:.2f} s",
+        f"report {report_wall:.2f} s (peak RSS {report_rss / 1e6:.0f} MB)",
         flush=True,
     )
     if profiler:
@@ -103,10 +112,15 @@ def warm_up(scratch: Path) -> None:
     report_page(args, scratch / "folds.json")
 
 
-def _wall(*argv: str) -> float:
+def _wall(*argv: str) -> tuple[float, int]:
+    """The command's wall time, and its peak RSS in bytes (Linux: ru_maxrss in KiB)."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "foldcheck", *argv], check=True)
-    return time.perf_counter() - start
+    process = subprocess.Popen([sys.executable, "-m", "foldcheck", *argv])
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, argv)
+    return time.perf_counter() - start, usage.ru_maxrss * 1024
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from foldcheck import api
 from foldcheck.core.assignment import FoldAssignment, Holdout
 from foldcheck.core.dataset import SIZE_BUCKETS
 from foldcheck.core.groups import GroupKey, group_images
-from foldcheck.core.overview import OVERVIEW_ROWS, fold_overview
+from foldcheck.core.overview import OVERVIEW_ROWS, column_counts
 from tests.conftest import SAMPLE
 
 
@@ -22,7 +22,7 @@ def test_sizes_equal_a_count_image_by_image(group_by: str) -> None:
     held = fold == 2
     fold[held] = -1
     assignment = FoldAssignment(dataset, groups, 2, fold.astype(np.intp), holdout=Holdout(held))
-    sizes = fold_overview(assignment).sizes
+    sizes = column_counts(assignment).overview().sizes
     column = np.where(held, 2, fold)
     for c in range(3):
         rows = np.flatnonzero(column == c)

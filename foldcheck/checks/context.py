@@ -31,6 +31,7 @@ from foldcheck.io.locate import JsonText
 class SideRows:
     side: Side
     rows: np.ndarray  # intp per listed image: reference row, -1 when unknown
+    n_reference: int  # the reference dataset's images
 
     def index_of(self, row: int) -> int:
         """Where this side first lists a reference row (for the finding's place)."""
@@ -50,8 +51,11 @@ class SideRows:
 
     @cached_property
     def known(self) -> np.ndarray:
-        """The reference rows this side lists, each once, sorted."""
-        return np.unique(self.rows[self.rows >= 0])
+        """The reference rows this side lists, each once, sorted: marked in a mask of the
+        reference's rows and read back in order (np.unique hashes, then sorts)."""
+        listed = np.zeros(self.n_reference, bool)
+        listed[self.rows[self.rows >= 0]] = True
+        return np.flatnonzero(listed)
 
 
 @dataclass(eq=False)
@@ -158,9 +162,10 @@ def build_context(
         both = np.asarray([p for p in pairs if None not in p], dtype=np.intp).reshape(-1, 2)
         groups = merge_near_duplicates(groups, both[:, 0], both[:, 1])
     resolve = _resolver(reference, dataset is not None)
-    val = [SideRows(side, resolve(side)) for side in fold_set.val]
-    train = None if fold_set.train is None else [SideRows(s, resolve(s)) for s in fold_set.train]
-    holdout = SideRows(fold_set.holdout, resolve(fold_set.holdout)) if fold_set.holdout else None
+    n = reference.n_images
+    val = [SideRows(side, resolve(side), n) for side in fold_set.val]
+    train = None if fold_set.train is None else [SideRows(s, resolve(s), n) for s in fold_set.train]
+    holdout = SideRows(fold_set.holdout, resolve(fold_set.holdout), n) if fold_set.holdout else None
     held = None
     if holdout is not None or holdout_keys is not None:
         held = np.zeros(reference.n_images, bool)

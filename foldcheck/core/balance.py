@@ -23,7 +23,7 @@ from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import SIZE_BUCKETS
 from foldcheck.core.distinct import distinct_counts
 from foldcheck.core.floor import AT_FLOOR_SLACK, conflict_floor, deviation_floor, most_crowded
-from foldcheck.core.overview import OVERVIEW_ROWS, Overview, fold_overview
+from foldcheck.core.overview import OVERVIEW_ROWS, Overview, column_counts
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,66 +248,67 @@ class Conflict:
 def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
     """Balance of the images assigned to folds 0..k-1 (images with fold -1 are left out)."""
     dataset, groups, k = assignment.dataset, assignment.groups, assignment.k
-    # A fold fits a byte when k < 127: each per-annotation copy is then 1 byte, not 8.
-    fold_of_row = assignment.fold_of_row.astype(np.int8 if k < 127 else np.intp)
     names = dataset.category_names
-    ann_fold = fold_of_row[dataset.ann_image]
-    ann_group = groups.of_image[dataset.ann_image]
+    # Every count per fold (and the held-out set's) in one pass each: core.overview.
+    counts = column_counts(assignment)
+    by_image = groups.count == dataset.n_images  # each image its own group
     pair_image, pair_class, per_pair = dataset.image_class_counts
-    pair_fold = fold_of_row[pair_image]
+    # The most of a row one group puts in a fold, from the entries in the folds only. One
+    # image per group: any numbering of the groups gives the same most, so the image rows
+    # stand for the groups (no copy of the group of each annotation).
+    ann_group = dataset.ann_image if by_image else groups.of_image[dataset.ann_image]
+    pair_group = pair_image if by_image else groups.of_image[pair_image]
+    in_folds = assignment.fold_of_row >= 0
+    image_in = ann_in = pair_in = None  # every image is in a fold: nothing to leave out
+    if not in_folds.all():
+        image_in, ann_in, pair_in = in_folds, in_folds[dataset.ann_image], in_folds[pair_image]
 
-    def table(
-        title: str,
-        rows: tuple[str, ...],
-        row: np.ndarray | None,  # None: every entry is the one row's
-        fold: np.ndarray,
-        group: np.ndarray,
-        largest: np.ndarray | None = None,  # known already: the most in one group, per row
-    ) -> Table:
-        inside = fold >= 0
-        if not inside.all():  # copies only when some images are in no fold
-            fold, group = fold[inside], group[inside]
-            row = None if row is None else row[inside]
-        cells = fold if row is None else row * k + fold
-        counts = np.bincount(cells, minlength=len(rows) * k).reshape(len(rows), k)
-        expected = counts.sum(axis=1) / k
-        if largest is None:
-            largest = _largest_group(row, group, len(rows), groups.count)
-        allowed: np.ndarray = np.maximum(tolerance * expected, largest)
-        return Table(title, rows, counts.astype(np.float64), allowed, largest.astype(np.float64))
+    def kept(values: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        return values if mask is None else values[mask]
 
-    most_boxes = most_images = None
-    inside = pair_fold >= 0
-    if groups.count == dataset.n_images:  # one image per group: the pairs hold the answers
-        held, boxes = (
-            (pair_class, per_pair) if inside.all() else (pair_class[inside], per_pair[inside])
-        )
+    if by_image:  # the pairs hold the answers: a class's most boxes in one image, and 1
+        held, boxes = kept(pair_class, pair_in), kept(per_pair, pair_in)
         most_boxes = np.zeros(dataset.n_classes, np.int64)
         np.maximum.at(most_boxes, held, boxes)
         most_images = np.minimum(np.bincount(held, minlength=dataset.n_classes), 1)
-    class_table = table(
-        "annotations per class", names, dataset.ann_class, ann_fold, ann_group, most_boxes
-    )
-    image_table = table(
-        "images per class",
-        names,
-        pair_class,
-        pair_fold,
-        groups.of_image[pair_image],
-        most_images,
-    )
+    else:
+        most_boxes = _largest_group(
+            kept(dataset.ann_class, ann_in), kept(ann_group, ann_in), len(names), groups.count
+        )
+        most_images = _largest_group(
+            kept(pair_class, pair_in), kept(pair_group, pair_in), len(names), groups.count
+        )
     crowded_boxes, crowded_images = most_crowded(
-        groups.of_image[pair_image[inside]],
-        pair_class[inside],
-        per_pair[inside],
+        kept(pair_group, pair_in),
+        kept(pair_class, pair_in),
+        kept(per_pair, pair_in),
         len(names),
-        by_image=groups.count == dataset.n_images,
+        by_image=by_image,
     )
     sized = dataset.ann_size >= 0
-    every = bool(sized.all())
-    images = table("fold size", ("images",), None, fold_of_row, groups.of_image)
-    annotations = table("fold size", ("annotations",), None, ann_fold, ann_group)
-    overview = fold_overview(assignment)
+    sized_in = (None if sized.all() else sized) if ann_in is None else sized & ann_in
+    most_sized = _largest_group(
+        kept(dataset.ann_size, sized_in),
+        kept(ann_group, sized_in),
+        len(SIZE_BUCKETS),
+        groups.count,
+    )
+    most_in_fold = np.concatenate(
+        [
+            _largest_group(None, kept(groups.of_image, image_in), 1, 0),
+            _largest_group(None, kept(ann_group, ann_in), 1, 0),
+        ]
+    )
+
+    def table(
+        title: str, rows: tuple[str, ...], per_fold: np.ndarray, largest: np.ndarray
+    ) -> Table:
+        expected = per_fold.sum(axis=1) / k
+        allowed: np.ndarray = np.maximum(tolerance * expected, largest)
+        return Table(title, rows, per_fold.astype(np.float64), allowed, largest.astype(np.float64))
+
+    class_table = table("annotations per class", names, counts.class_boxes[:, :k], most_boxes)
+    image_table = table("images per class", names, counts.class_images[:, :k], most_images)
     balance = Balance(
         k,
         tolerance,
@@ -316,19 +317,17 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
         table(
             "annotations per box size",
             tuple(name for name, _ in SIZE_BUCKETS),
-            dataset.ann_size if every else dataset.ann_size[sized],
-            ann_fold if every else ann_fold[sized],
-            ann_group if every else ann_group[sized],
+            counts.size_boxes[:, :k],
+            most_sized,
         ),
-        Table(
+        table(
             "fold size",
             ("images", "annotations"),
-            np.concatenate([images.counts, annotations.counts]),
-            np.concatenate([images.allowed, annotations.allowed]),
-            np.concatenate([images.largest, annotations.largest]),
+            np.stack([counts.images[:k], counts.boxes[:k]]),
+            most_in_fold,
         ),
         conflict_floor(class_table.expected, image_table.expected, crowded_boxes, crowded_images),
-        overview,
+        counts.overview(),
     )
     return balance if assignment.holdout is None else _with_held_column(balance)
 

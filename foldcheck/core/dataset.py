@@ -103,7 +103,10 @@ class Dataset:
     @cached_property
     def file_names(self) -> list[str]:
         """Each image's file name (a YOLO image's path from the root), in file order."""
-        return ["" if v is ABSENT else str(v) for v in self.source.image_field("file_name")]
+        values = self.source.image_field("file_name")
+        if set(map(type, values)) == {str}:  # the usual case, decided in C: nothing to convert
+            return values
+        return ["" if v is ABSENT else str(v) for v in values]
 
     @cached_property
     def image_index(self) -> dict[int, int]:
@@ -134,7 +137,10 @@ class Dataset:
     @cached_property
     def ann_size(self) -> np.ndarray:
         """COCO size bucket of each annotation (index into SIZE_BUCKETS); -1 if no area."""
-        bucket: np.ndarray = np.digitize(self.ann_area, [low for _, low in SIZE_BUCKETS[1:]])
+        # The buckets passed, counted (np.digitize's binary search is slower for two bounds).
+        bucket = np.zeros(self.n_annotations, np.intp)
+        for _, low in SIZE_BUCKETS[1:]:
+            bucket += self.ann_area >= low
         bucket[np.isnan(self.ann_area)] = -1
         return bucket
 

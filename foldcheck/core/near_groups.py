@@ -22,7 +22,7 @@ def merge_near_duplicates(groups: Groups, image_a: np.ndarray, image_b: np.ndarr
     roots, of_group = np.unique(root, return_inverse=True)  # roots are each set's least group
     merged = np.bincount(of_group, minlength=len(roots))
     labels = [
-        groups.labels[r] + (f" +{n - 1}" if n > 1 else "")
+        groups.labels[int(r)] + (f" +{n - 1}" if n > 1 else "")
         for r, n in zip(roots.tolist(), merged.tolist(), strict=True)
     ]
     return Groups(

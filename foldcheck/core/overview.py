@@ -1,5 +1,10 @@
 """What each fold and the held-out test set hold, side by side: the counts a report shows
-beside the balance tables (which judge folds only, so they leave the held-out set out)."""
+beside the balance tables (which judge folds only, so they leave the held-out set out).
+
+Every count is made once per column (folds 0..k-1, then the held-out set) in one pass over
+the annotations, the image-class pairs or the images: the balance tables read their fold
+columns from the same counts (``ColumnCounts``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import numpy as np
 
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import SIZE_BUCKETS
+from foldcheck.core.distinct import distinct
 
 OVERVIEW_ROWS = ("images", "boxes", "groups", *(f"{name} boxes" for name, _ in SIZE_BUCKETS))
 
@@ -27,43 +33,70 @@ class Overview:
     held_images: np.ndarray  # int64 [classes]
 
 
-def fold_overview(assignment: FoldAssignment) -> Overview:
+@dataclass(frozen=True, eq=False)
+class ColumnCounts:
+    """Per row and column (folds 0..k-1, then the held-out set), int64."""
+
+    k: int
+    class_boxes: np.ndarray  # [classes, k + 1]: annotations of each class
+    class_images: np.ndarray  # [classes, k + 1]: images containing each class
+    size_boxes: np.ndarray  # [SIZE_BUCKETS, k + 1]: annotations of each COCO size bucket
+    images: np.ndarray  # [k + 1]
+    groups: np.ndarray  # [k + 1]: the groups with an image in the column
+
+    @property
+    def boxes(self) -> np.ndarray:
+        """[k + 1]: annotations (every annotation has a class)."""
+        boxes: np.ndarray = self.class_boxes.sum(axis=0)
+        return boxes
+
+    def overview(self) -> Overview:
+        sizes = np.concatenate([np.stack([self.images, self.boxes, self.groups]), self.size_boxes])
+        return Overview(
+            self.k,
+            sizes.astype(np.int64),
+            self.class_boxes[:, self.k],
+            self.class_images[:, self.k],
+        )
+
+
+def column_counts(assignment: FoldAssignment) -> ColumnCounts:
     dataset, k = assignment.dataset, assignment.k
-    # Column of each image: its fold, k for a held-out image, -1 for one in neither.
-    column = assignment.fold_of_row.astype(np.int64)
+    columns = k + 1
+    # Column of each image: its fold, k for a held-out image, -1 for one in neither (a byte
+    # when it fits: each per-annotation copy is then 1 byte, not 8).
+    column = assignment.fold_of_row.astype(np.int8 if columns < 127 else np.intp)
     column[assignment.holdout_rows] = k
     placed = column >= 0
-    columns = k + 1
+    every = bool(placed.all())  # the usual case: no entry to leave out
 
-    def per_column(cols: np.ndarray) -> np.ndarray:
-        counted: np.ndarray = np.bincount(cols[cols >= 0], minlength=columns)
-        return counted
+    def per_cell(
+        row: np.ndarray, col: np.ndarray, n_rows: int, kept: np.ndarray | None = None
+    ) -> np.ndarray:
+        """[n_rows, columns]: the entries (row, col) counted, those in no column (col -1) and
+        those ``kept`` leaves out aside."""
+        if not every:
+            kept = col >= 0 if kept is None else kept & (col >= 0)
+        cells = row * columns + col if kept is None else row[kept] * columns + col[kept]
+        counted = np.bincount(cells, minlength=n_rows * columns)
+        return counted.reshape(n_rows, columns).astype(np.int64, copy=False)
 
-    ann_column = column[dataset.ann_image]
-    images = per_column(column)
+    pair_image, pair_class = dataset.image_class_pairs
+    images = np.bincount(column if every else column[placed], minlength=columns)
     if assignment.groups.count == dataset.n_images:  # one image per group: no search needed
         groups = images
     else:  # the distinct (group, column) cells, counted per column
-        cells = np.unique(
+        cells = distinct(
             assignment.groups.of_image[placed].astype(np.int64) * columns + column[placed]
         )
-        groups = per_column(cells % columns)
-    # Boxes per size bucket and column in one count: bucket * columns + column (an unsized
-    # box, bucket -1, and a box in no column fall below 0 and are left out).
-    sized = dataset.ann_size
-    cell = np.where((sized >= 0) & (ann_column >= 0), sized * columns + ann_column, -1)
-    buckets = np.bincount(cell[cell >= 0], minlength=len(SIZE_BUCKETS) * columns)
-    sizes = np.concatenate(
-        [
-            np.stack([images, per_column(ann_column), groups]),
-            buckets.reshape(len(SIZE_BUCKETS), columns),
-        ]
-    )
-    held_ann = ann_column == k
-    pair_image, pair_class = dataset.image_class_pairs
-    return Overview(
+        groups = np.bincount(cells % columns, minlength=columns)
+    ann_column = column[dataset.ann_image]
+    sized = dataset.ann_size >= 0  # a box without an area is in no size bucket
+    return ColumnCounts(
         k,
-        sizes.astype(np.int64),
-        np.bincount(dataset.ann_class[held_ann], minlength=dataset.n_classes),
-        np.bincount(pair_class[column[pair_image] == k], minlength=dataset.n_classes),
+        per_cell(dataset.ann_class, ann_column, dataset.n_classes),
+        per_cell(pair_class, column[pair_image], dataset.n_classes),
+        per_cell(dataset.ann_size, ann_column, len(SIZE_BUCKETS), None if sized.all() else sized),
+        images.astype(np.int64),
+        groups.astype(np.int64),
     )

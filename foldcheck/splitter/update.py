@@ -138,7 +138,7 @@ def _restrict(groups: Groups, rows: np.ndarray, kept: np.ndarray) -> tuple[Group
     restricted = Groups(
         groups.key,
         renumber[groups.of_image[rows]].astype(np.intp),
-        [groups.labels[g] for g in original.tolist()],
+        [groups.labels[int(g)] for g in original.tolist()],
         groups.missing,
     )
     return restricted, original

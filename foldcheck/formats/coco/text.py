@@ -79,6 +79,20 @@ def image_field(source: TextSource, name: str) -> list[Any]:
     return [r.value for r in records]
 
 
+def typed_records(source: TextSource, key: str, records_type: Any) -> list[Any] | None:
+    """Every record of the array ``key`` decoded as ``records_type`` (a list of a msgspec
+    Struct), in file order; None when one does not fit it (the caller's general path names
+    it)."""
+    start, end = source.member(key)
+    try:
+        records: list[Any] = msgspec.json.decode(
+            memoryview(source.text)[start:end], type=records_type
+        )
+    except msgspec.ValidationError:
+        return None
+    return records
+
+
 def record_spans(source: TextSource) -> RecordSpans:
     keys = ("images", "annotations", "categories")
     spans = {}
