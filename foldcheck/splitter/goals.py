@@ -80,6 +80,12 @@ def _conflict_floors(profiles: Profiles) -> np.ndarray:
     )
 
 
+def squared_excess(deviation: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """The square of how far past its goals each ``deviation`` (count - equal share) is."""
+    past: np.ndarray = np.maximum(np.maximum(deviation - above, -deviation - below), 0.0) ** 2
+    return past
+
+
 def past_goal(profiles: Profiles, load: np.ndarray, goal: np.ndarray) -> np.ndarray:
     """[k, columns]: how far each fold's count is past its column's goal (0 within it)."""
     deviation = load - profiles.targets

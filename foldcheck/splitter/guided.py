@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from foldcheck.splitter.descent import SLACK, Descent, dense_profiles
-from foldcheck.splitter.goals import past_goal
+from foldcheck.splitter.goals import past_goal, squared_excess
 from foldcheck.splitter.profiles import Profiles
 
 _ROUNDS = 16
@@ -209,8 +209,8 @@ class _Guided:
                 i, j = i[keep], j[keep]
                 full = give[i] - take[j]
                 cost = (
-                    _hinge(deviation[source] - full, above, below)
-                    + _hinge(deviation[other] + full, above, below)
+                    squared_excess(deviation[source] - full, above, below)
+                    + squared_excess(deviation[other] + full, above, below)
                 ) @ profiles.weights
                 for row in range(len(i)):
                     step = _Step(
@@ -246,9 +246,3 @@ class _Step:
     other: int
     out: tuple[int, ...]
     back: tuple[int, ...]
-
-
-def _hinge(deviation: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.ndarray:
-    """The square of how far past its goals each ``deviation`` (count - equal share) is."""
-    past: np.ndarray = np.maximum(np.maximum(deviation - above, -deviation - below), 0.0) ** 2
-    return past

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from foldcheck.splitter.goals import past_goal
+from foldcheck.splitter.goals import past_goal, squared_excess
 from foldcheck.splitter.state import FoldState, exchange_deltas
 
 _ROUNDS = 12
@@ -117,8 +117,10 @@ class _Repair:
         delta_v = np.zeros(change.shape[:2])
         for goal, weight in ((self.goal, 1.0), (self.allowed, _CHECK_WEIGHT)):
             above, below = goal[0, used[risky]], goal[1, used[risky]]
-            before = _hinge(source, above, below) + _hinge(target, above, below)
-            after = _hinge(source - change, above, below) + _hinge(target + change, above, below)
+            before = squared_excess(source, above, below) + squared_excess(target, above, below)
+            after = squared_excess(source - change, above, below) + squared_excess(
+                target + change, above, below
+            )
             delta_v += weight * ((after - before) @ w[risky])
         if self.state.size[giving] <= 1:
             delta_v[:, -1] = np.inf  # never empty a fold
@@ -128,9 +130,3 @@ class _Repair:
         if not score[i, j] < 0:
             return None
         return float(score[i, j]), int(givers[i]), (int(takers[j]) if j < len(takers) else -1)
-
-
-def _hinge(deviation: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.ndarray:
-    """The square of how far past its goals each ``deviation`` (count - equal share) is."""
-    past: np.ndarray = np.maximum(np.maximum(deviation - above, -deviation - below), 0.0) ** 2
-    return past
