@@ -68,6 +68,29 @@ def assert_row(row: str, expected: list[float]) -> None:
     assert [text for _, text in values] == [as_shown(v) for v in expected]
 
 
+def page_shows_score(page: Path, tmp_path: Path, score: dict[str, Any]) -> str:
+    """Open the page in headless Chromium (no console error, no request leaving the file),
+    assert its score table holds ``score --format json``'s values for every fold, the mean,
+    std, out-of-fold and test rows; the rendered DOM, for further checks."""
+    opened = chromium_open(page, tmp_path)
+    assert opened.console == []
+    assert [url for url in opened.requests if not url.startswith("file:")] == []
+    table = re.search(r'<table class="score">(.*?)</table>', opened.dom, re.S)
+    assert table is not None
+    rows = dict(re.findall(r"<tr class=\"[^\"]+\"><th>([^<]+)</th>(.*?)</tr>", table[1]))
+    folds = [f"fold {fold['fold']}" for fold in score["folds"]]
+    assert list(rows) == [*folds, "mean", "std", "out-of-fold", "test"]
+    for fold in score["folds"]:
+        row = rows[f"fold {fold['fold']}"]
+        assert_row(row, [fold["stats"][s] for s in STATS])
+        assert f"<td>{fold['images']}</td><td>{fold['predictions']}</td>" in row
+    assert_row(rows["mean"], [score["mean"][s] for s in STATS])
+    assert_row(rows["std"], [score["std"][s] for s in STATS])
+    assert_row(rows["out-of-fold"], [score["oof"]["stats"][s] for s in STATS])
+    assert_row(rows["test"], [score["test"]["stats"][s] for s in STATS])
+    return opened.dom
+
+
 def test_the_page_shows_the_score_score_computes(tmp_path: Path) -> None:
     folds = trained(tmp_path)
     predictions = ["--predictions", str(tmp_path / "oof" / "fold{i}.json")]
@@ -79,24 +102,7 @@ def test_the_page_shows_the_score_score_computes(tmp_path: Path) -> None:
     assert scored.returncode == 0, scored.stderr
     score: dict[str, Any] = json.loads(scored.stdout)
 
-    opened = chromium_open(page, tmp_path)
-    assert opened.console == []
-    assert [url for url in opened.requests if not url.startswith("file:")] == []
-    dom = opened.dom
-    table = re.search(r'<table class="score">(.*?)</table>', dom, re.S)
-    assert table is not None
-    rows = dict(re.findall(r"<tr class=\"[^\"]+\"><th>([^<]+)</th>(.*?)</tr>", table[1]))
-    assert list(rows) == ["fold 0", "fold 1", "fold 2", "mean", "std", "out-of-fold", "test"]
-    for fold in score["folds"]:
-        assert_row(rows[f"fold {fold['fold']}"], [fold["stats"][s] for s in STATS])
-        assert (
-            f"<td>{fold['images']}</td><td>{fold['predictions']}</td>"
-            in rows[f"fold {fold['fold']}"]
-        )
-    assert_row(rows["mean"], [score["mean"][s] for s in STATS])
-    assert_row(rows["std"], [score["std"][s] for s in STATS])
-    assert_row(rows["out-of-fold"], [score["oof"]["stats"][s] for s in STATS])
-    assert_row(rows["test"], [score["test"]["stats"][s] for s in STATS])
+    dom = page_shows_score(page, tmp_path, score)
     assert score["test"]["images"] > 0 and score["oof"]["stats"]["AP"] > 0.1
 
     per_class = re.search(r'<table class="classap">(.*?)</table>', dom, re.S)

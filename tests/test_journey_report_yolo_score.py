@@ -14,10 +14,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pytest
 
-from tests.chromium import chromium_open
 from tests.cocoeval_reference import PYCOCOTOOLS_WARNING, reference_eval, yolo_as_coco
 from tests.predictions import noisy_predictions
-from tests.test_journey_report_score import STATS, as_shown, assert_row, foldcheck
+from tests.test_journey_report_score import STATS, as_shown, assert_row, foldcheck, page_shows_score
 from tests.yolo_tree import make_tree
 
 pytest.importorskip("PIL")
@@ -100,22 +99,7 @@ def test_the_page_scores_a_yolo_set_as_score_does(tmp_path: Path) -> None:
         assert [stats[s] for s in STATS] == pytest.approx(list(reference.stats), abs=1e-12)
     assert score["oof"]["stats"]["AP"] > 0 and score["test"]["images"] > 0
 
-    opened = chromium_open(page, tmp_path)
-    assert opened.console == []
-    assert [url for url in opened.requests if not url.startswith("file:")] == []
-    dom = opened.dom
-    table = re.search(r'<table class="score">(.*?)</table>', dom, re.S)
-    assert table is not None
-    rows = dict(re.findall(r"<tr class=\"[^\"]+\"><th>([^<]+)</th>(.*?)</tr>", table[1]))
-    assert list(rows) == ["fold 0", "fold 1", "fold 2", "mean", "std", "out-of-fold", "test"]
-    for fold in score["folds"]:
-        row = rows[f"fold {fold['fold']}"]
-        assert_row(row, [fold["stats"][s] for s in STATS])
-        assert f"<td>{fold['images']}</td><td>{fold['predictions']}</td>" in row
-    assert_row(rows["mean"], [score["mean"][s] for s in STATS])
-    assert_row(rows["std"], [score["std"][s] for s in STATS])
-    assert_row(rows["out-of-fold"], [score["oof"]["stats"][s] for s in STATS])
-    assert_row(rows["test"], [score["test"]["stats"][s] for s in STATS])
+    dom = page_shows_score(page, tmp_path, score)
 
     per_class = re.search(r'<table class="classap">(.*?)</table>', dom, re.S)
     assert per_class is not None
