@@ -6,6 +6,7 @@ through `setpriv`, against folders that root owns and nobody may only read."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -165,3 +166,43 @@ def test_init_in_a_checkout_another_user_owns_names_git_s_fix(
     again = run_as_nobody(nobody, scratch, "init")
     assert again.returncode == 0, again.stdout + again.stderr
     assert (scratch / ".pre-commit-config.yaml").is_file()
+
+
+def test_doctor_in_a_checkout_another_user_owns_names_git_s_fix(
+    nobody: list[str], scratch: Path
+) -> None:
+    """doctor, run from a folder inside a colleague's clone, reports on the checkout (not the
+    folder it was started in) and fails the pre-commit row with git's fix, which run as
+    printed makes git accept the checkout."""
+    ok(["git", "init", "-q"], scratch, isolated_env(scratch / "root-home"))
+    (scratch / ".pre-commit-config.yaml").write_text("repos: []\n")
+    home = scratch / "home"
+    home.mkdir()
+    os.chown(home, NOBODY, NOBODY)
+    before = snapshot(scratch)
+
+    def doctor(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*nobody, "doctor", *args], cwd=scratch / "data", env=_unprivileged_env(home),
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+
+    def pre_commit_row() -> dict[str, str]:
+        done = doctor("--format", "json")
+        assert done.returncode in (0, 1), done.stderr
+        (row,) = [r for r in json.loads(done.stdout)["results"] if r["id"] == "pre-commit"]
+        return row
+
+    row = pre_commit_row()
+    assert row["status"] == "fail"
+    assert f"git refuses {scratch} because another user owns it" in row["found"]
+    title = doctor().stdout.splitlines()[0]
+    assert str(scratch) in title and f"{scratch}/data" not in title
+    assert snapshot(scratch) == before  # doctor is read-only
+    applied = subprocess.run(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "sh", "-c",
+         row["fix"]],
+        cwd=scratch, env=_unprivileged_env(home), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert applied.returncode == 0, applied.stderr
+    assert pre_commit_row()["found"].startswith("no git hook at ")

@@ -42,9 +42,29 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
 
 
 def find_repo(start: Path) -> Path:
-    """The git top level containing ``start``, or ``start`` itself outside a checkout."""
-    top = run_git(start, "rev-parse", "--show-toplevel")
-    return Path(top) if top else start.resolve()
+    """The git top level containing ``start`` (also one git refuses for its owner), or
+    ``start`` itself outside a checkout."""
+    done = _git(start, "rev-parse", "--show-toplevel")
+    if done is not None and done.returncode == 0:
+        return Path(done.stdout.strip())
+    refused = _owned_by_another(done)
+    return Path(refused) if refused else start.resolve()
+
+
+def ownership_fix(repo: Path) -> str | None:
+    """git's own fix when it refuses ``repo`` because another user owns it (git >= 2.35.2
+    refuses a colleague's clone on a shared server): ``git config ... safe.directory``,
+    shell-quoted; None when git accepts the checkout or it is none."""
+    refused = _owned_by_another(_git(repo, "rev-parse", "--show-toplevel"))
+    return f"git config --global --add safe.directory {shlex.quote(refused)}" if refused else None
+
+
+def _owned_by_another(done: subprocess.CompletedProcess[str] | None) -> str | None:
+    """The checkout git refused for its ownership, as git's message names it."""
+    if done is None or done.returncode == 0:
+        return None
+    match = _DUBIOUS.search(done.stderr)
+    return match.group(1) if match else None
 
 
 def git_root(cwd: Path) -> Path:
@@ -52,14 +72,13 @@ def git_root(cwd: Path) -> Path:
     done = _git(cwd, "rev-parse", "--show-toplevel")
     if done is not None and done.returncode == 0:
         return Path(done.stdout.strip()).resolve()
-    owned = _DUBIOUS.search(done.stderr) if done is not None else None
-    if owned:
-        # A checkout another user owns (a colleague's clone on a shared server): git refuses
-        # it since 2.35.2, and "run git init" would be wrong advice. git's own fix, quoted.
+    refused = _owned_by_another(done)
+    if refused:
+        # "run git init" would be wrong advice in a checkout git refuses for its owner.
         raise InputError(
             "git refuses this repository because another user owns it ('dubious ownership'); "
             "if you trust it, run: git config --global --add safe.directory "
-            f"{shlex.quote(owned.group(1))}",
+            f"{shlex.quote(refused)}",
             cwd,
         )
     raise InputError("not inside a git repository (pre-commit needs one: run git init)", cwd)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from foldcheck.io.git import run_git
+from foldcheck.io.git import ownership_fix, run_git
 from foldcheck.repo.doctor.interpreter import expand
 from foldcheck.repo.doctor.result import Result
 from foldcheck.repo.launcher import BARE_PATH
@@ -36,6 +36,15 @@ def pre_commit_row(repo: Path, environ: Mapping[str, str]) -> Result:
         return Result("pre-commit", "info", "no .pre-commit-config.yaml: no hook to install")
     hook_path = run_git(repo, "rev-parse", "--git-path", "hooks/pre-commit")
     if hook_path is None:
+        fix = ownership_fix(repo)
+        if fix:
+            return Result(
+                "pre-commit",
+                "fail",
+                f"git refuses {repo} because another user owns it ('dubious ownership'): no "
+                "git command works here, so no hook runs on commit",
+                fix,
+            )
         return Result("pre-commit", "info", f"{repo} is not a git checkout")
     hook = Path(hook_path) if Path(hook_path).is_absolute() else repo / hook_path
     fix = f"{pre_commit_command(repo, environ)} install"
