@@ -15,10 +15,20 @@ counting a twentieth as much (so an exchange must lower V by more than that shar
 costs J). Cells within their goal weigh nothing in V, so an exchange may spend their slack,
 which the quadratic search would not. V is evaluated exactly, over the columns where some
 candidate exchange could end past a goal. A column no exchange improves is left alone for the
-rest of the repair.
+rest of the repair, unless a chain meets it.
+
+A chain is two steps where one exchange alone fails: a rare class's extra box may sit only in
+images that also hold common classes at the edge of their goals, so every exchange that meets
+the rare class's goal pushes one or two others past theirs. A stuck column therefore tries the
+few exchanges that lower its own excess while breaking the fewest other columns, each followed
+by one repair exchange for every column it broke. Of the chains that lower V and leave no column
+past its goal that was within it, the one of least J is kept; the others are undone, and when
+none is kept, so are the random draws they made (the repair then goes on as without them).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,6 +41,11 @@ _J_SHARE = 0.05  # J's change counts this much against V's in the choice
 _TOLERANCE = 1e-12
 _CHECK_WEIGHT = 1e6  # a cell past check's allowance, against one past the floor goal
 _SLACK = 1e-9  # counts are integers: a cell this close to its goal is within it
+_CHAIN_STARTS = 4  # first steps a stuck column tries
+_CHAIN_BROKEN = 2  # the most columns a chain's first step may push past their goals
+
+# (group, from fold, to fold) of each move an exchange made, so a chain can be undone
+Moves = list[tuple[int, int, int]]
 
 
 def repair(state: FoldState, goal: np.ndarray, allowed: np.ndarray) -> None:
@@ -58,22 +73,40 @@ class _Repair:
         applied = False
         for column in columns[np.argsort(-worst[columns], kind="stable")].tolist():
             fixed = self._fix(column)
+            if fixed is None and self._chain(column):
+                fixed = True
             stuck[column] = fixed is None
             applied |= bool(fixed)
         return applied
 
-    def _fix(self, column: int) -> bool | None:
-        """Apply the best exchange for ``column``: True; False if an earlier exchange of the
-        round brought it within its goal; None if no exchange lowers V."""
+    def _fix(self, column: int) -> Moves | bool | None:
+        """Apply the best exchange for ``column``: its moves; False if an earlier exchange of
+        the round brought it within its goal; None if no exchange lowers V."""
+        candidates = self._candidates(column)
+        if candidates is None:
+            return False
+        best: tuple[float, int, int, int, int] | None = None
+        for giving, taking, givers, takers in candidates:
+            found = self._best(giving, taking, givers, takers)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = (*found, giving, taking)
+        if best is None:
+            return None
+        _, give, take, giving, taking = best
+        return self._apply(give, take, giving, taking)
+
+    def _candidates(self, column: int) -> list[tuple[int, int, np.ndarray, np.ndarray]] | None:
+        """(giving fold, taking fold, givers, takers) of the exchanges that could bring
+        ``column``'s worst fold back toward its goal; None if it is within it."""
         above, below = self.goal[:, column]
         cell = self.state.load[:, column] - self.state.profiles.targets[column]
         past = np.maximum(cell - above, -cell - below)
         fold = int(past.argmax())
         if past[fold] <= _SLACK:
-            return False
+            return None
         state = self.state
         holders = state.holders(column)
-        best: tuple[float, int, int, int, int] | None = None
+        found = []
         for other in range(state.k):
             if other == fold:
                 continue
@@ -85,16 +118,104 @@ class _Repair:
             takers = np.union1d(
                 state.sample(holders, taking, _CANDIDATES), state.sample(None, taking, _CANDIDATES)
             )
-            found = self._best(giving, taking, givers, takers)
-            if found is not None and (best is None or found[0] < best[0]):
-                best = (*found, giving, taking)
-        if best is None:
-            return None
-        _, give, take, giving, taking = best
-        state.move(give, giving, taking)
-        if take >= 0:
-            state.move(take, taking, giving)
+            found.append((giving, taking, givers, takers))
+        return found
+
+    def _apply(self, give: int, take: int, giving: int, taking: int) -> Moves:
+        moves = [(give, giving, taking)] + ([(take, taking, giving)] if take >= 0 else [])
+        for group, source, target in moves:
+            self.state.move(group, source, target)
+        return moves
+
+    def _excess(self) -> tuple[float, np.ndarray]:
+        """V, and whether each column is past its goal."""
+        profiles, load = self.state.profiles, self.state.load
+        past = past_goal(profiles, load, self.goal)
+        beyond = past**2 + _CHECK_WEIGHT * past_goal(profiles, load, self.allowed) ** 2
+        return float(beyond.sum(axis=0) @ profiles.weights), past.max(axis=0) > _SLACK
+
+    def _chain(self, column: int) -> bool:
+        """Meet ``column`` by an exchange that lowers its own excess, then one repair exchange
+        for each column that exchange pushed past its goal. Of the _CHAIN_STARTS first steps
+        that break the fewest columns, the chain of least J among those that lower V and leave
+        no column newly past its goal is kept (True); the others are undone."""
+        v_before, past_before = self._excess()
+        # A chain that fails leaves the draws as they were: the repair goes on as without it.
+        draws = self.state.rng.bit_generator.state
+        starts = [
+            (*step, giving, taking)
+            for giving, taking, givers, takers in self._candidates(column) or []
+            for step in self._first_steps(column, giving, taking, givers, takers)
+        ]
+        kept: tuple[float, Moves] | None = None
+        for _, _, give, take, giving, taking in sorted(starts)[:_CHAIN_STARTS]:
+            moves = self._apply(give, take, giving, taking)
+            _, past_now = self._excess()
+            for broken in np.flatnonzero(past_now & ~past_before).tolist():
+                fixed = self._fix(broken)
+                if isinstance(fixed, list):
+                    moves += fixed
+            v_after, past_after = self._excess()
+            if v_after < v_before - _TOLERANCE and not (past_after & ~past_before).any():
+                cost = self.state.profiles.cost(self.state.load)
+                if kept is None or cost < kept[0]:
+                    kept = (cost, moves)
+            for group, source, target in reversed(moves):
+                self.state.move(group, target, source)
+        if kept is None:
+            self.state.rng.bit_generator.state = draws
+            return False
+        for group, source, target in kept[1]:
+            self.state.move(group, source, target)
         return True
+
+    def _first_steps(
+        self, column: int, giving: int, taking: int, givers: np.ndarray, takers: np.ndarray
+    ) -> list[tuple[int, float, int, int]]:
+        """(other columns it pushes past their goal, the change of ``column``'s own excess,
+        giver, taker or -1) of the _CHAIN_STARTS exchanges that lower ``column``'s excess
+        breaking the fewest other columns (at most _CHAIN_BROKEN), then lowering it most."""
+        found = self._exchanges(giving, taking, givers, takers)
+        above, below = self.goal[0, found.columns], self.goal[1, found.columns]
+        before_source = squared_excess(found.source, above, below)
+        before_target = squared_excess(found.target, above, below)
+        after_source = squared_excess(found.source - found.change, above, below)
+        after_target = squared_excess(found.target + found.change, above, below)
+        within = (before_source <= 0) & (before_target <= 0)
+        broken = (((after_source > 0) | (after_target > 0)) & within).sum(axis=2)
+        own_at = int(np.flatnonzero(found.columns == column)[0])
+        own = (after_source + after_target)[:, :, own_at] - (
+            before_source[own_at] + before_target[own_at]
+        )
+        if self.state.size[giving] <= 1:
+            own[:, -1] = np.inf  # never empty a fold
+        fit = np.flatnonzero((own < -_TOLERANCE) & (broken <= _CHAIN_BROKEN))
+        fit = fit[np.lexsort((own.ravel()[fit], broken.ravel()[fit]))][:_CHAIN_STARTS]
+        return [
+            (int(broken.flat[at]), float(own.flat[at]), *self._pair(at, givers, takers))
+            for at in fit.tolist()
+        ]
+
+    @staticmethod
+    def _pair(at: int, givers: np.ndarray, takers: np.ndarray) -> tuple[int, int]:
+        """(giver, taker or -1) of the flat position ``at`` of a [givers, takers + 1] matrix."""
+        i, j = divmod(at, len(takers) + 1)
+        return int(givers[i]), (int(takers[j]) if j < len(takers) else -1)
+
+    def _exchanges(
+        self, giving: int, taking: int, givers: np.ndarray, takers: np.ndarray
+    ) -> _Exchanges:
+        profiles, load = self.state.profiles, self.state.load
+        used, give, take = profiles.dense_pair(givers, takers)
+        t = profiles.targets[used]
+        source, target = load[giving, used] - t, load[taking, used] - t
+        # Only columns where some exchange could end past a goal (or one is past it now) can
+        # change V.
+        room = self.goal[:, used].min(axis=0) - give.max(axis=0) - take.max(axis=0) - _SLACK
+        risky = np.flatnonzero((np.abs(source) > room) | (np.abs(target) > room))
+        take_or_none = np.vstack([take[:, risky], np.zeros((1, len(risky)))])
+        change = give[:, None, risky] - take_or_none[None, :, :]
+        return _Exchanges(used, give, take, used[risky], change, source[risky], target[risky])
 
     def _best(
         self, giving: int, taking: int, givers: np.ndarray, takers: np.ndarray
@@ -102,31 +223,40 @@ class _Repair:
         """(score, giver, taker or -1) of the exchange with the lowest V + J / 20 change among
         those that lower V; None if none lowers the sum."""
         profiles, load = self.state.profiles, self.state.load
-        used, give, take = profiles.dense_pair(givers, takers)
-        w, t = profiles.weights[used], profiles.targets[used]
-        source, target = load[giving, used] - t, load[taking, used] - t
-        # Only columns where some exchange could end past a goal (or one is past it now) can
-        # change V.
-        room = self.goal[:, used].min(axis=0) - give.max(axis=0) - take.max(axis=0) - _SLACK
-        risky = np.flatnonzero((np.abs(source) > room) | (np.abs(target) > room))
-        # change[g, h]: what fold ``giving`` loses and ``taking`` gains if giver g and taker
-        # h trade; the last h is g moving alone.
-        take_or_none = np.vstack([take[:, risky], np.zeros((1, len(risky)))])
-        change = give[:, None, risky] - take_or_none[None, :, :]
-        source, target = source[risky], target[risky]
-        delta_v = np.zeros(change.shape[:2])
+        found = self._exchanges(giving, taking, givers, takers)
+        w = profiles.weights[found.columns]
+        delta_v = np.zeros(found.change.shape[:2])
         for goal, weight in ((self.goal, 1.0), (self.allowed, _CHECK_WEIGHT)):
-            above, below = goal[0, used[risky]], goal[1, used[risky]]
-            before = squared_excess(source, above, below) + squared_excess(target, above, below)
-            after = squared_excess(source - change, above, below) + squared_excess(
-                target + change, above, below
+            above, below = goal[0, found.columns], goal[1, found.columns]
+            before = squared_excess(found.source, above, below) + squared_excess(
+                found.target, above, below
             )
-            delta_v += weight * ((after - before) @ w[risky])
+            after = squared_excess(found.source - found.change, above, below) + squared_excess(
+                found.target + found.change, above, below
+            )
+            delta_v += weight * ((after - before) @ w)
         if self.state.size[giving] <= 1:
             delta_v[:, -1] = np.inf  # never empty a fold
-        delta_j = exchange_deltas(give, take, w, load[taking, used] - load[giving, used])
+        used = found.used
+        delta_j = exchange_deltas(
+            found.give, found.take, profiles.weights[used], load[taking, used] - load[giving, used]
+        )
         score = np.where(delta_v < -_TOLERANCE, delta_v + _J_SHARE * delta_j, np.inf)
-        i, j = divmod(int(score.argmin()), len(takers) + 1)
-        if not score[i, j] < 0:
+        at = int(score.argmin())
+        if not score.flat[at] < 0:
             return None
-        return float(score[i, j]), int(givers[i]), (int(takers[j]) if j < len(takers) else -1)
+        return (float(score.flat[at]), *self._pair(at, givers, takers))
+
+
+class _Exchanges(NamedTuple):
+    """Every exchange between a sample of givers and takers, over the columns it may move past
+    a goal."""
+
+    used: np.ndarray  # the columns either side holds
+    give: np.ndarray  # [givers, used]: the givers' profiles
+    take: np.ndarray  # [takers, used]
+    columns: np.ndarray  # the columns some exchange could move past a goal (or past now)
+    change: np.ndarray  # [givers, takers + 1, columns]: what the giving fold loses to the
+    # taking fold if giver g and taker h trade; the last h is g moving alone
+    source: np.ndarray  # [columns]: the giving fold's count - its equal share
+    target: np.ndarray  # the taking fold's
