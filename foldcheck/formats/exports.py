@@ -177,8 +177,8 @@ def _image_csv(assignment: FoldAssignment, rows: np.ndarray, *, with_fold: bool)
     for start in range(0, len(rows), _CSV_ROWS):
         block = rows[start : start + _CSV_ROWS]
         columns = [
-            [names[row] for row in block.tolist()],
-            [labels[group] for group in groups.of_image[block].tolist()],
+            list(map(names.__getitem__, block.tolist())),
+            groups.labels_of(groups.of_image[block]),
         ]
         if with_fold:
             columns.append([fold_text[fold] for fold in assignment.fold_of_row[block].tolist()])

@@ -13,6 +13,7 @@ each block into place, so the cost is a sort of the annotations and no work per 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -57,7 +58,28 @@ class Profiles:
         return np.repeat([0, 1, 2], [n_classes, n_classes, len(self.targets) - 2 * n_classes])
 
     def row_of_entries(self) -> np.ndarray:
-        return np.repeat(np.arange(self.n_groups), np.diff(self.indptr))
+        """[entries]: each entry's group (read-only)."""
+        return self._row_of_entries
+
+    @cached_property
+    def _row_of_entries(self) -> np.ndarray:
+        # Made once: the placement, the searches and the goals each ask for it, and at Open
+        # Images size every repeat writes 150 MB of fresh pages.
+        rows = np.repeat(np.arange(self.n_groups), np.diff(self.indptr))
+        rows.flags.writeable = False
+        return rows
+
+    @cached_property
+    def column_holders(self) -> tuple[np.ndarray, np.ndarray]:
+        """(groups, bounds): the groups with an entry in column c, rising, are
+        ``groups[bounds[c]:bounds[c + 1]]``. Made once for the searches that sample them."""
+        n_columns = len(self.targets)
+        # Grouped by column by a stable sort: a radix sort when the columns fit 16 bits.
+        keys = self.columns.astype(np.int16) if n_columns < 2**15 else self.columns
+        groups = self.row_of_entries()[np.argsort(keys, kind="stable")]
+        bounds = np.zeros(n_columns + 1, dtype=np.intp)
+        np.cumsum(np.bincount(self.columns, minlength=n_columns), out=bounds[1:])
+        return groups, bounds
 
     def row_sums(self, per_entry: np.ndarray) -> np.ndarray:
         """Sum of a per-entry quantity over each group's entries."""

@@ -39,12 +39,7 @@ class FoldState:
         self.profiles, self.fold_of_group, self.k, self.rng = profiles, fold_of_group, k, rng
         self.load = profiles.loads(fold_of_group, k)
         self.size = np.bincount(fold_of_group, minlength=k)
-        # Holders of each column, grouped by column (a radix sort when columns fit 16 bits).
-        n_columns = len(profiles.targets)
-        keys = profiles.columns.astype(np.int16) if n_columns < 2**15 else profiles.columns
-        self._holders = profiles.row_of_entries()[np.argsort(keys, kind="stable")]
-        self._bounds = np.zeros(n_columns + 1, dtype=np.intp)
-        np.cumsum(np.bincount(profiles.columns, minlength=n_columns), out=self._bounds[1:])
+        self._holders, self._bounds = profiles.column_holders
 
     def holders(self, column: int) -> np.ndarray:
         """The groups with an entry in ``column``."""
