@@ -29,6 +29,7 @@ from foldcheck.errors import InputError, api_terms, option
 from foldcheck.formats.datasets import read_dataset
 from foldcheck.images import DEFAULT_MAX_DISTANCE
 from foldcheck.io.gcpause import gc_paused
+from foldcheck.io.heap import heap_reused
 from foldcheck.splitter.greedy import assign_folds
 from foldcheck.splitter.profiles import build_profiles
 
@@ -120,7 +121,7 @@ def split_dataset(
             dataset.path,
         )
     # The parsed dataset is millions of objects the cyclic collector would rescan to no end.
-    with gc_paused():
+    with gc_paused(), heap_reused():
         profiles = build_profiles(dataset, groups, k, settings.stratify)
         fold_of_group = assign_folds(profiles, k, settings.seed, tolerance=settings.tolerance)
     return FoldAssignment(

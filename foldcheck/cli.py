@@ -118,4 +118,8 @@ def entry() -> None:
     # shared machine that spinning cost the coco split 5.2 s of assignment instead of 0.43 s.
     # Set before numpy is first imported (commands import it lazily); a user's value wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # numpy asks the kernel for huge pages for its large arrays; on a machine whose memory is
+    # full of page cache each one is found by compaction, which cost the Open Images split
+    # step 2-3 s of system time (and its read 0.5 s) for no gain a TLB miss would repay.
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     raise SystemExit(main())

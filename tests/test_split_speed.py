@@ -1,11 +1,17 @@
-"""What the split step's speed-ups at Open Images size must leave exactly as it was: folds.csv
-as the csv module writes it on real exports, and the column holders the searches sample from as
-a plain scan per column finds them."""
+"""What the split step's speed-ups at Open Images size must leave exactly as it was (folds.csv
+as the csv module writes it on real exports, the column holders the searches sample from as a
+plain scan per column finds them), and the memory settings they rest on: large temporaries
+reuse the heap only during the split step, and the command line asks numpy for no huge pages
+unless the user does."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +22,7 @@ from foldcheck.cli import main
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.groups import GroupKey, group_images
 from foldcheck.formats.coco.reader import load_dataset
+from foldcheck.io.heap import heap_reused
 from foldcheck.splitter.profiles import build_profiles
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real"
@@ -62,3 +69,56 @@ def test_column_holders_are_the_groups_holding_each_column(group_by: str) -> Non
     assert profiles.column_holders is profiles.column_holders  # made once, shared
     with pytest.raises(ValueError):
         rows[0] = 1  # shared by every search: none may write into it
+
+
+def _faults_of_a_fresh_array() -> int:
+    """Minor page faults of making (and filling) a 64 MB array after dropping another."""
+    dropped = np.ones(8 << 20)
+    del dropped
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    kept = np.ones(8 << 20)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    del kept
+    return faults
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_large_temporaries_reuse_the_heap_only_while_asked() -> None:
+    fresh = _faults_of_a_fresh_array()
+    with heap_reused():
+        _faults_of_a_fresh_array()  # the heap grows once
+        reused = _faults_of_a_fresh_array()
+    assert reused * 4 < fresh
+    assert _faults_of_a_fresh_array() * 4 > fresh  # glibc's own settings are back
+
+
+_HUGEPAGE_ADVICE = """
+import sys
+from foldcheck.cli import entry
+sys.argv = ["foldcheck", "split", sys.argv[1], "--out", sys.argv[2], "-q"]
+try:
+    entry()
+except SystemExit as done:
+    assert done.code == 0, done.code
+import numpy._core.multiarray as multiarray
+print(multiarray._set_madvise_hugepage(True))  # returns the setting the command ran with
+"""
+
+
+@pytest.mark.parametrize(("user_value", "advised"), [(None, "False"), ("1", "True")])
+def test_the_command_line_asks_no_huge_pages_unless_the_user_does(
+    tmp_path: Path, user_value: str | None, advised: str
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if user_value is not None:
+        environment["NUMPY_MADVISE_HUGEPAGE"] = user_value
+    data, out = REAL / "chess" / "train.json", tmp_path / "folds"
+    ran = subprocess.run(
+        [sys.executable, "-c", _HUGEPAGE_ADVICE, str(data), str(out)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.strip() == advised
+    assert (out / "folds.json").is_file()

@@ -132,7 +132,8 @@ class Dataset:
         """The masked images' keys as a manifest records them: sorted ids, or sorted paths."""
         if self.keys_are_names:
             return sorted(self.file_names[i] for i in np.flatnonzero(mask).tolist())
-        return sorted(self.image_ids[mask].tolist())
+        keys: list[Any] = np.sort(self.image_ids[mask]).tolist()  # sorted(), in C
+        return keys
 
     @cached_property
     def ann_size(self) -> np.ndarray:
