@@ -83,6 +83,7 @@ def child(argv: list[str], record: Path) -> int:
     import importlib
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as foldcheck.cli.entry does
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # likewise (numpy is not loaded yet)
     recorder = Recorder()
     imported = time.perf_counter()
     from foldcheck.cli import main
