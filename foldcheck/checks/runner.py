@@ -71,8 +71,10 @@ def run_checks(
     config: ProjectConfig | None = None,
     near_distance: int = DEFAULT_MAX_DISTANCE,
     datasets: dict[Path, Dataset] | None = None,
+    manifests: dict[Path, FoldSet] | None = None,
 ) -> CheckResult:
-    """``datasets``: datasets the caller has read already, by resolved path (not read again)."""
+    """``datasets`` and ``manifests`` (their fold sets): ones the caller has read already,
+    by resolved path (not read again)."""
     config = load_config() if config is None else config
     if not paths and not (train or val):
         if config.folds is None:
@@ -87,7 +89,7 @@ def run_checks(
     # never writes, and never carries out a journal that repository content may hold.
     unfinished = _unfinished([*paths, *(train or []), *(val or [])])
     readable = [path for path in paths if _folder_of(path) not in unfinished]
-    fold_sets = discover(readable) if readable or not unfinished else []
+    fold_sets = discover(readable, manifests) if readable or not unfinished else []
     if train or val:
         fold_sets.append(explicit_pairs(train or [], val or []))
 

@@ -41,11 +41,13 @@ def report_page(
     path: the benchmark times the report beyond the read)."""
     from foldcheck import __version__
     from foldcheck.checks.runner import run_checks
-    from foldcheck.formats.fold_files import settled_manifest
+    from foldcheck.formats.fold_files import settled_manifest_set
     from foldcheck.render.html_report import html_report
     from foldcheck.render.progress import status
 
-    manifest = settled_manifest(path)  # bad input is one line before anything is read
+    read = settled_manifest_set(path)  # bad input is one line before anything is read
+    manifest = read.manifest
+    assert manifest is not None  # a manifest's fold set
     images_dir = Path(args.images_dir) if args.images_dir else None
     quiet = progress_off(args)
     with status(f"reading {path} and its dataset, checking the fold set", quiet):
@@ -55,6 +57,7 @@ def report_page(
             images_dir=images_dir,
             near_distance=_near_distance(args, manifest.near_duplicates),
             datasets=datasets,
+            manifests={path.resolve(): read},
         )
     report = next(r for r in checked.reports if r.fold_set.kind == "manifest")
     ctx, balance = report.context, report.balance

@@ -154,10 +154,19 @@ class Dataset:
     @cached_property
     def image_class_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``image_class_pairs`` and the number of annotations of each pair (int64)."""
-        keys = np.multiply(self.ann_image, self.n_classes, dtype=np.int64)
-        keys += self.ann_class
+        n_classes = self.n_classes
+        # One key per annotation, image row x classes + class row, in 32 bits when every key
+        # fits (Open Images: 1.9M images x 600 classes): half the bytes to sort and to move.
+        narrow = self.n_images * n_classes <= np.iinfo(np.int32).max
+        keys = np.multiply(
+            self.ann_image, n_classes, dtype=np.int32 if narrow else np.int64, casting="unsafe"
+        )
+        np.add(keys, self.ann_class, out=keys, casting="unsafe")
         pairs, counts = distinct_counts(keys, reuse=True)
-        return pairs // self.n_classes, pairs % self.n_classes, counts
+        pair_image = (pairs // n_classes).astype(np.intp)
+        pair_class = pairs.astype(np.intp)
+        pair_class -= pair_image * n_classes
+        return pair_image, pair_class, counts
 
     def class_counts(self) -> np.ndarray:
         """Annotations per class (int64, in ``category_names`` order)."""

@@ -28,5 +28,9 @@ def distinct_counts(values: np.ndarray, reuse: bool = False) -> tuple[np.ndarray
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    counts: np.ndarray = np.diff(starts, append=len(ordered)).astype(np.int64, copy=False)
+    # Each run's length: the next run's start less its own (np.diff's ``append`` would copy
+    # the starts first).
+    counts = np.empty(len(starts), np.int64)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1:] = len(ordered) - starts[-1:]
     return ordered[starts], counts

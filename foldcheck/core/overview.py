@@ -71,17 +71,26 @@ def column_counts(assignment: FoldAssignment) -> ColumnCounts:
     every = bool(placed.all())  # the usual case: no entry to leave out
 
     def per_cell(
-        row: np.ndarray, col: np.ndarray, n_rows: int, kept: np.ndarray | None = None
-    ) -> np.ndarray:
+        row: np.ndarray,
+        col: np.ndarray,
+        n_rows: int,
+        kept: np.ndarray | None = None,
+        weight: np.ndarray | None = None,
+    ) -> list[np.ndarray]:
         """[n_rows, columns]: the entries (row, col) counted, those in no column (col -1) and
-        those ``kept`` leaves out aside."""
+        those ``kept`` leaves out aside; with ``weight``, its sum per cell too."""
         if not every:
             kept = col >= 0 if kept is None else kept & (col >= 0)
-        cells = row * columns + col if kept is None else row[kept] * columns + col[kept]
-        counted = np.bincount(cells, minlength=n_rows * columns)
-        return counted.reshape(n_rows, columns).astype(np.int64, copy=False)
+        if kept is not None:
+            row, col = row[kept], col[kept]
+            weight = None if weight is None else weight[kept]
+        cells = row * columns + col
+        sums = [np.bincount(cells, minlength=n_rows * columns)]
+        if weight is not None:  # float64 sums of integers: exact below 2**53
+            sums.append(np.bincount(cells, weight, minlength=n_rows * columns))
+        return [s.reshape(n_rows, columns).astype(np.int64, copy=False) for s in sums]
 
-    pair_image, pair_class = dataset.image_class_pairs
+    pair_image, pair_class, per_pair = dataset.image_class_counts
     images = np.bincount(column if every else column[placed], minlength=columns)
     if assignment.groups.count == dataset.n_images:  # one image per group: no search needed
         groups = images
@@ -90,13 +99,23 @@ def column_counts(assignment: FoldAssignment) -> ColumnCounts:
             assignment.groups.of_image[placed].astype(np.int64) * columns + column[placed]
         )
         groups = np.bincount(cells % columns, minlength=columns)
-    ann_column = column[dataset.ann_image]
+    # A class's images and its boxes from the image-class pairs and their box counts: a
+    # fraction of the boxes (0.23 of them in Open Images' shape) to go over.
+    class_images, class_boxes = per_cell(
+        pair_class, column[pair_image], dataset.n_classes, weight=per_pair
+    )
     sized = dataset.ann_size >= 0  # a box without an area is in no size bucket
+    (size_boxes,) = per_cell(
+        dataset.ann_size,
+        column[dataset.ann_image],
+        len(SIZE_BUCKETS),
+        None if sized.all() else sized,
+    )
     return ColumnCounts(
         k,
-        per_cell(dataset.ann_class, ann_column, dataset.n_classes),
-        per_cell(pair_class, column[pair_image], dataset.n_classes),
-        per_cell(dataset.ann_size, ann_column, len(SIZE_BUCKETS), None if sized.all() else sized),
+        class_boxes,
+        class_images,
+        size_boxes,
         images.astype(np.int64),
         groups.astype(np.int64),
     )

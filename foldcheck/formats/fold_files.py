@@ -21,10 +21,13 @@ from foldcheck.formats.exports import (
     previous_set_files,
     write_exports,
 )
-from foldcheck.formats.manifest import Manifest, read_manifest
+from foldcheck.formats.fold_set import FoldSet
+from foldcheck.formats.foldsets import manifest_fold_set
+from foldcheck.formats.manifest import Manifest, manifest_from_document, read_manifest
 from foldcheck.formats.yolo.fingerprints import fingerprints_bytes
 from foldcheck.io.atomic import committing
 from foldcheck.io.journal import pending
+from foldcheck.io.jsonio import read_json
 from foldcheck.io.paths import relative_path
 
 
@@ -89,10 +92,22 @@ def open_manifest(path: Path, *, require_fresh: bool = False) -> tuple[Manifest,
 def settled_manifest(path: Path) -> Manifest:
     """The manifest at ``path``, refused while an interrupted write is pending in its folder
     (never finished here: opening a manifest is reading)."""
+    _refuse_pending(path)
+    return read_manifest(path)
+
+
+def settled_manifest_set(path: Path) -> FoldSet:
+    """The fold set of the manifest at ``path`` as check reads it, refused as
+    ``settled_manifest`` refuses it: one read for a caller that needs both."""
+    _refuse_pending(path)
+    document, raw = read_json(path)
+    return manifest_fold_set(manifest_from_document(document, raw, path), raw)
+
+
+def _refuse_pending(path: Path) -> None:
     unfinished = pending(path.parent)
     if unfinished is not None:
         raise InputError(unfinished.describe(path.parent), path.parent)
-    return read_manifest(path)
 
 
 def manifest_listings(

@@ -47,11 +47,12 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 NAME_COLUMNS = ("file_name", "filename", "image", "image_name", "image_path", "path")
 
 
-def discover(paths: list[Path]) -> list[FoldSet]:
-    """Fold sets named by the paths (a file of a set names the whole set), each once."""
+def discover(paths: list[Path], manifests: dict[Path, FoldSet] | None = None) -> list[FoldSet]:
+    """Fold sets named by the paths (a file of a set names the whole set), each once;
+    ``manifests``: manifests' fold sets the caller has read already, by resolved path."""
     found: dict[tuple[str, Path], FoldSet] = {}
     for path in paths:
-        for fold_set in _sets_at(path):
+        for fold_set in _sets_at(path, manifests or {}):
             found.setdefault((fold_set.kind, fold_set.origin.resolve()), fold_set)
     return list(found.values())
 
@@ -65,10 +66,10 @@ def explicit_pairs(train: list[Path], val: list[Path]) -> FoldSet:
     return coco_pair_set(val[0].parent, [coco_side(p) for p in val], [coco_side(p) for p in train])
 
 
-def _sets_at(path: Path) -> list[FoldSet]:
+def _sets_at(path: Path, manifests: dict[Path, FoldSet]) -> list[FoldSet]:
     if path.is_dir():
         manifest = path / MANIFEST_NAME
-        sets = [read_manifest_set(manifest)] if manifest.is_file() else []
+        sets = [_manifest_set_at(manifest, manifests)] if manifest.is_file() else []
         sets += _exports_at(path)
         if not sets:
             raise InputError(
@@ -77,7 +78,7 @@ def _sets_at(path: Path) -> list[FoldSet]:
             )
         return sets
     if _governed(path):  # a file of a manifest's set names the whole set, as a commit can change it
-        return _sets_at(path.parent)
+        return _sets_at(path.parent, manifests)
     if path.suffix.lower() == ".csv":
         if path.name == HOLDOUT_CSV and path.with_name(FOLD_CSV).is_file():
             return [read_csv_set(path.with_name(FOLD_CSV))]
@@ -96,8 +97,13 @@ def _sets_at(path: Path) -> list[FoldSet]:
     pair = _pair_key(path)
     if pair is not None:
         return [read_pair_set(pair[0])]
-    manifest_set = read_manifest_set(path)
+    manifest_set = _manifest_set_at(path, manifests)
     return [manifest_set, *_exports_at(path.parent)]  # a manifest of another name governs them too
+
+
+def _manifest_set_at(path: Path, manifests: dict[Path, FoldSet]) -> FoldSet:
+    read = manifests.get(path.resolve())
+    return read_manifest_set(path) if read is None else read
 
 
 def _governed(path: Path) -> bool:
@@ -213,10 +219,11 @@ def read_manifest_set(path: Path) -> FoldSet:
             "named like train_fold0.json, val_0.json or fold0/val.json, or a CSV",
             path,
         )
-    return _manifest_set(manifest_from_document(document, raw, path), raw)
+    return manifest_fold_set(manifest_from_document(document, raw, path), raw)
 
 
-def _manifest_set(manifest: Manifest, raw: bytes) -> FoldSet:
+def manifest_fold_set(manifest: Manifest, raw: bytes) -> FoldSet:
+    """The fold set of a manifest read from the bytes ``raw``."""
     text = _lazy_text(raw)
 
     def side(keys: list[Any], where: tuple[str | int, ...]) -> Side:
