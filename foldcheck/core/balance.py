@@ -255,13 +255,13 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
     pair_image, pair_class, per_pair = dataset.image_class_counts
     # The most of a row one group puts in a fold, from the entries in the folds only. One
     # image per group: any numbering of the groups gives the same most, so the image rows
-    # stand for the groups (no copy of the group of each annotation).
-    ann_group = dataset.ann_image if by_image else groups.of_image[dataset.ann_image]
+    # stand for the groups (no copy of the group of each entry).
+    image_group = np.arange(dataset.n_images) if by_image else groups.of_image
     pair_group = pair_image if by_image else groups.of_image[pair_image]
     in_folds = assignment.fold_of_row >= 0
-    image_in = ann_in = pair_in = None  # every image is in a fold: nothing to leave out
+    image_in = pair_in = None  # every image is in a fold: nothing to leave out
     if not in_folds.all():
-        image_in, ann_in, pair_in = in_folds, in_folds[dataset.ann_image], in_folds[pair_image]
+        image_in, pair_in = in_folds, in_folds[pair_image]
 
     def kept(values: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         return values if mask is None else values[mask]
@@ -271,32 +271,36 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
         most_boxes = np.zeros(dataset.n_classes, np.int64)
         np.maximum.at(most_boxes, held, boxes)
         most_images = np.minimum(np.bincount(held, minlength=dataset.n_classes), 1)
+        # The most crowded group of a class is then the image with most of its boxes.
+        crowded_boxes, crowded_images = most_boxes, most_images
     else:
+        ann_in = None if image_in is None else image_in[dataset.ann_image]
         most_boxes = _largest_group(
-            kept(dataset.ann_class, ann_in), kept(ann_group, ann_in), len(names), groups.count
+            kept(dataset.ann_class, ann_in),
+            kept(groups.of_image[dataset.ann_image], ann_in),
+            len(names),
+            groups.count,
         )
         most_images = _largest_group(
             kept(pair_class, pair_in), kept(pair_group, pair_in), len(names), groups.count
         )
-    crowded_boxes, crowded_images = most_crowded(
-        kept(pair_group, pair_in),
-        kept(pair_class, pair_in),
-        kept(per_pair, pair_in),
-        len(names),
-        by_image=by_image,
+        crowded_boxes, crowded_images = most_crowded(
+            kept(pair_group, pair_in),
+            kept(pair_class, pair_in),
+            kept(per_pair, pair_in),
+            len(names),
+            by_image=False,
+        )
+    # Sizes and fold sizes from counts per image and per pair, not from every annotation.
+    group_in = kept(image_group, image_in)
+    sizes_in = kept(dataset.image_size_counts, image_in)
+    most_sized = np.array(
+        [_most_in_a_group(group_in, sizes_in[:, bucket]) for bucket in range(len(SIZE_BUCKETS))]
     )
-    sized = dataset.ann_size >= 0
-    sized_in = (None if sized.all() else sized) if ann_in is None else sized & ann_in
-    most_sized = _largest_group(
-        kept(dataset.ann_size, sized_in),
-        kept(ann_group, sized_in),
-        len(SIZE_BUCKETS),
-        groups.count,
-    )
-    most_in_fold = np.concatenate(
+    most_in_fold = np.array(
         [
-            _largest_group(None, kept(groups.of_image, image_in), 1, 0),
-            _largest_group(None, kept(ann_group, ann_in), 1, 0),
+            _most_in_a_group(group_in),
+            _most_in_a_group(kept(pair_group, pair_in), kept(per_pair, pair_in)),
         ]
     )
 
@@ -356,19 +360,22 @@ def _with_held_column(balance: Balance) -> Balance:
     )
 
 
-def _largest_group(
-    row: np.ndarray | None, group: np.ndarray, n_rows: int, n_groups: int
-) -> np.ndarray:
+def _most_in_a_group(group: np.ndarray, weights: np.ndarray | None = None) -> int:
+    """The most entries (or the most of their ``weights``) any one group holds; 0 for none."""
+    return int(np.bincount(group, weights).max(initial=0))
+
+
+def _largest_group(row: np.ndarray, group: np.ndarray, n_rows: int, n_groups: int) -> np.ndarray:
     """[rows]: the most entries of a row in one group (a deviation no split can avoid), counted
     in a table of cells when rows x groups is small, else by sorting (group, row) keys, which
     come nearly sorted (annotations follow their images)."""
     largest = np.zeros(n_rows, np.int64)
     if not len(group):
         return largest
-    if row is None:
-        largest[0] = np.bincount(group).max()
-    elif n_rows * n_groups <= 4 * len(group) + (1 << 20):
-        cells = np.bincount(group * n_rows + row, minlength=n_rows * n_groups)
+    if n_rows * n_groups <= 4 * len(group) + (1 << 20):
+        keys = np.multiply(group, n_rows, dtype=np.intp)  # made in place: no second column
+        keys += row
+        cells = np.bincount(keys, minlength=n_rows * n_groups)
         largest = cells.reshape(n_groups, n_rows).max(axis=0)
     else:
         cells, counts = distinct_counts(group.astype(np.int64) * n_rows + row)

@@ -145,6 +145,19 @@ class Dataset:
         bucket[np.isnan(self.ann_area)] = -1
         return bucket
 
+    @cached_property
+    def image_size_counts(self) -> np.ndarray:
+        """[images, SIZE_BUCKETS] int64: each image's annotations in each COCO size bucket
+        (one pass over the annotations for every count of sizes by fold or by group)."""
+        n_buckets = len(SIZE_BUCKETS)
+        keys = np.multiply(self.ann_image, n_buckets, dtype=np.intp)
+        keys += self.ann_size
+        sized = self.ann_size >= 0  # a box without an area is in no size bucket
+        counted = np.bincount(
+            keys if sized.all() else keys[sized], minlength=self.n_images * n_buckets
+        )
+        return counted.reshape(self.n_images, n_buckets).astype(np.int64, copy=False)
+
     @property
     def image_class_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(image row, class row) of every distinct image holding a class, sorted by image."""

@@ -64,34 +64,15 @@ def column_counts(assignment: FoldAssignment) -> ColumnCounts:
     dataset, k = assignment.dataset, assignment.k
     columns = k + 1
     # Column of each image: its fold, k for a held-out image, -1 for one in neither (a byte
-    # when it fits: each per-annotation copy is then 1 byte, not 8).
+    # when it fits: each per-pair copy is then 1 byte, not 8).
     column = assignment.fold_of_row.astype(np.int8 if columns < 127 else np.intp)
     column[assignment.holdout_rows] = k
     placed = column >= 0
     every = bool(placed.all())  # the usual case: no entry to leave out
 
-    def per_cell(
-        row: np.ndarray,
-        col: np.ndarray,
-        n_rows: int,
-        kept: np.ndarray | None = None,
-        weight: np.ndarray | None = None,
-    ) -> list[np.ndarray]:
-        """[n_rows, columns]: the entries (row, col) counted, those in no column (col -1) and
-        those ``kept`` leaves out aside; with ``weight``, its sum per cell too."""
-        if not every:
-            kept = col >= 0 if kept is None else kept & (col >= 0)
-        if kept is not None:
-            row, col = row[kept], col[kept]
-            weight = None if weight is None else weight[kept]
-        cells = row * columns + col
-        sums = [np.bincount(cells, minlength=n_rows * columns)]
-        if weight is not None:  # float64 sums of integers: exact below 2**53
-            sums.append(np.bincount(cells, weight, minlength=n_rows * columns))
-        return [s.reshape(n_rows, columns).astype(np.int64, copy=False) for s in sums]
-
     pair_image, pair_class, per_pair = dataset.image_class_counts
-    images = np.bincount(column if every else column[placed], minlength=columns)
+    image_column = column if every else column[placed]
+    images = np.bincount(image_column, minlength=columns)
     if assignment.groups.count == dataset.n_images:  # one image per group: no search needed
         groups = images
     else:  # the distinct (group, column) cells, counted per column
@@ -99,22 +80,34 @@ def column_counts(assignment: FoldAssignment) -> ColumnCounts:
             assignment.groups.of_image[placed].astype(np.int64) * columns + column[placed]
         )
         groups = np.bincount(cells % columns, minlength=columns)
-    # A class's images and its boxes from the image-class pairs and their box counts: a
-    # fraction of the boxes (0.23 of them in Open Images' shape) to go over.
-    class_images, class_boxes = per_cell(
-        pair_class, column[pair_image], dataset.n_classes, weight=per_pair
-    )
-    sized = dataset.ann_size >= 0  # a box without an area is in no size bucket
-    (size_boxes,) = per_cell(
-        dataset.ann_size,
-        column[dataset.ann_image],
-        len(SIZE_BUCKETS),
-        None if sized.all() else sized,
-    )
+    # A class's images and its boxes from the image-class pairs and their box counts, the
+    # size buckets from each image's: a fraction of the annotations (the pairs are 0.23 of
+    # them in Open Images' shape) to go over.
+    pair_column = column[pair_image]
+    if not every:
+        in_column = pair_column >= 0
+        pair_class, per_pair, pair_column = (
+            pair_class[in_column],
+            per_pair[in_column],
+            pair_column[in_column],
+        )
+    cells = np.multiply(pair_class, columns, dtype=np.intp)  # made in place: no second column
+    cells += pair_column
+    shape, n_cells = (dataset.n_classes, columns), dataset.n_classes * columns
+    class_images = np.bincount(cells, minlength=n_cells).reshape(shape)
+    # float64 sums of integers: exact below 2**53
+    class_boxes = np.bincount(cells, per_pair, minlength=n_cells).reshape(shape)
+    image_sizes = dataset.image_size_counts if every else dataset.image_size_counts[placed]
+    size_boxes = np.stack(
+        [
+            np.bincount(image_column, image_sizes[:, bucket], minlength=columns)
+            for bucket in range(len(SIZE_BUCKETS))
+        ]
+    ).astype(np.int64)
     return ColumnCounts(
         k,
-        class_boxes,
-        class_images,
+        class_boxes.astype(np.int64),
+        class_images.astype(np.int64),
         size_boxes,
         images.astype(np.int64),
         groups.astype(np.int64),

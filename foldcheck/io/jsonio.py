@@ -39,7 +39,7 @@ def read_bytes(path: Path) -> bytes:
 
 def parse_json(raw: bytes, path: Path) -> Any:
     """Parse JSON text strictly; every failure is an InputError naming the line and column."""
-    if not raw.strip():
+    if not raw or raw.isspace():  # strip() would copy the whole text first
         raise InputError("empty file, expected a JSON document", path)
     if raw.startswith(b"\xef\xbb\xbf"):
         raise InputError(
