@@ -59,22 +59,30 @@ def assign_folds(
     seed: int,
     bulk: bool | None = None,
     tolerance: float | None = None,
+    descent: bool | None = None,
 ) -> np.ndarray:
     """Fold index (0..k-1) of every group; ``foldcheck.split`` has made sure that there are at
-    least k groups. ``bulk`` forces the path (default: by the number of groups); ``tolerance``
-    is ``check``'s, which the search then aims to meet in every cell (``meet``)."""
+    least k groups. ``bulk`` and ``descent`` force a path (default: by the number of groups,
+    BULK_GROUPS and DESCENT_GROUPS, each measured by ``bench/paths.py``); ``tolerance`` is
+    ``check``'s, which the search then aims to meet in every cell (``meet``)."""
     with one_blas_thread():
         rng = np.random.default_rng(seed)
         best = None if bulk else exact_split(profiles, k, tolerance, rng)
         if best is not None:
             return best
-        fold_of_group = _assign(profiles, k, rng, bulk)
-        meet_goals(profiles, fold_of_group, k, rng, tolerance)
+        if bulk is None:
+            bulk = profiles.n_groups > BULK_GROUPS
+        if descent is None:
+            descent = profiles.n_groups <= DESCENT_GROUPS
+        fold_of_group = _assign(profiles, k, rng, bulk, descent)
+        meet_goals(profiles, fold_of_group, k, rng, tolerance, descent)
         return fold_of_group
 
 
-def _assign(profiles: Profiles, k: int, rng: np.random.Generator, bulk: bool | None) -> np.ndarray:
-    if profiles.n_groups > BULK_GROUPS if bulk is None else bulk:
+def _assign(
+    profiles: Profiles, k: int, rng: np.random.Generator, bulk: bool, descent: bool
+) -> np.ndarray:
+    if bulk:
         return _assign_bulk(profiles, k, rng)
     starts = int(np.clip(_RESTART_GROUPS // profiles.n_groups, 1, _MAX_STARTS))
     best, best_objective = None, np.inf
@@ -83,7 +91,7 @@ def _assign(profiles: Profiles, k: int, rng: np.random.Generator, bulk: bool | N
         place_exactly(
             profiles, placement_order(profiles, rng), _zero_load(profiles, k), fold_of_group
         )
-        if profiles.n_groups <= DESCENT_GROUPS:
+        if descent:
             descend(profiles, fold_of_group, k)
         else:
             refine(profiles, fold_of_group, k, rng)

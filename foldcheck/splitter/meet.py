@@ -17,7 +17,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from foldcheck.splitter.descent import DESCENT_GROUPS
 from foldcheck.splitter.goals import goals, missed
 from foldcheck.splitter.guided import guided_search
 from foldcheck.splitter.profiles import Profiles
@@ -35,15 +34,17 @@ def meet_goals(
     k: int,
     rng: np.random.Generator,
     tolerance: float | None,
+    few_groups: bool,
 ) -> None:
     """Search again, in place, with the columns past their goal weighing more, then repair
-    what is still past it."""
+    what is still past it. ``few_groups``: the search is ``guided``'s (at most
+    ``DESCENT_GROUPS`` unless the caller forces it)."""
     goal = goals(profiles, k, tolerance)
     # check's own allowance (with FC403's presence) comes first: never trade its cells away.
     allowed = goals(profiles, k, tolerance, floor_ratio=np.inf)
     if not missed(profiles, profiles.loads(fold_of_group, k), goal).any():
         return
-    if profiles.n_groups <= DESCENT_GROUPS:
+    if few_groups:
         guided_search(profiles, fold_of_group, k, goal, allowed)
     else:
         _reweighted(profiles, fold_of_group, k, rng, goal, allowed)
