@@ -45,7 +45,7 @@ def meet_goals(
     if not missed(profiles, profiles.loads(fold_of_group, k), goal).any():
         return
     if few_groups:
-        guided_search(profiles, fold_of_group, k, goal, allowed)
+        guided_search(profiles, fold_of_group, k, goal, allowed, rng)
     else:
         _reweighted(profiles, fold_of_group, k, rng, goal, allowed)
     repair(FoldState(profiles, fold_of_group, k, rng), goal, allowed)

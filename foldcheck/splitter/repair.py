@@ -48,12 +48,12 @@ _CHAIN_BROKEN = 2  # the most columns a chain's first step may push past their g
 Moves = list[tuple[int, int, int]]
 
 
-def repair(state: FoldState, goal: np.ndarray, allowed: np.ndarray) -> None:
+def repair(state: FoldState, goal: np.ndarray, allowed: np.ndarray, rounds: int = _ROUNDS) -> None:
     """Lower V in place, by exchanges that never empty a fold; ``goal`` and ``allowed`` are
     ``goals``'s [above, below] per column, with the floor and check's allowance alone."""
     search = _Repair(state, goal, allowed)
     stuck = np.zeros(len(state.profiles.targets), dtype=bool)
-    for _ in range(_ROUNDS):
+    for _ in range(rounds):
         if not search.round(stuck):
             return
 
