@@ -125,7 +125,10 @@ class _Guided:
             classes = np.flatnonzero((off[:n_classes] | off[n_classes : 2 * n_classes]) & ~stuck)
             if len(classes) == 0:
                 return
-            cls = int(classes[0])
+            # The worst first, as the balance table judges it: its deviation over its goal.
+            deviation = np.abs(profiles.loads(fold_of_group, self.k) - profiles.targets)
+            over = (deviation / np.maximum(self.goal[0], SLACK)).max(axis=0)
+            cls = int(classes[int(np.maximum(over[classes], over[n_classes + classes]).argmax())])
             columns = np.array([cls, n_classes + cls])
             holders = self.dense[:, cls] > 0
             best: tuple[tuple[float, float], np.ndarray] | None = None
