@@ -55,9 +55,9 @@ def guided_search(
 ) -> None:
     """Improve ``fold_of_group`` in place towards every column within ``goal`` (and first
     within ``allowed``, check's allowance); never empties a fold."""
-    search = _Guided(profiles, fold_of_group, k, goal, allowed, rng)
+    search = _Guided(profiles, fold_of_group, k, goal, allowed)
     search.rounds()
-    search.settle_classes()
+    search.settle_classes(rng)
 
 
 class _Guided:
@@ -68,9 +68,7 @@ class _Guided:
         k: int,
         goal: np.ndarray,
         allowed: np.ndarray,
-        rng: np.random.Generator,
     ) -> None:
-        self.rng = rng
         self.profiles, self.fold_of_group, self.k = profiles, fold_of_group, k
         self.goal, self.allowed = goal, allowed
         self.dense = dense_profiles(profiles)
@@ -109,7 +107,7 @@ class _Guided:
                 best_score, best = score, fold_of_group.copy()
         fold_of_group[:] = best
 
-    def settle_classes(self) -> None:
+    def settle_classes(self, rng: np.random.Generator) -> None:
         """Each class still past its goal, one at a time: a few exchanges of up to two of its
         holders for up to two, each lowering how far its two columns are past their goals,
         until both are within them in every fold; then the search over the groups that hold
@@ -150,7 +148,7 @@ class _Guided:
                 # Judged before that, the settling lost to the state it left on video@11
                 # and on the test generator's seed 1 (docs/algorithm.md).
                 repair(
-                    FoldState(profiles, trial, self.k, self.rng),
+                    FoldState(profiles, trial, self.k, rng),
                     self.goal,
                     self.allowed,
                     _TRIAL_REPAIRS,
