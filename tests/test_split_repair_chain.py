@@ -15,14 +15,13 @@ gives: its worst deviation over its bar (``test_split_video.over_bar``).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import foldcheck
-from tests.test_split_video import over_bar
+from tests.test_split_video import over_bar, write_boxes
 
 K = 5
 N_CLASSES = 80
@@ -47,15 +46,7 @@ def coco_like(path: Path, n_images: int, seed: int) -> Path:
         {"id": i + 1, "file_name": f"{i + 1:06d}.jpg", "width": 640, "height": 480}
         for i in range(n_images)
     ]
-    annotations = [
-        {"id": a + 1, "image_id": i + 1, "category_id": c + 1, "bbox": [0, 0, 8, 8], "area": 64,
-         "iscrowd": 0}
-        for a, (i, c) in enumerate(zip(box_image.tolist(), box_class.tolist(), strict=True))
-    ]  # fmt: skip
-    categories = [{"id": c + 1, "name": f"class{c}"} for c in range(N_CLASSES)]
-    document = {"images": images, "annotations": annotations, "categories": categories}
-    path.write_text(json.dumps(document))
-    return path
+    return write_boxes(path, images, box_image, box_class, N_CLASSES)
 
 
 @pytest.mark.parametrize("seed", [36])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -54,12 +55,24 @@ def video_frames(path: Path, n_videos: int, seed: int) -> Path:
         {"id": i + 1, "file_name": f"{i + 1}.jpg", "width": 64, "height": 64, "video_id": v}
         for i, v in enumerate(video_of_image.tolist())
     ]
+    return write_boxes(path, images, box_image, box_class, N_CLASSES)
+
+
+def write_boxes(
+    path: Path,
+    images: list[dict[str, Any]],
+    box_image: np.ndarray,
+    box_class: np.ndarray,
+    n_classes: int,
+) -> Path:
+    """A COCO file of ``images`` with one 8x8 box per entry of ``box_image`` (an image's row)
+    of class ``box_class``, and classes ``class0`` .. ``class{n_classes - 1}``."""
     annotations = [
         {"id": a + 1, "image_id": i + 1, "category_id": c + 1, "bbox": [0, 0, 8, 8], "area": 64,
          "iscrowd": 0}
         for a, (i, c) in enumerate(zip(box_image.tolist(), box_class.tolist(), strict=True))
     ]  # fmt: skip
-    categories = [{"id": c + 1, "name": f"class{c}"} for c in range(N_CLASSES)]
+    categories = [{"id": c + 1, "name": f"class{c}"} for c in range(n_classes)]
     document = {"images": images, "annotations": annotations, "categories": categories}
     path.write_text(json.dumps(document))
     return path
