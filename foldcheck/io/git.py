@@ -56,7 +56,11 @@ def ownership_fix(repo: Path) -> str | None:
     refuses a colleague's clone on a shared server): ``git config ... safe.directory``,
     shell-quoted; None when git accepts the checkout or it is none."""
     refused = _owned_by_another(_git(repo, "rev-parse", "--show-toplevel"))
-    return f"git config --global --add safe.directory {shlex.quote(refused)}" if refused else None
+    return _trust(refused) if refused else None
+
+
+def _trust(checkout: str) -> str:
+    return f"git config --global --add safe.directory {shlex.quote(checkout)}"
 
 
 def _owned_by_another(done: subprocess.CompletedProcess[str] | None) -> str | None:
@@ -77,8 +81,7 @@ def git_root(cwd: Path) -> Path:
         # "run git init" would be wrong advice in a checkout git refuses for its owner.
         raise InputError(
             "git refuses this repository because another user owns it ('dubious ownership'); "
-            "if you trust it, run: git config --global --add safe.directory "
-            f"{shlex.quote(refused)}",
+            f"if you trust it, run: {_trust(refused)}",
             cwd,
         )
     raise InputError("not inside a git repository (pre-commit needs one: run git init)", cwd)
