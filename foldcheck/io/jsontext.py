@@ -126,9 +126,7 @@ class EncodingCheck:
             stop = min(len(text), start + _CHECK_BYTES)
             block = np.frombuffer(text, np.uint8, stop - start, start)
             if block.max() >= 0x80:  # a reduction: faster than a comparison's temporary
-                # Whole characters only: move the cut back past continuation bytes.
-                while stop < len(text) and 0x80 <= text[stop] < 0xC0:
-                    stop -= 1
+                stop = _character_cut(text, stop)
                 block = block[: stop - start]
                 self._check_utf8(start, stop)
             if self._digest:
@@ -151,6 +149,18 @@ class EncodingCheck:
                 line=line,
                 col=col,
             ) from None
+
+
+def _character_cut(text: Any, stop: int) -> int:
+    """A block's end moved back to the start of the character the cut falls in, so the block
+    holds whole characters. A character has at most three continuation bytes: where the cut
+    falls among more, it stays (the block then ends in invalid bytes, or the next block
+    starts with them, and either is the first error). Moving it further could move it
+    before the block's start, and the scan would never end."""
+    cut = stop
+    while cut > stop - 4 and cut < len(text) and 0x80 <= text[cut] < 0xC0:
+        cut -= 1
+    return cut if cut > stop - 4 else stop
 
 
 def _has_content(text: Any) -> bool:

@@ -23,6 +23,7 @@ import orjson
 
 from foldcheck.core.dataset import INT64_MAX, Dataset, ImageSource
 from foldcheck.errors import InputError
+from foldcheck.formats.coco import forked
 from foldcheck.formats.coco.records import ArrayRuns, DuplicateKey, Field, Run
 from foldcheck.formats.coco.text import TextSource, text_of
 from foldcheck.io import jsontext
@@ -38,6 +39,7 @@ SECTIONS = ("images", "annotations", "categories")
 INT64_MIN = np.iinfo(np.int64).min
 _NAN = float("nan")
 IMAGE_FIELDS = (Field("id", int),)
+_ANNOTATION_DTYPES = (np.int64, np.int64, np.float64, np.int64)  # as ANNOTATION_FIELDS
 ANNOTATION_FIELDS = (
     Field("image_id", int),
     Field("category_id", int),
@@ -198,9 +200,7 @@ class _ArrayColumns:
         self.runs: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self._images: list[np.ndarray] = []
         # image_id, category_id, area, id: a run at a time, into the final columns.
-        self._annotations = tuple(
-            GrowingColumn(dtype) for dtype in (np.int64, np.int64, np.float64, np.int64)
-        )
+        self._annotations = tuple(GrowingColumn(dtype) for dtype in _ANNOTATION_DTYPES)
 
     def read(self, key: str, start: int) -> int | None:
         if key not in ("images", "annotations") or key in self.read_keys:
@@ -209,7 +209,27 @@ class _ArrayColumns:
         fields: tuple[Field, ...] = IMAGE_FIELDS if key == "images" else ANNOTATION_FIELDS
         if self.lint is not None:
             fields += self.lint.fields(key)
-        runs = ArrayRuns(self.text, start, fields, key.title())
+        name = key.title()
+        rest = None
+        if key == "annotations" and self.lint is None:
+            rest = forked.start_rest(self.text, start, fields, name, _typed_annotation_columns)
+        try:
+            runs = ArrayRuns(self.text, start, fields, name, stop_at=rest.stop_at if rest else -1)
+            places = self._read_runs(key, runs)
+            end = runs.end
+            if rest is not None and runs.rest is not None:  # the child read the rest
+                end = self._collect(rest, runs.rest[1], places)
+                if end < 0:  # it gave up: read here, for the error a whole read finds
+                    runs = ArrayRuns(self.text, start, fields, name, resume=runs.rest)
+                    places += self._read_runs(key, runs)
+                    end = runs.end
+        finally:
+            if rest is not None:
+                rest.close()
+        self.runs[key] = tuple(places)
+        return end
+
+    def _read_runs(self, key: str, runs: ArrayRuns) -> list[tuple[int, int, int]]:
         places = []
         for run in runs:
             places.append((run.first, run.start, run.end))
@@ -219,8 +239,19 @@ class _ArrayColumns:
                 columns = _annotation_run(run, self.text, self.path, self.lint)
                 for column, values in zip(self._annotations, columns, strict=True):
                     column.extend(values)
-        self.runs[key] = tuple(places)
-        return runs.end
+        return places
+
+    def _collect(self, rest: forked.Rest, first: int, places: list[tuple[int, int, int]]) -> int:
+        """The child's columns appended, its runs to ``places`` (its records from index
+        ``first``); the array's end, or -1 if it gave up."""
+        got = rest.collect(_ANNOTATION_DTYPES)
+        if got is None:
+            return -1
+        columns, runs, end = got
+        for column, values in zip(self._annotations, columns, strict=True):
+            column.extend(values)
+        places += [(first + int(index), int(s), int(e)) for index, s, e in runs.tolist()]
+        return end
 
     def _image_run(self, run: Run) -> np.ndarray:
         if run.records is not None:
@@ -250,21 +281,9 @@ def _annotation_run(
     run: Run, text: Any, path: Path, lint: LintBuilder | None
 ) -> tuple[np.ndarray, ...]:
     if run.records is not None:
-        try:
-            columns = (
-                _ints(run.records, "image_id"),
-                _ints(run.records, "category_id"),
-                np.fromiter(map(attrgetter("area"), run.records), np.float64, len(run.records)),
-                np.fromiter(map(attrgetter("id"), run.records), np.int64, len(run.records)),
-            )
-        except (OverflowError, ValueError):
-            pass
-        else:
-            # Areas missing (or not numbers): the boxes decide, read the slow way below.
-            if not np.isnan(columns[2]).any() and (
-                lint is None or lint.typed_annotations(run.records, columns[3], columns[2])
-            ):
-                return columns
+        columns = _typed_annotation_columns(run.records, lint)
+        if columns is not None:
+            return columns
     records = _parsed(run, text, path)
     columns = (
         _int_column(records, "annotations", "image_id", path, run.first),
@@ -274,6 +293,28 @@ def _annotation_run(
     )
     if lint is not None:
         lint.parsed_annotations(records)
+    return columns
+
+
+def _typed_annotation_columns(
+    records: list[Any], lint: LintBuilder | None = None
+) -> tuple[np.ndarray, ...] | None:
+    """image_id, category_id, area and id of typed records; None where they must be read the
+    slow way (an id beyond what the checks allow, an area missing)."""
+    try:
+        columns = (
+            _ints(records, "image_id"),
+            _ints(records, "category_id"),
+            np.fromiter(map(attrgetter("area"), records), np.float64, len(records)),
+            np.fromiter(map(attrgetter("id"), records), np.int64, len(records)),
+        )
+    except (OverflowError, ValueError):
+        return None
+    # Areas missing (or not numbers): the boxes decide, read the slow way.
+    if np.isnan(columns[2]).any() or (
+        lint is not None and not lint.typed_annotations(records, columns[3], columns[2])
+    ):
+        return None
     return columns
 
 

@@ -116,11 +116,29 @@ Strict = tuple[Decoder, tuple[str, ...]]  # see _strict_decoder
 class ArrayRuns:
     """The runs of the array whose ``[`` is at ``start``; once iterated, ``end`` is the offset
     just past its ``]``. Where the array ends is found by the decoder: the run that reaches
-    past it parses up to that ``]`` and stops at what follows ("trailing characters")."""
+    past it parses up to that ``]`` and stops at what follows ("trailing characters").
 
-    def __init__(self, text: Any, start: int, fields: Sequence[Field], name: str) -> None:
+    A part of the array: ``resume`` (offset, index) starts at a record other than the first
+    (the records before it read elsewhere; the keys are still the first record's); with
+    ``stop_at``, a guess of a record's end (just past its ``}``), the run reaching past it
+    ends there, and the iteration after it, ``rest`` then the next record's offset and index
+    (a ``resume`` for the rest). A guess that proves wrong (inside a string: the run must
+    reach past it to parse) is forgotten, and the runs go on to the array's end."""
+
+    def __init__(
+        self,
+        text: Any,
+        start: int,
+        fields: Sequence[Field],
+        name: str,
+        *,
+        resume: tuple[int, int] | None = None,
+        stop_at: int = -1,
+    ) -> None:
         self.text, self.start, self.fields, self.name = text, start, fields, name
+        self.resume, self.stop_at = resume, stop_at
         self.end = -1
+        self.rest: tuple[int, int] | None = None
 
     def __iter__(self) -> Iterator[Run]:
         text = self.text
@@ -130,7 +148,7 @@ class ArrayRuns:
             return
         lenient: Decoder = msgspec.json.Decoder(list[record_type(self.name, self.fields)])  # type: ignore[misc]
         strict = _strict_decoder(text, position, self.fields, self.name)
-        first = 0
+        position, first = self.resume or (position, 0)
         while True:
             piece, records, fits_first, closed = self._next_run(position, strict, lenient)
             run_end = position + len(piece) - 2
@@ -145,7 +163,10 @@ class ArrayRuns:
             if closed:
                 self.end = run_end + 1
                 return
-            position = _skip_space(text, _skip_space(text, run_end) + 1)  # past the ","
+            position = record_after(text, run_end)
+            if run_end == self.stop_at:
+                self.rest = position, first
+                return
 
     def _next_run(
         self, position: int, strict: Strict | None, lenient: Decoder
@@ -154,6 +175,8 @@ class ArrayRuns:
         keys, and whether the array closes in it."""
         text = self.text
         run_end = _run_end(text, position)
+        if position < self.stop_at < run_end:
+            run_end = self.stop_at
         while True:
             piece = _piece(text, position, run_end)
             try:
@@ -262,10 +285,22 @@ def _strict_decoder(text: Any, position: int, fields: Sequence[Field], name: str
     return msgspec.json.Decoder(list[struct]), tuple(keys)  # type: ignore[valid-type]
 
 
+def boundary_after(text: Any, position: int) -> int | None:
+    """Just past the ``}`` of the first guess of a boundary between records at or after
+    ``position``; None if there is none."""
+    boundary = _BOUNDARY.search(text, position)
+    return None if boundary is None else boundary.start() + 1
+
+
+def record_after(text: Any, end: int) -> int:
+    """Where the record after the one ending at ``end`` starts (past the ``,``)."""
+    return _skip_space(text, _skip_space(text, end) + 1)
+
+
 def _run_end(text: Any, position: int) -> int:
     """Just past the ``}`` of the first boundary guess RUN_BYTES on; the text's end if none."""
-    boundary = _BOUNDARY.search(text, position + RUN_BYTES)
-    return len(text) if boundary is None else boundary.start() + 1
+    end = boundary_after(text, position + RUN_BYTES)
+    return len(text) if end is None else end
 
 
 def _skip_space(text: Any, position: int) -> int:
