@@ -25,7 +25,9 @@ the two kinds cannot both reach theirs: ``conflict_floor`` bounds the larger of 
 deviations. A split's *over target* ratio for a kind is the worst over eligible classes of
 dev_c / max(F, t_c): F is the kind's floor as above (worst over classes), t_c the class's own
 floor raised to its conflict floor. A class is judged against its own conflict only, so one
-crowded rare class cannot lift every other class's bar.
+crowded rare class cannot lift every other class's bar. The conflict floor is over the splits
+``check`` accepts at the tolerance the splits are made for (CHECK_TOLERANCE), as the balance
+tables give it: split writes no other where one exists.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ import procs  # noqa: F401  (puts this checkout first on sys.path, for foldcheck
 from columns import Columns
 
 MIN_CLASS_COUNT = 50
+# check's default tolerance, which the bench's splits run with (foldcheck.config)
+CHECK_TOLERANCE = 0.1
 
 
 class Items(NamedTuple):
@@ -119,27 +123,35 @@ def floor(columns: Columns, k: int) -> Floor:
 def class_targets(columns: Columns, k: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per kind, [classes] x 3: each class's floor, that floor raised to the class's conflict
     floor (``foldcheck.core.floor``), and the class's count of the kind (eligibility)."""
-    from foldcheck.core.floor import conflict_floor, most_crowded
+    from foldcheck.core.floor import class_cells, conflict_floor
 
     kinds = items_by_kind(columns)
     floors = {
         kind: _class_floors(kinds[kind], columns.image_group, k, columns.n_classes)
         for kind in ("ann", "img")
     }
-    (ann_floor, ann_totals), (img_floor, img_totals) = floors["ann"], floors["img"]
+    (ann_floor, ann_totals, ann_largest), (img_floor, img_totals, img_largest) = (
+        floors["ann"],
+        floors["img"],
+    )
     presence = kinds["img"]
     boxes = np.unique(  # boxes of each (image, class) pair, in the pairs' order
         columns.ann_image.astype(np.int64) * columns.n_classes + columns.ann_class,
         return_counts=True,
     )[1]
-    crowded_boxes, crowded_images = most_crowded(
+    cells = class_cells(
         columns.image_group[presence.image],
         presence.cls,
         boxes,
         columns.n_classes,
         by_image=len(np.unique(columns.image_group)) == columns.n_images,
     )
-    joint = conflict_floor(ann_totals / k, img_totals / k, crowded_boxes, crowded_images)
+    # over the splits check accepts at the tolerance split aims for (conflict_floor)
+    allowed = tuple(
+        np.maximum(CHECK_TOLERANCE * totals / k, largest)
+        for totals, largest in ((ann_totals, ann_largest), (img_totals, img_largest))
+    )
+    joint = conflict_floor(ann_totals / k, img_totals / k, cells, allowed)
     return {
         "ann": (ann_floor, np.maximum(ann_floor, joint), ann_totals),
         "img": (img_floor, np.maximum(img_floor, joint), img_totals),
@@ -168,8 +180,9 @@ def _class_deviations(
 
 def _class_floors(
     items: Items, image_group: np.ndarray, k: int, n_classes: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """[classes] x 2: each class's floor for these items, and its item count."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """[classes] x 3: each class's floor for these items, its item count and its largest
+    group's count."""
     totals = np.bincount(items.cls, minlength=n_classes)
     from foldcheck.core.floor import deviation_floor  # procs put this checkout on sys.path
 
@@ -178,7 +191,7 @@ def _class_floors(
     )
     largest_group = np.zeros(n_classes)
     np.maximum.at(largest_group, keys % n_classes, counts)
-    return deviation_floor(totals / k, largest_group), totals
+    return deviation_floor(totals / k, largest_group), totals, largest_group
 
 
 def _leaked_groups(image_group: np.ndarray, fold: np.ndarray, k: int) -> int:

@@ -22,7 +22,13 @@ import numpy as np
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import SIZE_BUCKETS
 from foldcheck.core.distinct import distinct_counts
-from foldcheck.core.floor import AT_FLOOR_SLACK, conflict_floor, deviation_floor, most_crowded
+from foldcheck.core.floor import (
+    AT_FLOOR_SLACK,
+    ClassCells,
+    class_cells,
+    conflict_floor,
+    deviation_floor,
+)
 from foldcheck.core.overview import OVERVIEW_ROWS, Overview, column_counts
 
 
@@ -175,7 +181,7 @@ class Balance:
     box_sizes: Table  # annotations per COCO size bucket
     fold_sizes: Table  # images and annotations per fold
     # [classes]: what no split can bring both of a class's deviations under (core.floor's
-    # conflict_floor, from its most crowded group); 0 where nothing is expected
+    # conflict_floor, from its crowded groups); 0 where nothing is expected
     conflict_floor: np.ndarray
     overview: Overview
 
@@ -271,8 +277,7 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
         most_boxes = np.zeros(dataset.n_classes, np.int64)
         np.maximum.at(most_boxes, held, boxes)
         most_images = np.minimum(np.bincount(held, minlength=dataset.n_classes), 1)
-        # The most crowded group of a class is then the image with most of its boxes.
-        crowded_boxes, crowded_images = most_boxes, most_images
+        cells = ClassCells(held, boxes, np.ones(len(held), np.int64))
     else:
         ann_in = None if image_in is None else image_in[dataset.ann_image]
         most_boxes = _largest_group(
@@ -284,7 +289,7 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
         most_images = _largest_group(
             kept(pair_class, pair_in), kept(pair_group, pair_in), len(names), groups.count
         )
-        crowded_boxes, crowded_images = most_crowded(
+        cells = class_cells(
             kept(pair_group, pair_in),
             kept(pair_class, pair_in),
             kept(per_pair, pair_in),
@@ -330,7 +335,12 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
             np.stack([counts.images[:k], counts.boxes[:k]]),
             most_in_fold,
         ),
-        conflict_floor(class_table.expected, image_table.expected, crowded_boxes, crowded_images),
+        conflict_floor(
+            class_table.expected,
+            image_table.expected,
+            cells,
+            (class_table.allowed, image_table.allowed),
+        ),
         counts.overview(),
     )
     return balance if assignment.holdout is None else _with_held_column(balance)

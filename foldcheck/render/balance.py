@@ -120,8 +120,8 @@ def conflict_lines(balance: Balance, most: int = 5) -> list[str]:
     count = len(conflicts)
     lines = [
         f"boxes and image presence conflict in {count} class{'es' * (count > 1)}: a group "
-        "packs many of its boxes into few images, so no split keeping the groups whole has "
-        "both deviations under the joint floor"
+        "packs many of its boxes into few images, so no split keeping the groups whole that check "
+        "accepts has both deviations under the joint floor"
     ]
     for conflict in conflicts[:most]:
         kept = "images" if conflict.gave_way == "annotations" else "annotations"

@@ -6,7 +6,7 @@ K groups missing from a fold is FC403) and the floor (``core.floor``: the least 
 group-respecting split must pay). A column's goal is the tighter of check's allowance and
 1.25 x its bar: the floor of its kind (the worst floor among the kind's columns of at least
 50 items), its own floor, or its class's conflict floor (``core.floor.conflict_floor``: what
-no split can bring both of the class's deviations under), whichever is highest, as
+no split check accepts can bring both of its deviations under), whichever is highest, as
 ``bench/scoring.py`` judges it; never tighter than what no split can avoid. Above and below an equal
 share differ: FC403 asks only that no fold be empty, and the floor of one heavy group is
 paid above.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from foldcheck.core.floor import conflict_floor, deviation_floor, most_crowded_cells
+from foldcheck.core.floor import ClassCells, conflict_floor, deviation_floor
 from foldcheck.splitter.profiles import Profiles
 
 FLOOR_RATIO = 1.25  # a column within this multiple of its kind's floor is close enough
@@ -41,7 +41,7 @@ def goals(
         # the image is not worth a class's balance.
         classes = kinds < 2
         bar = np.maximum(floor, kind_floor[kinds])
-        bar[classes] = np.maximum(bar[classes], np.tile(_conflict_floors(profiles), 2))
+        bar[classes] = np.maximum(bar[classes], np.tile(_conflict_floors(profiles, tolerance), 2))
         goal[classes] = (floor_ratio * bar * targets)[classes]
     if tolerance is not None:
         goal = np.minimum(goal, np.maximum(tolerance * targets, largest))
@@ -58,26 +58,27 @@ def goals(
     return np.stack([np.maximum(goal, floor * targets), np.maximum(below, below_floor)])
 
 
-def _conflict_floors(profiles: Profiles) -> np.ndarray:
+def _conflict_floors(profiles: Profiles, tolerance: float | None) -> np.ndarray:
     """[classes]: each class's conflict floor (``core.floor.conflict_floor``), the least of
-    the larger of its two deviations, from its most crowded group."""
+    the larger of its two deviations, from its groups' boxes and images of it; over the
+    splits ``check`` accepts at ``tolerance`` where it is given."""
     kinds = profiles.column_kinds()
     n_classes = int(np.count_nonzero(kinds == 0))
     of_entry = kinds[profiles.columns]
     boxes, images = of_entry == 0, of_entry == 1
     # A group holds a class's boxes exactly where it has images containing it, and both
     # blocks list the group's classes in the same order (``build_profiles``).
-    cls = profiles.columns[boxes]
-    crowded_boxes, crowded_images = most_crowded_cells(
-        cls,
+    cells = ClassCells(
+        profiles.columns[boxes],
         profiles.values[boxes].astype(np.int64),
         profiles.values[images].astype(np.int64),
-        n_classes,
     )
     targets = profiles.targets
-    return conflict_floor(
-        targets[:n_classes], targets[n_classes : 2 * n_classes], crowded_boxes, crowded_images
-    )
+    allowed = None
+    if tolerance is not None:
+        accepted = np.maximum(tolerance * targets, profiles.largest)
+        allowed = (accepted[:n_classes], accepted[n_classes : 2 * n_classes])
+    return conflict_floor(targets[:n_classes], targets[n_classes : 2 * n_classes], cells, allowed)
 
 
 def squared_excess(deviation: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.ndarray:

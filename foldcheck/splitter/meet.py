@@ -8,8 +8,10 @@ videos, scenes) that is ``guided``'s exhaustive search, which then settles the c
 past their goal one by one; with more, ``refine`` reruns, and a round that leaves more
 columns past their goals is undone, one that leaves no fewer ends the stage. Then ``repair``
 takes the columns still past their goal one by one, by exchanges scored on the excess past
-the goals alone. A goal that is still missed afterwards is the caller's to report: ``split``
-names the cells ``check`` would refuse."""
+the goals alone. With more groups than ``DESCENT_GROUPS`` but at most ``EXHAUSTIVE_GROUPS``, a
+goal still missed then gets ``guided``'s exhaustive search and ``repair`` again. A goal that
+is still missed afterwards is the caller's to report: ``split`` names the cells ``check``
+would refuse."""
 
 from __future__ import annotations
 
@@ -25,6 +27,10 @@ from foldcheck.splitter.repair import repair
 from foldcheck.splitter.state import FoldState
 
 _ROUNDS = 4
+# Up to this many groups, goals the sampled search leaves missed are searched for again by
+# ``guided``'s exhaustive one (its matrix of every swap between two folds: 100 MB at 25,000
+# groups).
+EXHAUSTIVE_GROUPS = 25_000
 _BOOST = 8.0  # weight factor of a column past its goal, per round
 
 
@@ -49,6 +55,15 @@ def meet_goals(
     else:
         _reweighted(profiles, fold_of_group, k, rng, goal, allowed)
     repair(FoldState(profiles, fold_of_group, k, rng), goal, allowed)
+    if few_groups or profiles.n_groups > EXHAUSTIVE_GROUPS:
+        return
+    if missed(profiles, profiles.loads(fold_of_group, k), goal).any():
+        # The sampled search and repair can stop where every single exchange breaks a cell at
+        # the edge of its goal (trash@22, 4,900 images: one box past it, no move or swap of
+        # any two images meets it): the exhaustive search finds the ones that do. It keeps
+        # the best state it sees and repair only lowers V, so neither can make it worse.
+        guided_search(profiles, fold_of_group, k, goal, allowed, rng)
+        repair(FoldState(profiles, fold_of_group, k, rng), goal, allowed)
 
 
 def _reweighted(
