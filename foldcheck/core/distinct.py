@@ -11,8 +11,12 @@ import numpy as np
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
-    """``np.unique(values)`` (sorted, each value once), by sorting a copy."""
-    return distinct_counts(values)[0]
+    """``np.unique(values)`` (sorted, each value once), by sorting a copy: also several
+    times faster on the few dozen groups of a search's sample, where numpy's call overhead
+    is most of the time."""
+    ordered = np.sort(values, axis=None)
+    found: np.ndarray = ordered[_run_starts(ordered)]
+    return found
 
 
 def distinct_counts(values: np.ndarray, reuse: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -24,13 +28,18 @@ def distinct_counts(values: np.ndarray, reuse: bool = False) -> tuple[np.ndarray
         ordered = values
     else:
         ordered = np.sort(values, axis=None)
-    first = np.empty(len(ordered), bool)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
+    starts = np.flatnonzero(_run_starts(ordered))
     # Each run's length: the next run's start less its own (np.diff's ``append`` would copy
     # the starts first).
     counts = np.empty(len(starts), np.int64)
     np.subtract(starts[1:], starts[:-1], out=counts[:-1])
     counts[-1:] = len(ordered) - starts[-1:]
     return ordered[starts], counts
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """[values]: True where a sorted column's value differs from the one before it."""
+    first = np.empty(len(ordered), bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return first

@@ -111,7 +111,7 @@ def _assign_bulk(profiles: Profiles, k: int, rng: np.random.Generator) -> np.nda
     place_exactly(profiles, head, load, fold_of_group)
     dealt = deal(profiles, tail, load, fold_of_group, placed=len(head), impact=impact)
     place_exactly(profiles, tail[dealt:], load, fold_of_group)
-    refine_bulk(profiles, fold_of_group, k, rng)
+    refine_bulk(profiles, fold_of_group, k, rng, load)  # counts: summed exactly in any order
     return fold_of_group
 
 
@@ -165,8 +165,18 @@ def place_exactly(
         weighted = dense * profiles.weights[used]
         score = load[:, used] @ weighted.T  # [k, batch]
         gram = weighted @ dense.T  # [batch, batch]
-        for i in range(len(batch)):
-            fold = int(score[:, i].argmin())
-            fold_of_group[batch[i]] = fold
-            score[fold, i + 1 :] += gram[i, i + 1 :]
-        np.add.at(load, (fold_of_group[batch][rows], columns), values)
+        # The loop runs once per group, so it indexes no 2-D array (most of what a step would
+        # cost): the fold rows are views made up front, and a placed group's row of the Gram
+        # matrix goes onto the whole fold row, the columns of groups already placed included,
+        # which are never read again: the later columns get the same sums as by slices.
+        fold_scores = list(score)
+        folds = []
+        for group_score, gram_row in zip(score.T, gram, strict=True):
+            fold = group_score.argmin()
+            folds.append(fold)
+            fold_scores[fold] += gram_row
+        fold_of_group[batch] = folds
+        # The batch's profiles onto their folds' loads in one bincount (np.add.at is several
+        # times slower): counts, so the sums are exact in any order.
+        cell = np.take(folds, rows) * load.shape[1] + columns
+        load += np.bincount(cell, weights=values, minlength=load.size).reshape(load.shape)

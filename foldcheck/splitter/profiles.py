@@ -109,14 +109,11 @@ class Profiles:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(used, give, take): the columns either set of groups has, and each set's profiles
         as dense rows over just those columns (the exchange searches' small matrices)."""
-        give_rows, give_cols, give_vals = self.entries(givers)
-        take_rows, take_cols, take_vals = self.entries(takers)
-        used, local = self.compact(np.concatenate([give_cols, take_cols]))
-        give = np.zeros((len(givers), len(used)))
-        take = np.zeros((len(takers), len(used)))
-        give[give_rows, local[: len(give_cols)]] = give_vals
-        take[take_rows, local[len(give_cols) :]] = take_vals
-        return used, give, take
+        rows, columns, values = self.entries(np.concatenate([givers, takers]))
+        used, local = self.compact(columns)
+        both = np.zeros((len(givers) + len(takers), len(used)))
+        both[rows, local] = values
+        return used, both[: len(givers)], both[len(givers) :]
 
     def loads(self, fold_of_group: np.ndarray, k: int) -> np.ndarray:
         """[k, columns]: the sum of each fold's profiles."""
@@ -181,11 +178,14 @@ def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> P
     # The narrow columns as a dense [groups, 3 + buckets] table: images, annotations, images
     # without annotations, annotations per box-size bucket; zeros are dropped.
     n_buckets = len(SIZE_BUCKETS)
-    unannotated = np.bincount(dataset.ann_image, minlength=dataset.n_images) == 0
+    ann_per_image = np.bincount(dataset.ann_image, minlength=dataset.n_images)
+    unannotated = ann_per_image == 0
     sized = dataset.ann_size >= 0
     dense = np.empty((n_groups, 3 + n_buckets))
     dense[:, 0] = np.bincount(groups.of_image, minlength=n_groups)
-    dense[:, 1] = np.bincount(ann_group, minlength=n_groups)
+    dense[:, 1] = (
+        ann_per_image if groups.key.is_image else np.bincount(ann_group, minlength=n_groups)
+    )
     dense[:, 2] = np.bincount(groups.of_image[unannotated], minlength=n_groups)
     # One (group, bucket) key per sized annotation, made in place: at Open Images size each
     # temporary column is 126 MB of fresh pages.
@@ -195,10 +195,10 @@ def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> P
         cell = cell[sized]
     dense[:, 3:] = np.bincount(cell, minlength=n_groups * n_buckets).reshape(n_groups, n_buckets)
     del cell
-    dense_group, dense_column = np.nonzero(dense)
-    narrow = _block(
-        dense_group, dense_column + 2 * n_classes, dense[dense_group, dense_column], n_groups
-    )
+    # np.nonzero's cells, row by row, as flat positions: one 1-D take instead of a 2-D one.
+    flat = np.flatnonzero(dense)
+    dense_group, dense_column = np.divmod(flat, dense.shape[1])
+    narrow = _block(dense_group, dense_column + 2 * n_classes, dense.ravel()[flat], n_groups)
 
     # Each group's row holds its class block, then its presence block, then its narrow columns.
     blocks = [(per_class, 0), (presence, n_classes), (narrow, 0)]
@@ -208,8 +208,12 @@ def build_profiles(dataset: Dataset, groups: Groups, k: int, stratify: str) -> P
     values = np.empty(indptr[-1])
     next_free = indptr[:-1].copy()
     for block, offset in blocks:
+        # A block's entries are sorted by group, so each group's are one run of it: entry i
+        # goes to its group's next free place plus its rank in the run, by a repeat of the
+        # per-group start rather than gathers by group.
         run_start = np.cumsum(block.per_group) - block.per_group
-        place = next_free[block.group] + np.arange(len(block.group)) - run_start[block.group]
+        place = np.repeat(next_free - run_start, block.per_group)
+        place += np.arange(len(block.group))
         columns[place] = block.column + offset
         values[place] = block.value
         next_free += block.per_group

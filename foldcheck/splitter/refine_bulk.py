@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from foldcheck.core.distinct import distinct
 from foldcheck.splitter.profiles import Profiles
 from foldcheck.splitter.refine import excess
-from foldcheck.splitter.state import FoldState, exchange_deltas
+from foldcheck.splitter.state import FoldState, exchange_parts
 
 _TOLERANCE = 1e-12
 _ROUNDS = 40
@@ -33,10 +34,15 @@ _CHAIN = 16  # at most this many moves or swaps per scored sample
 
 
 def refine_bulk(
-    profiles: Profiles, fold_of_group: np.ndarray, k: int, rng: np.random.Generator
+    profiles: Profiles,
+    fold_of_group: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    load: np.ndarray | None = None,
 ) -> None:
-    """Improve ``fold_of_group`` in place; J never rises, no fold is emptied."""
-    search = _Search(profiles, fold_of_group, k, rng)
+    """Improve ``fold_of_group`` in place; J never rises, no fold is emptied. ``load``: its
+    fold loads, if the caller has them (updated in place)."""
+    search = _Search(profiles, fold_of_group, k, rng, load)
     for _ in range(_ROUNDS):
         before = profiles.cost(search.load)
         priority = excess(profiles, search.load)
@@ -55,9 +61,8 @@ class _Search(FoldState):
             full, empty = int(self.load[:, column].argmax()), int(self.load[:, column].argmin())
             holders = self.holders(column)
             givers = self.sample(holders, full, _CANDIDATES)
-            takers = np.union1d(
-                self.sample(holders, empty, _CANDIDATES), self.sample(None, empty, _CANDIDATES)
-            )
+            holding = self.sample(holders, empty, _CANDIDATES)  # drawn first: the seeded order
+            takers = distinct(np.concatenate([holding, self.sample(None, empty, _CANDIDATES)]))
             self._exchange(full, empty, givers, takers)
 
     def _exchange(self, full: int, empty: int, givers: np.ndarray, takers: np.ndarray) -> None:
@@ -68,30 +73,58 @@ class _Search(FoldState):
         profiles, load = self.profiles, self.load
         used, give, take = profiles.dense_pair(givers, takers)
         w = profiles.weights[used]
-        # delta[g, h]: J's change if giver g and taker h trade folds; column -1: g moves alone.
-        delta = exchange_deltas(give, take, w, load[empty, used] - load[full, used])
-        n_takers = len(takers)
+        # swaps[g, h]: J's change if giver g and taker h trade folds; moves[g]: g moves alone.
+        swaps, moves = exchange_parts(give, take, w, load[empty, used] - load[full, used])
         movable = int(self.size[full]) - 1  # never empty a fold
         if movable <= 0:
-            delta[:, -1] = np.inf
+            moves[:] = np.inf
+        gone: list[int] = []  # the givers and takers that changed folds, by row
+        back: list[int] = []
+        shifted = np.zeros(len(used))  # what the chain moved from ``full`` to ``empty``
+        update = np.empty_like(swaps)  # reused: the step's rank-one change of every swap
         for _ in range(_CHAIN):
-            i, j = divmod(int(delta.argmin()), n_takers + 1)
-            if delta[i, j] >= -_TOLERANCE:
-                return
-            d = give[i] - take[j] if j < n_takers else give[i]
-            changed = np.flatnonzero(d)  # the swapped groups' few columns, not the sample's
+            i, j = _best(swaps, moves)
+            if (moves[i] if j < 0 else swaps[i, j]) >= -_TOLERANCE:
+                break
+            d = give[i] - take[j] if j >= 0 else give[i]
+            shifted += d
+            changed = d.nonzero()[0]  # the swapped groups' few columns, not the sample's
             wd = w[changed] * d[changed]
+            # 4 (a - b) as 4 a - 4 b: scaling by a power of two is exact, so these are the
+            # same numbers, with one pass less over the matrix.
             giver_term = give[:, changed] @ wd
-            update = np.subtract.outer(giver_term, take[:, changed] @ wd)
-            update *= 4
-            delta[:, :-1] += update
-            delta[:, -1] += 4 * giver_term
-            self.move(int(givers[i]), full, empty)
-            delta[i, :] = np.inf
-            if j < n_takers:
-                self.move(int(takers[j]), empty, full)
-                delta[:, j] = np.inf
+            giver_term *= 4
+            taker_term = take[:, changed] @ wd
+            taker_term *= 4
+            swaps += np.subtract.outer(giver_term, taker_term, out=update)
+            moves += giver_term
+            gone.append(i)
+            swaps[i] = moves[i] = np.inf
+            if j >= 0:
+                back.append(j)
+                swaps[:, j] = np.inf
             else:
                 movable -= 1
                 if movable <= 0:
-                    delta[:, -1] = np.inf
+                    moves[:] = np.inf
+        # The loads once for the whole chain: they hold counts, so the sums are exact in any
+        # order, and nothing in the chain reads them.
+        load[full, used] -= shifted
+        load[empty, used] += shifted
+        self.fold_of_group[givers[gone]] = empty
+        self.fold_of_group[takers[back]] = full
+        self.size[full] += len(back) - len(gone)
+        self.size[empty] += len(gone) - len(back)
+
+
+def _best(swaps: np.ndarray, moves: np.ndarray) -> tuple[int, int]:
+    """(giver, taker or -1 for a move) of the least change, the first of equals in the order
+    of one [givers, takers + 1] matrix, row by row with the move last (``exchange_deltas``):
+    the swaps and moves kept apart are cheaper to update, and this picks as that matrix
+    would."""
+    move = int(moves.argmin())
+    if swaps.shape[1]:
+        i, j = divmod(int(swaps.argmin()), swaps.shape[1])
+        if swaps[i, j] < moves[move] or (swaps[i, j] == moves[move] and i <= move):
+            return i, j
+    return move, -1

@@ -154,6 +154,7 @@ def _place_new(profiles: Profiles, fold: np.ndarray, k: int, rng: np.random.Gene
     n_columns = len(profiles.targets)
     cell = fold[rows[at]] * n_columns + profiles.columns[at]
     load = np.bincount(cell, profiles.values[at], minlength=k * n_columns).reshape(k, -1)
+    load = load.astype(np.float64, copy=False)  # bincount of no weights at all gives integers
     order = placement_order(profiles, rng)
     place_exactly(profiles, order[movable[order]], load, fold)
     refine(profiles, fold, k, rng, movable=movable)
