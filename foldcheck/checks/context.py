@@ -208,7 +208,7 @@ def _resolver(reference: Dataset, given: bool) -> Callable[[Side], np.ndarray]:
     The name tables are built on first use: a manifest's sides list ids only."""
     by_name: dict[str, int] = {}
     by_base: dict[str, int] = {}
-    id_order: list[np.ndarray] = []  # the ids' sort order, once
+    id_order: list[np.ndarray | None] = []  # the ids' sort order, once
     root = getattr(reference, "root", None) if given else None
 
     def names(side: Side) -> list[str]:
@@ -231,7 +231,7 @@ def _resolver(reference: Dataset, given: bool) -> Callable[[Side], np.ndarray]:
     def resolve(side: Side) -> np.ndarray:
         if side.image_ids is not None:
             if not id_order:
-                id_order.append(np.argsort(reference.image_ids, kind="stable"))
+                id_order.append(_id_order(reference.image_ids))
             return rows_of_ids(reference.image_ids, id_order[0], side.image_ids)
         index = name_index(side)
         return np.asarray([index.get(n, -1) for n in names(side)], dtype=np.intp)
@@ -239,15 +239,34 @@ def _resolver(reference: Dataset, given: bool) -> Callable[[Side], np.ndarray]:
     return resolve
 
 
-def rows_of_ids(image_ids: np.ndarray, order: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+def _id_order(image_ids: np.ndarray) -> np.ndarray | None:
+    """A stable argsort of the ids; None when they are in increasing order already (as
+    exporters write them): no sort, and no copy of the ids in that order."""
+    if len(image_ids) < 2 or bool((image_ids[1:] > image_ids[:-1]).all()):
+        return None
+    order: np.ndarray = np.argsort(image_ids, kind="stable")
+    return order
+
+
+def rows_of_ids(image_ids: np.ndarray, order: np.ndarray | None, wanted: np.ndarray) -> np.ndarray:
     """The row of each wanted id (-1 when absent; the last of repeated ids, as
     ``Dataset.image_index`` has it), by binary search in the ids sorted by ``order`` (a stable
-    argsort) rather than a lookup per id."""
-    ordered = image_ids[order]
+    argsort; None: they are in increasing order) rather than a lookup per id."""
     wanted = np.asarray(wanted, dtype=np.int64)
+    n = len(image_ids)
+    if order is None and n and int(image_ids[-1]) - int(image_ids[0]) == n - 1:
+        # Increasing and without a gap: an id's row is its distance from the first id.
+        offsets: np.ndarray = wanted - image_ids[0]
+        offsets[(offsets < 0) | (offsets >= n)] = -1
+        return offsets.astype(np.intp, copy=False)
+    ordered = image_ids if order is None else image_ids[order]
     at = np.searchsorted(ordered, wanted, side="right") - 1
     found = at >= 0
     found[found] = ordered[at[found]] == wanted[found]
+    if order is None:
+        at[~found] = -1
+        found_rows: np.ndarray = at.astype(np.intp, copy=False)
+        return found_rows
     rows: np.ndarray = np.where(found, order[np.maximum(at, 0)], -1).astype(np.intp)
     return rows
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from foldcheck.commands.options import add_balance_output, add_near_distance, progress_off
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from foldcheck.core.assignment import FoldAssignment
     from foldcheck.core.balance import Balance
 
@@ -81,6 +83,14 @@ def run(args: argparse.Namespace) -> int:
         args, assignment, resolve_settings({"tolerance": args.tolerance}, manifest).tolerance
     )
     return 0
+
+
+def page_arguments(manifest: Path, html: str, quiet: bool) -> argparse.Namespace:
+    """What ``foldcheck report MANIFEST --html FILE [-q]`` runs with (split --html makes the
+    same page)."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args([f"--html={html}", *(["-q"] if quiet else []), "--", str(manifest)])
 
 
 _PAGE_ONLY = {

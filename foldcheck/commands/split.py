@@ -109,6 +109,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "whole to the fold holding most of it), each move listed",
     )
     add_balance_output(parser)
+    parser.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the report's page of the new folds (what `foldcheck report OUT "
+        "--html FILE` writes), from the dataset and manifest split holds, neither read again "
+        "(docs/report.md)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,6 +132,10 @@ def run(args: argparse.Namespace) -> int:
     from foldcheck.formats.fold_files import manifest_of, write_fold_files
     from foldcheck.render.progress import status
 
+    if args.html:
+        from foldcheck.commands.split_page import refuse_page_path
+
+        refuse_page_path(args)
     if args.update or args.from_files or args.repair:
         from foldcheck.commands.split_update import refuse_conflicts, run_adopt, run_update
 
@@ -149,6 +160,11 @@ def run(args: argparse.Namespace) -> int:
     for note in tolerance_notes(balance, assignment.groups_per_class):
         print(note, file=sys.stderr)
     show_balance(args, assignment, settings.tolerance, balance)
+    if args.html:
+        from foldcheck.commands.split_page import write_page
+
+        with status("checking the folds for the page", quiet):
+            written.insert(1, write_page(args, manifest, dataset))  # beside the manifest
     shown = ", ".join(str(path) for path in written[:3])
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     print(f"wrote {shown}{more}", file=sys.stderr)

@@ -262,7 +262,6 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
     # The most of a row one group puts in a fold, from the entries in the folds only. One
     # image per group: any numbering of the groups gives the same most, so the image rows
     # stand for the groups (no copy of the group of each entry).
-    image_group = np.arange(dataset.n_images) if by_image else groups.of_image
     pair_group = pair_image if by_image else groups.of_image[pair_image]
     in_folds = assignment.fold_of_row >= 0
     image_in = pair_in = None  # every image is in a fold: nothing to leave out
@@ -297,16 +296,18 @@ def compute_balance(assignment: FoldAssignment, tolerance: float) -> Balance:
             by_image=False,
         )
     # Sizes and fold sizes from counts per image and per pair, not from every annotation.
-    group_in = kept(image_group, image_in)
     sizes_in = kept(dataset.image_size_counts, image_in)
-    most_sized = np.array(
-        [_most_in_a_group(group_in, sizes_in[:, bucket]) for bucket in range(len(SIZE_BUCKETS))]
-    )
+    if by_image:  # a group is one image: its most is the most of one image, no count needed
+        most_sized = sizes_in.max(axis=0, initial=0)
+        fold_images_most = int(len(sizes_in) > 0)
+    else:
+        group_in = kept(groups.of_image, image_in)
+        most_sized = np.array(
+            [_most_in_a_group(group_in, sizes_in[:, b]) for b in range(len(SIZE_BUCKETS))]
+        )
+        fold_images_most = _most_in_a_group(group_in)
     most_in_fold = np.array(
-        [
-            _most_in_a_group(group_in),
-            _most_in_a_group(kept(pair_group, pair_in), kept(per_pair, pair_in)),
-        ]
+        [fold_images_most, _most_in_a_group(kept(pair_group, pair_in), kept(per_pair, pair_in))]
     )
 
     def table(

@@ -18,3 +18,9 @@ EXPORT_NAME = re.compile(
     r"^(?:(?:train|val)_fold(?P<coco>\d+)\.json|fold(?P<yolo>\d+)(?:\.yaml|_train\.txt|_val\.txt)"
     r"|folds\.csv)$"
 )
+
+
+def is_set_file(name: str) -> bool:
+    """Whether a file ``name`` beside a manifest is one of its set's: the manifest, a held-out
+    set or an export (``check`` reads it with the manifest, ``split`` may write it)."""
+    return name == MANIFEST_NAME or name in HOLDOUT_NAMES or EXPORT_NAME.match(name) is not None

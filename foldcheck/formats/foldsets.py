@@ -24,11 +24,10 @@ from foldcheck.errors import InputError
 from foldcheck.formats.coco.reader import load_dataset
 from foldcheck.formats.coco.text import text_of
 from foldcheck.formats.export_names import (
-    EXPORT_NAME,
     FOLD_CSV,
     HOLDOUT_CSV,
-    HOLDOUT_NAMES,
     MANIFEST_NAME,
+    is_set_file,
 )
 from foldcheck.formats.fold_set import FoldSet, Side
 from foldcheck.formats.image_identity import by_file_name, ids_per_file
@@ -110,8 +109,7 @@ def _governed(path: Path) -> bool:
     """Whether ``path`` is the manifest or an export foldcheck wrote beside it."""
     if not (path.parent / MANIFEST_NAME).is_file():
         return False
-    name = path.name
-    return name == MANIFEST_NAME or name in HOLDOUT_NAMES or EXPORT_NAME.match(name) is not None
+    return is_set_file(path.name)
 
 
 def _exports_at(folder: Path) -> list[FoldSet]:

@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from itertools import chain
 from pathlib import Path
@@ -81,6 +81,11 @@ class Manifest:
         }
 
     def to_bytes(self) -> bytes:
+        return self._bytes
+
+    @cached_property
+    def _bytes(self) -> bytes:
+        """Made once: split writes them, and its --html page places findings in them."""
         return (_indented(self.to_json()) + "\n").encode("utf-8")
 
 

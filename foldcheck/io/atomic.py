@@ -345,6 +345,20 @@ def write_atomic(path: Path, payload: bytes) -> None:
         staged.write(path, payload)
 
 
+def refuse_unwritable(path: Path) -> None:
+    """Raise what ``write_atomic(path, ...)`` would refuse, changing nothing: for a file a
+    command writes after its other outputs, asked before any of them is written."""
+    if os.path.isdir(path):
+        raise InputError("is a directory; cannot write a file there", path)
+    absolute = Path(os.path.abspath(path))
+    for folder in reversed(absolute.parents):
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise InputError(f"cannot be written: {folder} is not a folder (nothing changed)", path)
+    nearest = next(folder for folder in absolute.parents if folder.exists())
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise InputError(f"cannot be written: {nearest} is not writable (nothing changed)", path)
+
+
 def refuse_overwrite(paths: Iterable[Path], force: bool) -> None:
     """Refuse existing ``paths`` unless ``force``. Inside ``committing`` ask
     ``commit.refuse_overwrite``: the same question, under the lock."""
