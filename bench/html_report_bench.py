@@ -13,7 +13,10 @@ dataset, back to back:
 Both run with the garbage collector paused, as the CLI runs them, after a warm-up on the
 bundled sample (imports are not timed on either side). The ratio of the seed is
 report / split; the worst seed is the one to quote. The whole commands' wall times (their
-read included) are printed too, with the report's peak RSS (its own process). ``--profile``
+read included) are printed too, with the report's peak RSS (its own process); and, run right
+after the split command, the same command with ``--html`` (the page made from the split's
+own dataset and folds): its extra wall time over the plain split is the page's cost inside
+the split, the ratio quoted for ``split --html``. ``--profile``
 prints the report's top functions. ``--data DIR`` keeps each seed's set in DIR
 (``openimages-SCALE-SEED.json``, 1.84 GB at full size) and uses it again when there, in place
 of one made in a scratch folder and deleted.
@@ -66,7 +69,14 @@ def one_seed(scale: str, seed: int, scratch: Path, profile: bool, kept: Path | N
     if not data.is_file():
         synth_text.write(f"openimages:{scale}", data, seed=seed)
     folds = scratch / "folds"
-    split_wall, _ = _wall("split", str(data), "--out", str(folds), "--seed", str(seed), "-q")
+    split_wall, split_cpu, _ = _run(
+        "split", str(data), "--out", str(folds), "--seed", str(seed), "-q"
+    )
+    page_folds, split_page = scratch / "folds-page", scratch / "split.html"
+    html_wall, html_cpu, _ = _run(
+        "split", str(data), "--out", str(page_folds), "--seed", str(seed), "-q",
+        "--html", str(split_page),
+    )  # fmt: skip
     page_file = scratch / "report.html"
     report_wall, report_rss = _wall("report", str(folds), "--html", str(page_file), "-q")
 
@@ -93,7 +103,11 @@ def one_seed(scale: str, seed: int, scratch: Path, profile: bool, kept: Path | N
         f"openimages:{scale} seed {seed}: {images} images, {boxes} boxes, {classes} classes, "
         f"K = 5; split {split_s:.3f} s, report {report_s:.3f} s ({report_s / split_s:.1%} of "
         f"split); page {size / 1e6:.2f} MB; whole commands: split {split_wall:.2f} s, "
-        f"report {report_wall:.2f} s (peak RSS {report_rss / 1e6:.0f} MB)",
+        f"report {report_wall:.2f} s (peak RSS {report_rss / 1e6:.0f} MB); split command "
+        f"{split_wall:.2f} s wall, {split_cpu:.2f} s CPU; with --html {html_wall:.2f} s wall, "
+        f"{html_cpu:.2f} s CPU: the page +{html_wall - split_wall:.2f} s wall "
+        f"({(html_wall - split_wall) / split_wall:.1%}), +{html_cpu - split_cpu:.2f} s CPU "
+        f"({(html_cpu - split_cpu) / split_cpu:.1%})",
         flush=True,
     )
     if profiler:
@@ -114,13 +128,21 @@ def warm_up(scratch: Path) -> None:
 
 def _wall(*argv: str) -> tuple[float, int]:
     """The command's wall time, and its peak RSS in bytes (Linux: ru_maxrss in KiB)."""
+    wall, _, rss = _run(*argv)
+    return wall, rss
+
+
+def _run(*argv: str) -> tuple[float, float, int]:
+    """The command's wall time, its CPU time (user and system: what a loaded machine's
+    other processes move less than the wall) and its peak RSS in bytes."""
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "foldcheck", *argv])
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, argv)
-    return time.perf_counter() - start, usage.ru_maxrss * 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, cpu, usage.ru_maxrss * 1024
 
 
 if __name__ == "__main__":
