@@ -6,24 +6,13 @@ would replace the dataset or a file of the set, is refused before anything is wr
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import real_dataset
+from tests.test_evolve_update import foldcheck
 from tests.yolo_tree import make_tree
-
-
-def foldcheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "foldcheck", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-    )
 
 
 def split_page_and_report_page(tmp_path: Path, dataset: Path, *options: str) -> tuple[str, str]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +14,7 @@ import pytest
 
 from foldcheck import load_dataset
 from tests.conftest import write_coco
-
-
-def foldcheck(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "foldcheck", *args], capture_output=True, text=True, check=False
-    )
+from tests.test_journey_report_html import foldcheck
 
 
 def boxes(seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
