@@ -24,7 +24,7 @@ def boxes(seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     annotations = []
     for n in range(200):
         side = rng.choice([5, 31, 32, 60, 95, 96, 300])
-        record = {"id": n, "image_id": rng.randrange(25), "category_id": 1 + n % 2}
+        record: dict[str, Any] = {"id": n, "image_id": rng.randrange(25), "category_id": 1 + n % 2}
         if n % 17:  # the others have neither an area nor a box
             record.update(bbox=[0, 0, side, side], area=float(side * side))
         annotations.append(record)
