@@ -36,7 +36,13 @@ _ROUNDS = 16
 _BOOST = 4.0  # weight factor of a column past its goal, per round
 _CHECK_WEIGHT = 1e6  # a cell past check's allowance, against one past the floor goal
 _SETTLED_CLASSES = 6  # classes settled one after another, at most
-_SETTLE_HOLDERS = 16  # holders of the class per fold that may be exchanged
+# Holders of the class per fold that may be exchanged. A rare class, the kind settling is for
+# (65 boxes to a fold in 10-25 videos), has all its holders searched: with fewer (16), video
+# draws whose 2-D target (boxes and images each within an item) only a holder past the first
+# 16 met stayed at 2.0x their bar. The bound keeps a fold pair's sets (528 of at most two of
+# 32) scored in one array of 280k exchanges: a common class of 100 holders to a fold, all
+# searched, cost 74 s on one draw.
+_SETTLE_HOLDERS = 32
 _SETTLE_TRIALS = 1  # first exchanges tried per class, each followed by the searches
 _SETTLE_SET = 2  # groups on each side of an exchange, at most
 _SETTLE_ROUNDS = 2  # reweighted searches after settling a class
