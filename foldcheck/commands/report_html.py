@@ -27,12 +27,42 @@ def write_html(args: argparse.Namespace, path: Path) -> None:
     """The page, written whole or not at all."""
     import sys
 
+    from foldcheck.formats.fold_files import settled_manifest_set
     from foldcheck.io.atomic import write_atomic
 
-    page = report_page(args, path)
+    read = settled_manifest_set(path)  # bad input is one line before anything is read
+    _refuse_page_over_inputs(args, path, read)
+    page = report_page(args, path, read=read)
     write_atomic(Path(args.html), page.encode("utf-8"))
     if not args.quiet:
         print(f"wrote {args.html}", file=sys.stderr)
+
+
+def _refuse_page_over_inputs(args: argparse.Namespace, path: Path, read: FoldSet) -> None:
+    """A page path that names a file report reads (the manifest, its dataset, a file of its
+    set beside it, the predictions) is refused before anything is read: writing the page
+    there would destroy the input (``report folds --html folds/folds.json``)."""
+    import os
+
+    from foldcheck.errors import InputError
+    from foldcheck.formats.export_names import is_set_file
+    from foldcheck.io.atomic import refuse_unwritable
+
+    page = Path(args.html)
+    refuse_unwritable(page)
+    if os.path.abspath(page.parent) == os.path.abspath(path.parent) and is_set_file(page.name):
+        raise InputError(
+            f"is a file of the fold set in {path.parent}: name the page otherwise", page
+        )
+    assert read.manifest is not None  # a manifest's fold set
+    if not os.path.exists(page):
+        return
+    folds = range(len(read.manifest.folds))
+    predictions = [*(args.predictions or []), *(args.test_predictions or [])]
+    named = {name.replace("{i}", str(i)) for name in predictions for i in folds}
+    for given in [path, read.manifest.dataset_file, *sorted(named)]:
+        if os.path.exists(given) and os.path.samefile(page, given):
+            raise InputError(f"is {given}, which report reads: name the page otherwise", page)
 
 
 def report_page(
