@@ -40,29 +40,41 @@ def write_html(args: argparse.Namespace, path: Path) -> None:
 
 def _refuse_page_over_inputs(args: argparse.Namespace, path: Path, read: FoldSet) -> None:
     """A page path that names a file report reads (the manifest, its dataset, a file of its
-    set beside it, the predictions) is refused before anything is read: writing the page
+    set beside it, the predictions) is refused before the dataset is read: writing the page
     there would destroy the input (``report folds --html folds/folds.json``)."""
+    assert read.manifest is not None  # a manifest's fold set
+    folds = range(len(read.manifest.folds))
+    predictions = [*(args.predictions or []), *(args.test_predictions or [])]
+    named = {name.replace("{i}", str(i)) for name in predictions for i in folds}
+    inputs = [path, read.manifest.dataset_file, *map(Path, sorted(named))]
+    refuse_page_over(
+        Path(args.html),
+        path.parent,
+        f"in {path.parent}",
+        [(given, f"{given}, which report reads") for given in inputs],
+    )
+
+
+def refuse_page_over(
+    page: Path, set_folder: Path, set_place: str, inputs: list[tuple[Path, str]]
+) -> None:
+    """A page that cannot be written, that is a file of the fold set in ``set_folder``
+    (described as ``set_place``), or that is one of ``inputs`` (each a path and what it is),
+    is refused, changing nothing (``report --html``'s and ``split --html``'s inputs)."""
     import os
 
     from foldcheck.errors import InputError
     from foldcheck.formats.export_names import is_set_file
     from foldcheck.io.atomic import refuse_unwritable
 
-    page = Path(args.html)
     refuse_unwritable(page)
-    if os.path.abspath(page.parent) == os.path.abspath(path.parent) and is_set_file(page.name):
-        raise InputError(
-            f"is a file of the fold set in {path.parent}: name the page otherwise", page
-        )
-    assert read.manifest is not None  # a manifest's fold set
+    if os.path.abspath(page.parent) == os.path.abspath(set_folder) and is_set_file(page.name):
+        raise InputError(f"is a file of the fold set {set_place}: name the page otherwise", page)
     if not os.path.exists(page):
         return
-    folds = range(len(read.manifest.folds))
-    predictions = [*(args.predictions or []), *(args.test_predictions or [])]
-    named = {name.replace("{i}", str(i)) for name in predictions for i in folds}
-    for given in [path, read.manifest.dataset_file, *sorted(named)]:
+    for given, what in inputs:
         if os.path.exists(given) and os.path.samefile(page, given):
-            raise InputError(f"is {given}, which report reads: name the page otherwise", page)
+            raise InputError(f"is {what}: name the page otherwise", page)
 
 
 def report_page(

@@ -7,7 +7,6 @@ check's readers: their findings are on the page too."""
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,9 +19,9 @@ def refuse_page_path(args: argparse.Namespace) -> None:
     """Before anything is read or written: a page that cannot be written, that would replace
     the dataset or a file of the set split writes in --out, or an existing one without
     --force, is refused."""
+    from foldcheck.commands.report_html import refuse_page_over
     from foldcheck.errors import InputError
-    from foldcheck.formats.export_names import is_set_file
-    from foldcheck.io.atomic import refuse_overwrite, refuse_unwritable
+    from foldcheck.io.atomic import refuse_overwrite
 
     page, out = Path(args.html), Path(args.out)
     if args.update or args.from_files:
@@ -30,13 +29,9 @@ def refuse_page_path(args: argparse.Namespace) -> None:
             "--html goes with a new split; after --update or --from, run "
             f"`foldcheck report {out} --html {page}`"
         )
-    refuse_unwritable(page)
-    if os.path.abspath(page.parent) == os.path.abspath(out) and is_set_file(page.name):
-        raise InputError(
-            f"is a file of the fold set split writes in {out}: name the page otherwise", page
-        )
-    if os.path.exists(page) and os.path.samefile(page, args.dataset):
-        raise InputError("is the dataset being split: name the page otherwise", page)
+    refuse_page_over(
+        page, out, f"split writes in {out}", [(Path(args.dataset), "the dataset being split")]
+    )
     refuse_overwrite([page], args.force)
 
 

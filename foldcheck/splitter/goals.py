@@ -30,6 +30,8 @@ def goals(
     fold counts should stay (``floor_ratio`` infinite: check's allowance alone)."""
     targets, largest = profiles.targets, profiles.largest
     floor = deviation_floor(targets, largest)
+    # check's allowance of each column: how far from its equal share a fold may be
+    allowed = None if tolerance is None else np.maximum(tolerance * targets, largest)
     kinds = profiles.column_kinds()
     kind_floor = np.zeros(kinds.max() + 1)
     counted = targets * k >= _MIN_ITEMS
@@ -41,10 +43,10 @@ def goals(
         # the image is not worth a class's balance.
         classes = kinds < 2
         bar = np.maximum(floor, kind_floor[kinds])
-        bar[classes] = np.maximum(bar[classes], np.tile(_conflict_floors(profiles, tolerance), 2))
+        bar[classes] = np.maximum(bar[classes], np.tile(_conflict_floors(profiles, allowed), 2))
         goal[classes] = (floor_ratio * bar * targets)[classes]
-    if tolerance is not None:
-        goal = np.minimum(goal, np.maximum(tolerance * targets, largest))
+    if allowed is not None:
+        goal = np.minimum(goal, allowed)
     below = goal.copy()
     # A column held by at least K groups can be in every fold, and check's FC403 wants it there.
     holders = np.bincount(profiles.columns, minlength=len(targets))
@@ -58,10 +60,10 @@ def goals(
     return np.stack([np.maximum(goal, floor * targets), np.maximum(below, below_floor)])
 
 
-def _conflict_floors(profiles: Profiles, tolerance: float | None) -> np.ndarray:
+def _conflict_floors(profiles: Profiles, allowed: np.ndarray | None) -> np.ndarray:
     """[classes]: each class's conflict floor (``core.floor.conflict_floor``), the least of
     the larger of its two deviations, from its groups' boxes and images of it; over the
-    splits ``check`` accepts at ``tolerance`` where it is given."""
+    splits ``check`` accepts where its allowance of each column is given."""
     kinds = profiles.column_kinds()
     n_classes = int(np.count_nonzero(kinds == 0))
     of_entry = kinds[profiles.columns]
@@ -74,11 +76,8 @@ def _conflict_floors(profiles: Profiles, tolerance: float | None) -> np.ndarray:
         profiles.values[images].astype(np.int64),
     )
     targets = profiles.targets
-    allowed = None
-    if tolerance is not None:
-        accepted = np.maximum(tolerance * targets, profiles.largest)
-        allowed = (accepted[:n_classes], accepted[n_classes : 2 * n_classes])
-    return conflict_floor(targets[:n_classes], targets[n_classes : 2 * n_classes], cells, allowed)
+    by_kind = None if allowed is None else (allowed[:n_classes], allowed[n_classes : 2 * n_classes])
+    return conflict_floor(targets[:n_classes], targets[n_classes : 2 * n_classes], cells, by_kind)
 
 
 def squared_excess(deviation: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.ndarray:
