@@ -97,12 +97,22 @@ class EncodingCheck:
         self._text, self._path, self._digest = text, path, digest
         self._found: BaseException | None = None
         self._sha256 = ""
-        self._thread = threading.Thread(target=self._run, name="foldcheck-encoding", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._run, name="foldcheck-encoding", daemon=True
+        )
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread to spare (a process limit): the scan runs here, now
+            self._thread = None
+            self._run()
+
+    def _wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
 
     def result(self) -> str:
         """The sha256 (hex; "" unless asked for), or the InputError of a bad encoding."""
-        self._thread.join()
+        self._wait()
         if self._found is not None:
             raise self._found
         return self._sha256
@@ -110,7 +120,7 @@ class EncodingCheck:
     def raise_found(self) -> None:
         """The encoding's InputError if the text has one; the digest is no longer wanted."""
         self._digest = False
-        self._thread.join()
+        self._wait()
         if isinstance(self._found, InputError):
             raise self._found
 

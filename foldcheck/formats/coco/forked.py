@@ -75,8 +75,16 @@ def start_rest(
     if stop_at is None:
         return None
     first = record_after(text, stop_at)
-    reader, writer = os.pipe()
-    pid = os.fork()
+    try:
+        reader, writer = os.pipe()
+    except OSError:  # no descriptor to spare: read in this process
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare (a container's limit, memory): read in this one
+        os.close(reader)
+        os.close(writer)
+        return None
     if pid == 0:  # the child: never returns, never runs the parent's cleanup
         code = 1
         try:
