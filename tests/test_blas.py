@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
 from pathlib import Path
 
 import numpy as np
@@ -58,3 +60,41 @@ def test_maps_parsing(tmp_path: Path) -> None:
 def test_a_library_without_the_symbols_is_left_alone() -> None:
     assert blas._control("libm.so.6") is None
     assert blas._control(str(Path("/nonexistent/libopenblas.so"))) is None
+    assert blas._pool_flags(ctypes.CDLL("libm.so.6")) == (None, None)  # then set() is called
+
+
+def _tasks() -> int:
+    """The threads of this process, as the kernel lists them."""
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="Linux's /proc only")
+def test_after_a_fork_the_cap_starts_no_spinning_thread() -> None:
+    # OpenBLAS stops its thread pool before a fork (the COCO reader forks on large files) and
+    # starts it again in its set-threads call, whose new thread then spins ~0.1 s beside the
+    # split step. The cap must leave the pool down, and OpenBLAS start it on the next product
+    # that wants threads.
+    controls = blas._controls()
+    libraries = blas.loaded_openblas(Path("/proc/self/maps"))
+    if not controls or not hasattr(ctypes.CDLL(libraries[0]), "blas_server_avail"):
+        pytest.skip("no OpenBLAS with an exported pool flag loaded")
+    before = _threads()
+    controls[0].set(2)  # a pool of two: one thread besides the caller
+    try:
+        child = os.fork()
+        if child == 0:
+            os._exit(0)
+        os.waitpid(child, 0)
+        threads = _tasks()
+        matrix = np.arange(512.0 * 512).reshape(512, 512) % 7
+        with blas.one_blas_thread():
+            assert _threads() == [1] * len(controls)
+            inside = matrix @ matrix
+            assert _tasks() == threads
+        assert _threads()[0] == 2
+        assert _tasks() == threads
+        assert np.array_equal(matrix @ matrix, inside)  # the pool started again, same numbers
+        assert _tasks() == threads + 1
+    finally:
+        for control, count in zip(controls, before, strict=True):
+            control.set(count)

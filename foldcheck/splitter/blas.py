@@ -7,6 +7,13 @@ two). So the step runs with OpenBLAS capped at one thread, and the caller's sett
 after. The library is found among the process's mapped files (Linux); elsewhere, or with
 another BLAS, this does nothing. One thread also makes the products' rounding independent of
 the machine's core count.
+
+After a fork (the COCO reader forks to decode large files) OpenBLAS's thread pool is down, and
+its set-threads call first starts it again: the new thread then spins for about 0.1 s of CPU
+waiting for work that never comes, beside the split step (on a busy 2-core machine, 40-50 ms of
+coco's step). While the pool is down (its ``blas_server_avail`` flag, where the library exports
+it) the count is written as that call would write it, without the restart; OpenBLAS starts the
+pool itself, as after any fork, when a product next wants threads.
 """
 
 from __future__ import annotations
@@ -30,6 +37,19 @@ _MAPS = Path("/proc/self/maps")
 class _Control(NamedTuple):
     get: Callable[[], int]
     set: Callable[[int], None]
+    # OpenBLAS's pool-started flag and the thread count ``set`` writes, where the library
+    # exports them (its pthreads build)
+    pool_up: ctypes.c_int | None = None
+    cpu_number: ctypes.c_int | None = None
+
+    def set_threads(self, threads: int) -> None:
+        """``set``, except that a pool that is down stays down: the count is written as
+        ``set`` writes it once it has restarted the pool (for a count the pool was made for,
+        that write is all ``set`` does besides the restart)."""
+        if self.pool_up is not None and self.cpu_number is not None and not self.pool_up.value:
+            self.cpu_number.value = threads
+        else:
+            self.set(threads)
 
 
 @contextmanager
@@ -38,12 +58,12 @@ def one_blas_thread() -> Iterator[None]:
     controls = _controls()
     before = [int(control.get()) for control in controls]
     for control in controls:
-        control.set(1)
+        control.set_threads(1)
     try:
         yield
     finally:
         for control, threads in zip(controls, before, strict=True):
-            control.set(threads)
+            control.set_threads(threads)
 
 
 @cache
@@ -74,5 +94,15 @@ def _control(path: str) -> _Control | None:
             get, set_ = getattr(library, get_name), getattr(library, set_name)
             get.restype, get.argtypes = ctypes.c_int, []
             set_.restype, set_.argtypes = None, [ctypes.c_int]
-            return _Control(get, set_)
+            return _Control(get, set_, *_pool_flags(library))
     return None
+
+
+def _pool_flags(library: ctypes.CDLL) -> tuple[ctypes.c_int | None, ctypes.c_int | None]:
+    """(blas_server_avail, blas_cpu_number) of an OpenBLAS library, or (None, None)."""
+    try:
+        return ctypes.c_int.in_dll(library, "blas_server_avail"), ctypes.c_int.in_dll(
+            library, "blas_cpu_number"
+        )
+    except ValueError:  # not exported: an OpenMP build or another version
+        return None, None
