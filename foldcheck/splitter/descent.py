@@ -59,7 +59,17 @@ class Descent:
         weighted = dense * weights
         self.square = np.einsum("ij,ij->i", weighted, dense)  # sum_j w_j x_j^2 per group
         self.weighted = weighted
-        self.single = (dense.astype(np.float32), weighted.astype(np.float32))
+        # A swap's change of J in single precision (it only ranks the candidates): one product
+        # of a row of -4 w x_g (the term coupling the two groups; scaling by -4 is exact), the
+        # giver's move alone and 1 with a row of x_h, 1 and the taker's move alone. The last
+        # two columns are filled per fold pair.
+        columns = dense.shape[1]
+        self.giving = np.ones((len(dense), columns + 2), dtype=np.float32)
+        self.giving[:, :columns] = -4 * weighted
+        self.taking = np.ones((len(dense), columns + 2), dtype=np.float32)
+        self.taking[:, :columns] = dense
+        self.square_single = self.square.astype(np.float32)
+        self.weights_single = weights.astype(np.float32)
 
     def run(self, fold_of_group: np.ndarray, movable: np.ndarray | None = None) -> None:
         """Improve ``fold_of_group`` in place; ``movable`` (bool per group): the groups that
@@ -116,46 +126,56 @@ class _Sweep:
         """Apply the best exchanges between folds a and b, each only while it lowers J."""
         descent = self.descent
         in_a, in_b = self.members(a), self.members(b)
-        gap = self.load[b] - self.load[a]
-        give = 2 * (descent.weighted[in_a] @ gap + descent.square[in_a])  # g alone, a to b
-        take = 2 * (descent.square[in_b] - descent.weighted[in_b] @ gap)  # h alone, b to a
-        dense, weighted = descent.single
-        # delta[i, j]: swap in_a[i] and in_b[j]; the last row and column: moves alone.
-        delta = np.empty((len(in_a) + 1, len(in_b) + 1), dtype=np.float32)
-        np.matmul(weighted[in_a], dense[in_b].T, out=delta[:-1, :-1])
-        delta[:-1, :-1] *= -4
-        delta[:-1, :-1] += give[:, None]
-        delta[:-1, :-1] += take[None, :]
-        delta[:-1, -1], delta[-1, :-1], delta[-1, -1] = give, take, np.inf
-        flat = delta.ravel()
+        gap = (self.load[b] - self.load[a]).astype(np.float32)
+        weighted_gap = gap * descent.weights_single
+        left, right = descent.giving.take(in_a, axis=0), descent.taking.take(in_b, axis=0)
+        # g alone from a to b: 2 (w x_g . gap + w x_g . x_g); h alone from b to a likewise.
+        give = 2 * descent.square_single[in_a] - 0.5 * (left[:, :-2] @ gap)
+        take = 2 * descent.square_single[in_b] - 2 * (right[:, :-2] @ weighted_gap)
+        left[:, -2] = give
+        right[:, -1] = take
+        swaps = left @ right.T  # swaps[i, j]: in_a[i] and in_b[j] trade folds
+        # The candidates that lower J: (row, column, J's change), a move alone being a swap
+        # with nobody (row len(in_a) or column len(in_b)), ranked as one list.
+        flat = swaps.ravel()
         negative = np.flatnonzero(flat < -_TOLERANCE)
-        if len(negative) > _APPLIED:
-            negative = negative[np.argpartition(flat[negative], _APPLIED - 1)[:_APPLIED]]
+        delta = flat[negative]
+        rows, cols = np.divmod(negative, len(in_b))
+        moves_a = np.flatnonzero(give < -_TOLERANCE)
+        moves_b = np.flatnonzero(take < -_TOLERANCE)
+        if len(moves_a) or len(moves_b):
+            rows = np.concatenate([rows, moves_a, np.full(len(moves_b), len(in_a))])
+            cols = np.concatenate([cols, np.full(len(moves_a), len(in_b)), moves_b])
+            delta = np.concatenate([delta, give[moves_a], take[moves_b]]).astype(np.float32)
+        if len(delta) > _APPLIED:
+            keep = np.argpartition(delta, _APPLIED - 1)[:_APPLIED]
+            rows, cols, delta = rows[keep], cols[keep], delta[keep]
         used_a = np.zeros(len(in_a) + 1, dtype=bool)
         used_b = np.zeros(len(in_b) + 1, dtype=bool)
-        for index in negative[np.argsort(flat[negative], kind="stable")].tolist():
-            i, j = divmod(index, len(in_b) + 1)
-            if used_a[i] or used_b[j]:
+        for at in np.lexsort((rows * (len(in_b) + 1) + cols, delta)).tolist():
+            i_at, j_at = int(rows[at]), int(cols[at])
+            if used_a[i_at] or used_b[j_at]:
                 continue
-            g = int(in_a[i]) if i < len(in_a) else -1
-            h = int(in_b[j]) if j < len(in_b) else -1
+            g = int(in_a[i_at]) if i_at < len(in_a) else -1
+            h = int(in_b[j_at]) if j_at < len(in_b) else -1
             if self.exchange(a, b, g, h):
-                used_a[i] = g >= 0  # the last row and column stand for no group: reusable
-                used_b[j] = h >= 0
+                used_a[i_at] = g >= 0  # the last row and column stand for no group: reusable
+                used_b[j_at] = h >= 0
 
     def exchange(self, a: int, b: int, g: int, h: int) -> bool:
         """Move g (of fold a; -1: none) to b and h (of fold b; -1: none) to a if that still
         lowers J and empties no fold; whether it did."""
         if (h < 0 and self.size[a] <= 1) or (g < 0 and self.size[b] <= 1):
             return False
-        descent = self.descent
-        change = np.zeros(len(descent.targets))
-        if g >= 0:
-            change += descent.dense[g]
-        if h >= 0:
-            change -= descent.dense[h]
+        dense, weighted = self.descent.dense, self.descent.weighted
+        if h < 0:
+            change, weighted_change = dense[g], weighted[g]
+        elif g < 0:
+            change, weighted_change = -dense[h], -weighted[h]
+        else:
+            change, weighted_change = dense[g] - dense[h], weighted[g] - weighted[h]
         gap = self.load[b] - self.load[a]
-        if 2 * float((descent.weights * change) @ (gap + change)) >= -_TOLERANCE:
+        if 2 * float(weighted_change @ (gap + change)) >= -_TOLERANCE:
             return False  # an earlier exchange of this sweep took the gain away
         self.load[a] -= change
         self.load[b] += change

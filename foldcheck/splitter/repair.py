@@ -48,10 +48,17 @@ _CHAIN_BROKEN = 2  # the most columns a chain's first step may push past their g
 Moves = list[tuple[int, int, int]]
 
 
-def repair(state: FoldState, goal: np.ndarray, allowed: np.ndarray, rounds: int = _ROUNDS) -> None:
+def repair(
+    state: FoldState,
+    goal: np.ndarray,
+    allowed: np.ndarray,
+    rounds: int = _ROUNDS,
+    candidates: int = _CANDIDATES,
+) -> None:
     """Lower V in place, by exchanges that never empty a fold; ``goal`` and ``allowed`` are
-    ``goals``'s [above, below] per column, with the floor and check's allowance alone."""
-    search = _Repair(state, goal, allowed)
+    ``goals``'s [above, below] per column, with the floor and check's allowance alone;
+    ``candidates``: groups sampled on each side of an exchange."""
+    search = _Repair(state, goal, allowed, candidates)
     stuck = np.zeros(len(state.profiles.targets), dtype=bool)
     for _ in range(rounds):
         if not search.round(stuck):
@@ -59,8 +66,10 @@ def repair(state: FoldState, goal: np.ndarray, allowed: np.ndarray, rounds: int 
 
 
 class _Repair:
-    def __init__(self, state: FoldState, goal: np.ndarray, allowed: np.ndarray) -> None:
-        self.state, self.goal, self.allowed = state, goal, allowed
+    def __init__(
+        self, state: FoldState, goal: np.ndarray, allowed: np.ndarray, candidates: int
+    ) -> None:
+        self.state, self.goal, self.allowed, self.candidates = state, goal, allowed, candidates
 
     def round(self, stuck: np.ndarray) -> bool:
         """One exchange for each column past its goal, worst first, except the ``stuck``
@@ -112,11 +121,12 @@ class _Repair:
                 continue
             # Too much in ``fold``: its holders go to ``other``; too little: ``other``'s come.
             giving, taking = (fold, other) if cell[fold] > 0 else (other, fold)
-            givers = state.sample(holders, giving, _CANDIDATES)
+            givers = state.sample(holders, giving, self.candidates)
             if len(givers) == 0:
                 continue
             takers = np.union1d(
-                state.sample(holders, taking, _CANDIDATES), state.sample(None, taking, _CANDIDATES)
+                state.sample(holders, taking, self.candidates),
+                state.sample(None, taking, self.candidates),
             )
             found.append((giving, taking, givers, takers))
         return found
