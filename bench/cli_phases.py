@@ -5,9 +5,11 @@
 The command of ``run.py``'s CLI row (``split DATA -k K --group-by G --seed S --out DIR
 --export csv --force``) runs in a fresh interpreter (this script with ``--child``) that wraps
 the functions ``commands/split.py`` calls with a timer, so the command itself is unchanged.
-Each phase records its seconds, the RSS after it and its own peak (the kernel's high-water mark
-is reset before it: ``/proc/self/clear_refs``). "start-up and exit" is the whole command's wall
-time, taken from outside, less what the child measured from its first line to ``main``'s end.
+Each phase records its seconds, its CPU seconds (user and system, of this process's threads
+and of the children it reaped: the reader's decoding child), the RSS after it and its own peak
+(the kernel's high-water mark is reset before it: ``/proc/self/clear_refs``). "start-up and
+exit" is the whole command's wall time, taken from outside, less what the child measured from
+its first line to ``main``'s end.
 Writes --out/cli_phases.md and --out/cli_phases.json.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -42,6 +45,8 @@ PHASES = (
     ("foldcheck.formats.fold_files", "manifest_of", "manifest record"),
     ("foldcheck.formats.fold_files", "write_fold_files", "write folds.json + folds.csv"),
     ("foldcheck.commands.split", "dataset_notes", "dataset notes"),
+    ("foldcheck.core.balance", "compute_balance", "balance computed"),
+    ("foldcheck.commands.split", "tolerance_notes", "tolerance notes"),
     ("foldcheck.commands.report", "show_balance", "balance table"),
 )
 SPARSE = "sparse-class notes"
@@ -54,6 +59,15 @@ def _status(field: str) -> float:
     return int(line.split()[1]) / 1024
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """User and system CPU seconds so far of this process (its threads) and its reaped
+    children (the reader's decoding child)."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
+
+
 class Recorder:
     def __init__(self) -> None:
         self.phases: list[dict[str, Any]] = []
@@ -62,14 +76,19 @@ class Recorder:
         def run(*args: Any, **kwargs: Any) -> Any:
             with open("/proc/self/clear_refs", "w") as refs:  # VmHWM := VmRSS
                 refs.write("5")
-            start = time.perf_counter()
+            start, used = time.perf_counter(), _cpu_seconds()
             try:
                 return function(*args, **kwargs)
             finally:
+                user, system = (
+                    after - before for after, before in zip(_cpu_seconds(), used, strict=True)
+                )
                 self.phases.append(
                     {
                         "phase": name,
                         "s": time.perf_counter() - start,
+                        "user_s": user,
+                        "system_s": system,
                         "rss_after_mb": _status("VmRSS"),
                         "peak_mb": _status("VmHWM"),
                     }
@@ -143,15 +162,17 @@ def render(results: dict[str, Any]) -> str:
             f"### {name}: whole command {seconds(row['whole_s'])}, peak RSS "
             f"{row['peak_rss_mb']:,.0f} MB",
             "",
-            "| phase | seconds | RSS after | peak in phase |",
-            "|---|---|---|---|",
+            "| phase | seconds | CPU user + system | RSS after | peak in phase |",
+            "|---|---|---|---|---|",
             f"| start-up and exit (interpreter, argparse, teardown) "
-            f"| {seconds(row['startup_exit_s'])} | | |",
-            f"| imports of the command's modules | {seconds(row['imports_s'])} | | |",
+            f"| {seconds(row['startup_exit_s'])} | | | |",
+            f"| imports of the command's modules | {seconds(row['imports_s'])} | | | |",
         ]
         for phase in row["phases"]:
             lines.append(
-                f"| {phase['phase']} | {seconds(phase['s'])} | {phase['rss_after_mb']:,.0f} MB"
+                f"| {phase['phase']} | {seconds(phase['s'])} "
+                f"| {phase['user_s']:.2f} + {phase['system_s']:.2f} s "
+                f"| {phase['rss_after_mb']:,.0f} MB"
                 f" | {phase['peak_mb']:,.0f} MB |"
             )
         lines.append("")
