@@ -66,6 +66,11 @@ class IdLabels(Sequence[str]):
     def __init__(self, image_ids: np.ndarray) -> None:
         self._ids = image_ids
 
+    @property
+    def ids(self) -> np.ndarray:
+        """The integers whose text the labels are."""
+        return self._ids
+
     def __len__(self) -> int:
         return len(self._ids)
 

@@ -19,6 +19,7 @@ import numpy as np
 from foldcheck.choices import EXPORT_FORMATS
 from foldcheck.core.assignment import FoldAssignment
 from foldcheck.core.dataset import Dataset
+from foldcheck.core.groups import IdLabels
 from foldcheck.formats.coco.writer import coco_subset_pieces
 from foldcheck.formats.export_names import (
     EXPORT_NAME,
@@ -28,6 +29,7 @@ from foldcheck.formats.export_names import (
     HOLDOUT_CSV,
     HOLDOUT_NAMES,
 )
+from foldcheck.io import textcolumns
 from foldcheck.io.atomic import CommitSet
 
 
@@ -168,26 +170,68 @@ def holdout_csv(assignment: FoldAssignment) -> Iterator[bytes]:
 
 def _image_csv(assignment: FoldAssignment, rows: np.ndarray, *, with_fold: bool) -> Iterator[bytes]:
     dataset, groups = assignment.dataset, assignment.groups
-    by_name = dataset.keys_are_names
-    header = ["image_id", "file_name", "group", "fold"][by_name : 3 + with_fold]
+    header = ["image_id", "file_name", "group", "fold"][dataset.keys_are_names : 3 + with_fold]
     names, labels = dataset.file_names, groups.labels
-    plain = not any(map(_CSV_SPECIAL.search, ("".join(names), "".join(labels))))
-    fold_text = [str(fold) for fold in range(assignment.k)]
+    # Integer labels (one-image groups: the image id) never need quotes.
+    label_text = () if isinstance(labels, IdLabels) else labels
+    plain = not any(map(_CSV_SPECIAL.search, ("".join(names), "".join(label_text))))
     yield (",".join(header) + "\n").encode("utf-8")
     for start in range(0, len(rows), _CSV_ROWS):
         block = rows[start : start + _CSV_ROWS]
-        columns = [
-            list(map(names.__getitem__, block.tolist())),
-            groups.labels_of(groups.of_image[block]),
-        ]
-        if with_fold:
-            columns.append([fold_text[fold] for fold in assignment.fold_of_row[block].tolist()])
-        if not by_name:
-            columns.insert(0, list(map(str, dataset.image_ids[block].tolist())))
-        if plain:  # what csv.writer writes when no field needs quotes, joined in C
-            text = "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
-        else:
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
-            text = buffer.getvalue()
-        yield text.encode("utf-8")
+        block_names = _names_of(names, block)
+        text = _plain_rows(assignment, block, block_names, with_fold) if plain else None
+        yield _text_rows(assignment, block, block_names, with_fold, plain) if text is None else text
+
+
+def _names_of(names: list[str], rows: np.ndarray) -> list[str]:
+    first, last = (int(rows[0]), int(rows[-1])) if len(rows) else (0, -1)
+    if last - first == len(rows) - 1:  # rows rise (flatnonzero's): these are consecutive
+        return names[first : last + 1]
+    return list(map(names.__getitem__, rows.tolist()))
+
+
+def _text_rows(
+    assignment: FoldAssignment, block: np.ndarray, names: list[str], with_fold: bool, plain: bool
+) -> bytes:
+    """The CSV rows of the images ``block`` as csv.writer writes them (fields that need it
+    quoted, unless ``plain``), made as Python strings."""
+    dataset, groups = assignment.dataset, assignment.groups
+    columns = [names, groups.labels_of(groups.of_image[block])]
+    if with_fold:
+        columns.append(list(map(str, assignment.fold_of_row[block].tolist())))
+    if not dataset.keys_are_names:
+        columns.insert(0, list(map(str, dataset.image_ids[block].tolist())))
+    if plain:
+        text = "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
+    else:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
+        text = buffer.getvalue()
+    return text.encode("utf-8")
+
+
+def _plain_rows(
+    assignment: FoldAssignment, block: np.ndarray, names: list[str], with_fold: bool
+) -> bytes | None:
+    """The CSV rows of the images ``block`` (rows of the dataset) when no field needs quotes,
+    each column written at numpy speed (``io.textcolumns``); None if a name or a label is not
+    ASCII (those rows are joined as text)."""
+    dataset, groups = assignment.dataset, assignment.groups
+    group_of = groups.of_image[block]
+    ids = None if dataset.keys_are_names else dataset.image_ids[block]
+    columns = [textcolumns.ascii_strings(names)]
+    if ids is not None:
+        columns.insert(0, textcolumns.decimal(ids))
+    label_ids = groups.labels.ids[group_of] if isinstance(groups.labels, IdLabels) else None
+    if label_ids is None:
+        columns.append(textcolumns.ascii_strings(groups.labels_of(group_of)))
+    elif ids is not None and np.array_equal(label_ids, ids):  # an image's own id: made once
+        columns.append(columns[0])
+    else:
+        columns.append(textcolumns.decimal(label_ids))
+    if with_fold:
+        columns.append(textcolumns.decimal(assignment.fold_of_row[block]))
+    written = [column for column in columns if column is not None]
+    if len(written) < len(columns):
+        return None
+    return textcolumns.rows_text(written, b",", b"\n")
