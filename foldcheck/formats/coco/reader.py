@@ -25,7 +25,7 @@ from foldcheck.core.dataset import INT64_MAX, Dataset, ImageSource
 from foldcheck.errors import InputError
 from foldcheck.formats.coco import forked
 from foldcheck.formats.coco.records import ArrayRuns, DuplicateKey, Field, Run
-from foldcheck.formats.coco.text import TextSource, text_of
+from foldcheck.formats.coco.text import TextSource, field_values, text_of
 from foldcheck.io import jsontext
 from foldcheck.io.excerpt import quoted
 from foldcheck.io.growing import GrowingColumn
@@ -140,6 +140,7 @@ def _decode_text(
             text,
             tuple((m.key, m.start, m.end) for m in members),
             (len(image_ids), len(ann_image), len(category_ids)),
+            arrays.decoded,
         ),
     )
     return dataset, arrays
@@ -198,6 +199,8 @@ class _ArrayColumns:
         self.text, self.path, self.lint = text, path, lint
         self.read_keys: set[str] = set()
         self.runs: dict[str, tuple[tuple[int, int, int], ...]] = {}
+        self.decoded: dict[str, list[Any]] = {}  # image fields decoded ahead: the file names
+        self._images_at: tuple[int, int] | None = None  # the images array's span, once read
         self._images: list[np.ndarray] = []
         # image_id, category_id, area, id: a run at a time, into the final columns.
         self._annotations = tuple(GrowingColumn(dtype) for dtype in _ANNOTATION_DTYPES)
@@ -218,6 +221,7 @@ class _ArrayColumns:
             places = self._read_runs(key, runs)
             end = runs.end
             if rest is not None and runs.rest is not None:  # the child read the rest
+                self._decode_names_ahead()
                 end = self._collect(rest, runs.rest[1], places)
                 if end < 0:  # it gave up: read here, for the error a whole read finds
                     runs = ArrayRuns(self.text, start, fields, name, resume=runs.rest)
@@ -227,7 +231,16 @@ class _ArrayColumns:
             if rest is not None:
                 rest.close()
         self.runs[key] = tuple(places)
+        if key == "images":
+            self._images_at = (start, end)
         return end
+
+    def _decode_names_ahead(self) -> None:
+        """The images' file names (split's folds.csv and notes, check's rules read them),
+        decoded while the child still decodes its half of the annotations: this process
+        would otherwise wait for it, and decode them after the split, alone."""
+        if self._images_at is not None:
+            self.decoded["file_name"] = field_values(self.text, *self._images_at, "file_name")
 
     def _read_runs(self, key: str, runs: ArrayRuns) -> list[tuple[int, int, int]]:
         places = []

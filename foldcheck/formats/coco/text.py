@@ -19,7 +19,7 @@ import msgspec
 import numpy as np
 
 from foldcheck.core.dataset import ABSENT, Dataset
-from foldcheck.io.jsontext import line_col
+from foldcheck.io.jsontext import line_col, release
 from foldcheck.io.structure import scan_records
 
 _RUN_BYTES = 4 << 20
@@ -44,12 +44,15 @@ class TextSource:
     text: Any = field(repr=False)  # mmap (or bytes): slice it, never copy it whole
     members: tuple[tuple[str, int, int], ...]
     counts: tuple[int, int, int] | None = None  # records of images, annotations, categories
+    # Image fields the reader decoded ahead (see reader._ArrayColumns), each handed out once.
+    decoded: dict[str, list[Any]] = field(default_factory=dict, repr=False)
 
     def member(self, key: str) -> tuple[int, int]:
         return next((start, end) for name, start, end in self.members if name == key)
 
     def image_field(self, name: str) -> list[Any]:
-        return image_field(self, name)
+        ahead = self.decoded.pop(name, None)
+        return image_field(self, name) if ahead is None else ahead
 
     @cached_property
     def spans(self) -> RecordSpans:
@@ -68,14 +71,21 @@ def text_of(dataset: Dataset) -> TextSource:
 
 def image_field(source: TextSource, name: str) -> list[Any]:
     """Decodes only ``name`` of each image record (any JSON value; ABSENT where missing)."""
+    return field_values(source.text, *source.member("images"), name)
+
+
+def field_values(text: Any, start: int, end: int, name: str) -> list[Any]:
+    """``name`` of each record of the array of objects at ``text[start:end]`` (any JSON
+    value; ABSENT where missing), every other field skipped; the text's pages are then
+    dropped from this process's memory (``jsontext.release``)."""
     record = msgspec.defstruct(
         "ImageField", [("value", Any, ABSENT)], rename={"value": name}, gc=False
     )
-    start, end = source.member("images")
     records: list[Any] = msgspec.json.decode(
-        memoryview(source.text)[start:end],
+        memoryview(text)[start:end],
         type=list[record],  # type: ignore[valid-type]
     )
+    release(text, start, end)
     return [r.value for r in records]
 
 
