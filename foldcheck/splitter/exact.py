@@ -52,7 +52,7 @@ def exact_split(
     n_groups = profiles.n_groups
     if n_groups > _MOST_GROUPS:
         return None
-    used = np.flatnonzero(np.bincount(profiles.columns, minlength=len(profiles.targets)))
+    used = np.flatnonzero(profiles.holder_counts)
     if stirling(n_groups, k) * k * (len(used) + n_groups) > EXACT_WORK:
         return None
     scorer = _Scorer(profiles, k, tolerance, used)

@@ -49,8 +49,7 @@ def goals(
         goal = np.minimum(goal, allowed)
     below = goal.copy()
     # A column held by at least K groups can be in every fold, and check's FC403 wants it there.
-    holders = np.bincount(profiles.columns, minlength=len(targets))
-    spreadable = holders >= k
+    spreadable = profiles.holder_counts >= k
     below[spreadable] = np.minimum(below[spreadable], targets[spreadable] - 0.5)
     # Never past what no split can avoid: that is unreachable, and chasing it costs other
     # columns. Above: the floor. Below: rounding down, and the share left to the other folds

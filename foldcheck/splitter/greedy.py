@@ -79,14 +79,15 @@ def assign_folds(
             bulk = profiles.n_groups > BULK_GROUPS
         if descent is None:
             descent = profiles.n_groups <= DESCENT_GROUPS
-        fold_of_group = _assign(profiles, k, rng, bulk, descent)
-        meet_goals(profiles, fold_of_group, k, rng, tolerance, descent)
+        fold_of_group, load = _assign(profiles, k, rng, bulk, descent)
+        meet_goals(profiles, fold_of_group, k, rng, tolerance, descent, load)
         return fold_of_group
 
 
 def _assign(
     profiles: Profiles, k: int, rng: np.random.Generator, bulk: bool, descent: bool
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The search's fold of every group, and its fold loads where it kept them."""
     if bulk:
         return _assign_bulk(profiles, k, rng)
     starts = int(np.clip(_RESTART_GROUPS // profiles.n_groups, 1, _MAX_STARTS))
@@ -104,10 +105,12 @@ def _assign(
         if objective < best_objective:
             best, best_objective = fold_of_group, objective
     assert best is not None
-    return best
+    return best, None
 
 
-def _assign_bulk(profiles: Profiles, k: int, rng: np.random.Generator) -> np.ndarray:
+def _assign_bulk(
+    profiles: Profiles, k: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     impact = profiles.weights[profiles.columns] * profiles.values**2  # per entry, w x^2
     order = _order(_bucket(profiles, impact), rng)
     load = _zero_load(profiles, k)
@@ -117,7 +120,7 @@ def _assign_bulk(profiles: Profiles, k: int, rng: np.random.Generator) -> np.nda
     dealt = deal(profiles, tail, load, fold_of_group, placed=len(head), impact=impact)
     place_exactly(profiles, tail[dealt:], load, fold_of_group)
     refine_bulk(profiles, fold_of_group, k, rng, load)  # counts: summed exactly in any order
-    return fold_of_group
+    return fold_of_group, load
 
 
 def _zero_load(profiles: Profiles, k: int) -> np.ndarray:
@@ -161,9 +164,16 @@ def place_exactly(
     profiles: Profiles, order: np.ndarray, load: np.ndarray, fold_of_group: np.ndarray
 ) -> None:
     """Greedy placement of the groups of ``order``, one at a time, onto ``load`` (updated)."""
-    for first in range(0, len(order), _BATCH):
+    # The entries of every batch by one call, each batch's then a slice: a call per batch
+    # cost more than its gathers.
+    entry_rows, entry_columns, entry_values = profiles.entries(order)
+    firsts = range(0, len(order), _BATCH)
+    bounds = [*np.searchsorted(entry_rows, firsts).tolist(), len(entry_rows)]
+    for number, first in enumerate(firsts):
         batch = order[first : first + _BATCH]
-        rows, columns, values = profiles.entries(batch)
+        entries = slice(bounds[number], bounds[number + 1])
+        rows = entry_rows[entries] - first
+        columns, values = entry_columns[entries], entry_values[entries]
         used, local = profiles.compact(columns)
         dense = np.zeros((len(batch), len(used)))
         dense[rows, local] = values
@@ -175,13 +185,14 @@ def place_exactly(
         # matrix goes onto the whole fold row, the columns of groups already placed included,
         # which are never read again: the later columns get the same sums as by slices.
         fold_scores = list(score)
-        folds = []
+        placed = []
         for group_score, gram_row in zip(score.T, gram, strict=True):
             fold = group_score.argmin()
-            folds.append(fold)
+            placed.append(fold)
             fold_scores[fold] += gram_row
+        folds = np.array(placed)  # once: numpy would convert the list at each use
         fold_of_group[batch] = folds
         # The batch's profiles onto their folds' loads in one bincount (np.add.at is several
         # times slower): counts, so the sums are exact in any order.
-        cell = np.take(folds, rows) * load.shape[1] + columns
+        cell = folds[rows] * load.shape[1] + columns
         load += np.bincount(cell, weights=values, minlength=load.size).reshape(load.shape)

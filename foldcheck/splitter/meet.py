@@ -41,15 +41,19 @@ def meet_goals(
     rng: np.random.Generator,
     tolerance: float | None,
     few_groups: bool,
+    load: np.ndarray | None = None,
 ) -> None:
     """Search again, in place, with the columns past their goal weighing more, then repair
     what is still past it. ``few_groups``: the search is ``guided``'s (at most
-    ``DESCENT_GROUPS`` unless the caller forces it)."""
+    ``DESCENT_GROUPS`` unless the caller forces it); ``load``: the assignment's fold loads,
+    where the caller has them."""
     goal = goals(profiles, k, tolerance)
+    if load is None:
+        load = profiles.loads(fold_of_group, k)
+    if not missed(profiles, load, goal).any():
+        return
     # check's own allowance (with FC403's presence) comes first: never trade its cells away.
     allowed = goals(profiles, k, tolerance, floor_ratio=np.inf)
-    if not missed(profiles, profiles.loads(fold_of_group, k), goal).any():
-        return
     if few_groups:
         guided_search(profiles, fold_of_group, k, goal, allowed, rng)
     else:

@@ -70,6 +70,14 @@ class Profiles:
         return rows
 
     @cached_property
+    def holder_counts(self) -> np.ndarray:
+        """[columns]: how many groups have an entry in each column (made once: the goals, the
+        holders and the exact split each ask)."""
+        counts: np.ndarray = np.bincount(self.columns, minlength=len(self.targets))
+        counts.flags.writeable = False
+        return counts
+
+    @cached_property
     def column_holders(self) -> tuple[np.ndarray, np.ndarray]:
         """(groups, bounds): the groups with an entry in column c, rising, are
         ``groups[bounds[c]:bounds[c + 1]]``. Made once for the searches that sample them."""
@@ -78,7 +86,7 @@ class Profiles:
         keys = self.columns.astype(np.int16) if n_columns < 2**15 else self.columns
         groups = self.row_of_entries()[np.argsort(keys, kind="stable")]
         bounds = np.zeros(n_columns + 1, dtype=np.intp)
-        np.cumsum(np.bincount(self.columns, minlength=n_columns), out=bounds[1:])
+        np.cumsum(self.holder_counts, out=bounds[1:])
         return groups, bounds
 
     def row_sums(self, per_entry: np.ndarray) -> np.ndarray:

@@ -82,6 +82,9 @@ class _Search(FoldState):
         back: list[int] = []
         shifted = np.zeros(len(used))  # what the chain moved from ``full`` to ``empty``
         update = np.empty_like(swaps)  # reused: the step's rank-one change of every swap
+        # 4 w: 4 (x . w d) as x . (4 w) d, scaling by a power of two being exact, so these are
+        # the same numbers with no pass to scale each product.
+        w4 = 4 * w
         for _ in range(_CHAIN):
             i, j = _best(swaps, moves)
             if (moves[i] if j < 0 else swaps[i, j]) >= -_TOLERANCE:
@@ -89,13 +92,10 @@ class _Search(FoldState):
             d = give[i] - take[j] if j >= 0 else give[i]
             shifted += d
             changed = d.nonzero()[0]  # the swapped groups' few columns, not the sample's
-            wd = w[changed] * d[changed]
-            # 4 (a - b) as 4 a - 4 b: scaling by a power of two is exact, so these are the
-            # same numbers, with one pass less over the matrix.
+            wd = w4[changed] * d[changed]
+            # 4 (a - b) as 4 a - 4 b, exact as above, with one pass less over the matrix.
             giver_term = give[:, changed] @ wd
-            giver_term *= 4
             taker_term = take[:, changed] @ wd
-            taker_term *= 4
             swaps += np.subtract.outer(giver_term, taker_term, out=update)
             moves += giver_term
             gone.append(i)
