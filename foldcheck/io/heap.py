@@ -1,4 +1,5 @@
-"""Large temporaries from pages already in hand, while a step makes and drops many of them.
+"""Large temporaries from pages already in hand, while a step (the COCO read, the split
+step) makes and drops many of them.
 
 glibc gives every allocation above 32 MB a fresh map and unmaps it when freed, so each of the
 split step's whole-column temporaries (150 MB apiece at Open Images size) is zeroed page by
@@ -21,18 +22,26 @@ _DEFAULT_MMAP_MAX, _DEFAULT_TRIM = 65_536, 128 * 1024
 _KEEP_ALL = 2**31 - 1  # an int: keep up to 2 GB free at the heap's top
 
 
+_depth = 0  # heap_reused blocks entered and not yet left
+
+
 @contextmanager
 def heap_reused() -> Iterator[None]:
-    mallopt = _mallopt()
-    if mallopt is None or not mallopt(_M_MMAP_MAX, 0):
-        yield
-        return
-    mallopt(_M_TRIM_THRESHOLD, _KEEP_ALL)
+    """Re-entrant: only the outermost block sets the options and restores them (a read
+    inside a step that keeps its heap leaves it kept)."""
+    global _depth
+    mallopt = _mallopt() if _depth == 0 else None
+    kept = mallopt is not None and bool(mallopt(_M_MMAP_MAX, 0))
+    if kept and mallopt is not None:
+        mallopt(_M_TRIM_THRESHOLD, _KEEP_ALL)
+    _depth += 1
     try:
         yield
     finally:
-        mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
-        mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM)
+        _depth -= 1
+        if kept and mallopt is not None:
+            mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
+            mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM)
 
 
 def _mallopt() -> Callable[[int, int], int] | None:

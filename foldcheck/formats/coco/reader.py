@@ -29,6 +29,7 @@ from foldcheck.formats.coco.text import TextSource, field_values, text_of
 from foldcheck.io import jsontext
 from foldcheck.io.excerpt import quoted
 from foldcheck.io.growing import GrowingColumn
+from foldcheck.io.heap import heap_reused
 from foldcheck.io.nesting import nesting_error
 from foldcheck.io.structure import scan_records
 
@@ -72,7 +73,11 @@ def load_lint_table(path: str | Path) -> LintTable:
 def _read(path: Path, lint: LintBuilder | None) -> tuple[Dataset, _ArrayColumns]:
     text = jsontext.map_file(path)
     try:
-        return _read_text(text, path, lint)
+        # Each run's copy of its text and its temporaries (a few MB, hundreds of runs in a
+        # large file) come from the pages the run before freed, not from fresh maps the
+        # kernel zeroes page by page (0.6-0.8 s of CPU over Open Images' 1.9 GB).
+        with heap_reused():
+            return _read_text(text, path, lint)
     except RecursionError:  # valid JSON nested deeper than a parser goes
         raise nesting_error(text, path) from None
 
