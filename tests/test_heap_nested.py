@@ -4,24 +4,12 @@ inner one ends, and glibc's own settings come back only when the outer one does.
 
 from __future__ import annotations
 
-import resource
 import sys
 
-import numpy as np
 import pytest
 
 from foldcheck.io.heap import heap_reused
-
-
-def _faults_of_a_fresh_array() -> int:
-    """Minor page faults of making (and filling) a 64 MB array after dropping another."""
-    dropped = np.ones(8 << 20)
-    del dropped
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    kept = np.ones(8 << 20)
-    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-    del kept
-    return faults
+from tests.test_split_speed import _faults_of_a_fresh_array
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
