@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 
 import foldcheck
+from foldcheck.core.groups import GroupKey, group_images
+from foldcheck.splitter.profiles import Profiles, build_profiles
 from tests.test_split_video import over_bar, write_boxes
 
 K = 5
@@ -47,6 +49,12 @@ def coco_like(path: Path, n_images: int, seed: int) -> Path:
         for i in range(n_images)
     ]
     return write_boxes(path, images, box_image, box_class, N_CLASSES)
+
+
+def coco_like_profiles(folder: Path, n_images: int, seed: int) -> Profiles:
+    """The profiles of ``coco_like``'s images, one group each, as split builds them."""
+    dataset = foldcheck.load_dataset(coco_like(folder / "images.json", n_images, seed))
+    return build_profiles(dataset, group_images(dataset, GroupKey.parse("image")), K, "both")
 
 
 @pytest.mark.parametrize("seed", [36])

@@ -16,7 +16,7 @@ from foldcheck.splitter.profiles import Profiles, build_profiles
 from foldcheck.splitter.refine_bulk import _best, refine_bulk
 from foldcheck.splitter.state import exchange_deltas, exchange_parts
 from tests.conftest import real_dataset
-from tests.test_split_repair_chain import coco_like
+from tests.test_split_repair_chain import coco_like_profiles
 
 K = 5
 
@@ -24,9 +24,7 @@ K = 5
 @pytest.fixture(scope="module")
 def coco_profiles(tmp_path_factory: pytest.TempPathFactory) -> Profiles:
     """3,000 COCO-like images, one group each (the bulk path's shape, smaller)."""
-    data = coco_like(tmp_path_factory.mktemp("coco") / "images.json", 3_000, seed=7)
-    dataset = foldcheck.load_dataset(data)
-    return build_profiles(dataset, group_images(dataset, GroupKey.parse("image")), K, "both")
+    return coco_like_profiles(tmp_path_factory.mktemp("coco"), 3_000, seed=7)
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 64, 640, 20_000])

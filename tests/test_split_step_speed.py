@@ -8,23 +8,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import foldcheck
-from foldcheck.core.groups import GroupKey, group_images
 from foldcheck.splitter import greedy
 from foldcheck.splitter.goals import goals, missed
 from foldcheck.splitter.meet import meet_goals
-from foldcheck.splitter.profiles import Profiles, build_profiles
-from tests.test_split_repair_chain import coco_like
+from foldcheck.splitter.profiles import Profiles
+from tests.test_split_repair_chain import coco_like_profiles
 
 K = 5
 
 
 @pytest.fixture(scope="module")
 def coco_profiles(tmp_path_factory: pytest.TempPathFactory) -> Profiles:
-    """6,000 COCO-like images, one group each (the bulk path's shape, smaller)."""
-    data = coco_like(tmp_path_factory.mktemp("coco") / "images.json", 6_000, seed=6)
-    dataset = foldcheck.load_dataset(data)
-    return build_profiles(dataset, group_images(dataset, GroupKey.parse("image")), K, "both")
+    """6,000 COCO-like images (the bulk path's shape, smaller), some goals missed after it."""
+    return coco_like_profiles(tmp_path_factory.mktemp("coco"), 6_000, seed=6)
 
 
 def test_the_goals_met_from_the_searchs_loads_as_from_loads_made_afresh(
