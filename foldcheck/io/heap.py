@@ -31,15 +31,16 @@ def heap_reused() -> Iterator[None]:
     inside a step that keeps its heap leaves it kept)."""
     global _depth
     mallopt = _mallopt() if _depth == 0 else None
-    kept = mallopt is not None and bool(mallopt(_M_MMAP_MAX, 0))
-    if kept and mallopt is not None:
+    if mallopt is not None and not mallopt(_M_MMAP_MAX, 0):
+        mallopt = None  # the option was refused: nothing set, nothing to restore
+    if mallopt is not None:
         mallopt(_M_TRIM_THRESHOLD, _KEEP_ALL)
     _depth += 1
     try:
         yield
     finally:
         _depth -= 1
-        if kept and mallopt is not None:
+        if mallopt is not None:
             mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
             mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM)
 
