@@ -40,7 +40,8 @@ LABELS = {
 }
 CLI_LABEL = "foldcheck split (CLI)"
 SPLITTING_TASKS = ("foldcheck", "sgkf", "iterstrat")
-GROUP_BY = {"video": "video_id", "sample": "video_id"}  # the others group by image
+# the others group by image
+GROUP_BY = {"video": "video_id", "sample": "video_id", "clips": "video_id"}
 
 
 class Settings(NamedTuple):

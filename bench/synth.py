@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "preset", help=f"{', '.join(sorted(PRESETS))}; or {synth_text.__doc__.splitlines()[0]}"
+        "preset",
+        help=f"{', '.join(sorted(PRESETS))}, clips; or {synth_text.__doc__.splitlines()[0]}",
     )
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=0)
@@ -141,6 +142,13 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         images, annotations, classes = synth_text.write(args.preset, args.out, args.seed)
         print(f"{args.out}: {images} images, {annotations} annotations, {classes} classes")
+        return 0
+    if args.preset == "clips":  # the tests' video draws, on which the splitter's goals are hard
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.test_split_video import video_frames
+
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        video_frames(args.out, 2_000, args.seed)
         return 0
     if args.preset not in PRESETS:
         parser.error(f"unknown preset {args.preset!r}")
