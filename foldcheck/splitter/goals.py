@@ -20,6 +20,7 @@ from foldcheck.core.floor import ClassCells, conflict_floor, deviation_floor
 from foldcheck.splitter.profiles import Profiles
 
 FLOOR_RATIO = 1.25  # a column within this multiple of its kind's floor is close enough
+CHECK_WEIGHT = 1e6  # a cell past check's allowance, against one past the floor goal
 _MIN_ITEMS = 50  # columns with fewer items set no floor for their kind (as the bench scores)
 
 
@@ -90,6 +91,17 @@ def past_goal(profiles: Profiles, load: np.ndarray, goal: np.ndarray) -> np.ndar
     deviation = load - profiles.targets
     past: np.ndarray = np.maximum(np.maximum(deviation - goal[0], -deviation - goal[1]), 0.0)
     return past
+
+
+def excess_past_goals(
+    profiles: Profiles, load: np.ndarray, goal: np.ndarray, allowed: np.ndarray
+) -> float:
+    """How far the cells are past their goals, as ``guided`` and ``repair`` weigh it: the
+    weighted squares past ``goal``, those past check's ``allowed`` CHECK_WEIGHT times more; 0
+    when every goal is met."""
+    past = past_goal(profiles, load, goal) ** 2
+    past += CHECK_WEIGHT * past_goal(profiles, load, allowed) ** 2
+    return float((past @ profiles.weights).sum())
 
 
 def missed(profiles: Profiles, load: np.ndarray, goal: np.ndarray) -> np.ndarray:

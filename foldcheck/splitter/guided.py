@@ -27,14 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from foldcheck.splitter.descent import SLACK, Descent, dense_profiles
-from foldcheck.splitter.goals import past_goal, squared_excess
+from foldcheck.splitter.goals import excess_past_goals, past_goal, squared_excess
 from foldcheck.splitter.profiles import Profiles
 from foldcheck.splitter.repair import repair
 from foldcheck.splitter.state import FoldState
 
 _ROUNDS = 16
 _BOOST = 4.0  # weight factor of a column past its goal, per round
-_CHECK_WEIGHT = 1e6  # a cell past check's allowance, against one past the floor goal
 _SETTLED_CLASSES = 6  # classes settled one after another, at most
 # Holders of the class per fold that may be exchanged. A rare class, the kind settling is for
 # (65 boxes to a fold in 10-25 videos), has all its holders searched: with fewer (16), video
@@ -89,10 +88,8 @@ class _Guided:
         profiles = self.profiles
         load = profiles.loads(fold_of_group, self.k)
         past = past_goal(profiles, load, self.goal)
-        excess = (past**2 + _CHECK_WEIGHT * past_goal(profiles, load, self.allowed) ** 2) @ (
-            profiles.weights
-        )
-        return past.max(axis=0) > SLACK, (float(excess.sum()), profiles.cost(load))
+        excess = excess_past_goals(profiles, load, self.goal, self.allowed)
+        return past.max(axis=0) > SLACK, (excess, profiles.cost(load))
 
     def descend(
         self, fold_of_group: np.ndarray, weights: np.ndarray, movable: np.ndarray | None = None

@@ -32,14 +32,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from foldcheck.splitter.goals import past_goal, squared_excess
+from foldcheck.splitter.goals import CHECK_WEIGHT, past_goal, squared_excess
 from foldcheck.splitter.state import FoldState, exchange_deltas
 
 _ROUNDS = 12
 _CANDIDATES = 64  # groups sampled on each side of an exchange
 _J_SHARE = 0.05  # J's change counts this much against V's in the choice
 _TOLERANCE = 1e-12
-_CHECK_WEIGHT = 1e6  # a cell past check's allowance, against one past the floor goal
 _SLACK = 1e-9  # counts are integers: a cell this close to its goal is within it
 _CHAIN_STARTS = 4  # first steps a stuck column tries
 _CHAIN_BROKEN = 2  # the most columns a chain's first step may push past their goals
@@ -76,7 +75,7 @@ class _Repair:
         (updated: the columns no exchange improved); whether any exchange was applied."""
         profiles, load = self.state.profiles, self.state.load
         past = past_goal(profiles, load, self.goal) ** 2
-        past += _CHECK_WEIGHT * past_goal(profiles, load, self.allowed) ** 2
+        past += CHECK_WEIGHT * past_goal(profiles, load, self.allowed) ** 2
         worst = (past * profiles.weights).max(axis=0)
         columns = np.flatnonzero((worst > _TOLERANCE) & ~stuck)
         applied = False
@@ -141,7 +140,7 @@ class _Repair:
         """V, and whether each column is past its goal."""
         profiles, load = self.state.profiles, self.state.load
         past = past_goal(profiles, load, self.goal)
-        beyond = past**2 + _CHECK_WEIGHT * past_goal(profiles, load, self.allowed) ** 2
+        beyond = past**2 + CHECK_WEIGHT * past_goal(profiles, load, self.allowed) ** 2
         return float(beyond.sum(axis=0) @ profiles.weights), past.max(axis=0) > _SLACK
 
     def _chain(self, column: int) -> bool:
@@ -236,7 +235,7 @@ class _Repair:
         found = self._exchanges(giving, taking, givers, takers)
         w = profiles.weights[found.columns]
         delta_v = np.zeros(found.change.shape[:2])
-        for goal, weight in ((self.goal, 1.0), (self.allowed, _CHECK_WEIGHT)):
+        for goal, weight in ((self.goal, 1.0), (self.allowed, CHECK_WEIGHT)):
             above, below = goal[0, found.columns], goal[1, found.columns]
             before = squared_excess(found.source, above, below) + squared_excess(
                 found.target, above, below
