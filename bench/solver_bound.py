@@ -52,8 +52,9 @@ def foldcheck_problem(path: Path, group_by: str, k: int, seed: int) -> Problem:
     dataset = foldcheck.load_dataset(path)
     groups = group_images(dataset, GroupKey.parse(group_by))
     profiles = build_profiles(dataset, groups, k, "both")
-    counts = np.rint(dense_profiles(profiles)).astype(np.int64)
-    if not np.array_equal(counts, dense_profiles(profiles)):
+    dense = dense_profiles(profiles)
+    counts = np.rint(dense).astype(np.int64)
+    if not np.array_equal(counts, dense):
         raise SystemExit(f"{path}: a profile column is not a count; this model needs counts")
     above, below = goals(profiles, k, scoring.CHECK_TOLERANCE)
     with np.errstate(invalid="ignore"):  # infinite goals: no bound, dropped below
